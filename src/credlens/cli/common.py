@@ -1,0 +1,58 @@
+"""What every command shares: settings, opening the store, and one-line errors instead of tracebacks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+from rich.console import Console
+
+from credlens.config import Settings, SettingsError
+from credlens.domain.issuers import Issuer
+from credlens.store.warehouse import StoreError, Warehouse
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Where the database lives (default $CREDLENS_DATA_DIR, else ./data)."),
+]
+
+
+def fail(message: str) -> NoReturn:
+    """One clear line on stderr and a non-zero exit: the contract of every user error."""
+    err.print(f"[bold red]error:[/] {message}", soft_wrap=True)
+    raise typer.Exit(code=1)
+
+
+def settings(data_dir: Path | None = None, **overrides: object) -> Settings:
+    try:
+        return Settings.from_env(data_dir=data_dir, **overrides)
+    except SettingsError as exc:
+        fail(str(exc))
+
+
+@contextmanager
+def open_store(data_dir: Path | None) -> Iterator[Warehouse]:
+    try:
+        warehouse = Warehouse(settings(data_dir).data_dir)
+    except StoreError as exc:
+        fail(str(exc))
+    try:
+        yield warehouse
+    except StoreError as exc:
+        fail(str(exc))
+    finally:
+        warehouse.close()
+
+
+def find_issuer(warehouse: Warehouse, slug: str) -> Issuer:
+    issuer = warehouse.issuer(slug)
+    if issuer is None:
+        known = ", ".join(i.slug for i in warehouse.issuers()) or "none yet"
+        fail(f"unknown issuer {slug!r} (known: {known}); create it with `credlens issuer create`")
+    return issuer

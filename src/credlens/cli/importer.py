@@ -1,0 +1,71 @@
+"""`credlens import FILE --issuer SLUG`: bulk import with a progress bar, a summary, and a file of rejects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import msgspec
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from credlens.cli.common import DataDir, fail, find_issuer, open_store, out
+from credlens.domain.rejections import Rejection
+from credlens.ingest.decode import BatchError
+from credlens.ingest.pipeline import Outcome, ingest_decoded
+from credlens.ingest.sources.files import SourceError, count_records, file_format, read_chunks
+
+
+def rejected_path(path: Path) -> Path:
+    return path.with_name(path.name + ".rejected.ndjson")
+
+
+def import_file(
+    file: Annotated[Path, typer.Argument(help="NDJSON, JSON array, CSV (dotted columns) or Parquet.")],
+    issuer: Annotated[str, typer.Option("--issuer", help="Slug of the issuer the events belong to.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Import events per events.md; valid rows are stored, rejected rows written beside the file."""
+    try:
+        file_format(file)
+        total = count_records(file)
+    except SourceError as exc:
+        fail(str(exc))
+    outcome = Outcome()
+    originals: dict[int, Any] = {}
+    with open_store(data_dir) as warehouse:
+        target = find_issuer(warehouse, issuer)
+        with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+            task = bar.add_task("import", total=total)
+            try:
+                for decoded, bad in read_chunks(file):
+                    outcome.add(ingest_decoded(warehouse, target, decoded))
+                    originals.update(bad)
+                    bar.advance(task, len(decoded.events) + len(decoded.rejections))
+            except (SourceError, BatchError) as exc:
+                fail(f"{file}: {exc}")
+        warehouse.compact()
+    _report(file, outcome, originals)
+
+
+def _report(file: Path, outcome: Outcome, originals: dict[int, Any]) -> None:
+    out.print(f"accepted: {outcome.accepted}  duplicates: {outcome.duplicates}  rejected: {len(outcome.rejections)}")
+    if not outcome.rejections:
+        return
+    target = rejected_path(file)
+    with target.open("wb") as handle:
+        for rejection in sorted(outcome.rejections, key=lambda r: r.position):
+            handle.write(msgspec.json.encode(_rejected_line(rejection, originals.get(rejection.position))) + b"\n")
+    for rejection in outcome.rejections[:5]:
+        out.print(f"  row {rejection.position}: {rejection.field}: {rejection.reason}")
+    out.print(f"rejected rows and their reasons: {target}")
+
+
+def _rejected_line(rejection: Rejection, original: Any) -> dict[str, Any]:
+    return {
+        "row": rejection.position,
+        "id": rejection.id,
+        "field": rejection.field,
+        "reason": rejection.reason,
+        "event": original,
+    }

@@ -1,0 +1,23 @@
+"""The `credlens` command: one Typer app, one module per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from credlens.cli import demo, importer, issuer, serve
+
+app = typer.Typer(
+    name="credlens",
+    help="Self-hostable credential analytics.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(issuer.app, name="issuer")
+app.command("import")(importer.import_file)
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+
+
+def main() -> None:
+    app()

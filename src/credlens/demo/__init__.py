@@ -1,0 +1,1 @@
+"""Synthetic, calibrated demo data: issuers, programs and their credential event streams."""

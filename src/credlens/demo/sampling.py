@@ -1,0 +1,59 @@
+"""Random draws shared by the demo modules: array types, delays, weighted picks and split rates."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+BoolArray = NDArray[np.bool_]
+ObjArray = NDArray[np.object_]
+
+MINUTE = 60
+HOUR = 3_600
+DAY = 86_400
+NEVER = np.iinfo(np.int64).max
+
+
+def delays(rng: np.random.Generator, median_s: float, sigma: float, n: int) -> IntArray:
+    """Log-normal delays in whole seconds (at least one second) with the given median."""
+    draws = median_s * np.exp(sigma * rng.standard_normal(n))
+    return np.maximum(draws, 1.0).astype(np.int64)
+
+
+def pick(rng: np.random.Generator, weights: Sequence[float] | FloatArray, n: int) -> IntArray:
+    """Indices into ``weights`` drawn with probability proportional to them."""
+    p = np.asarray(weights, dtype=np.float64)
+    return rng.choice(len(p), size=n, p=p / p.sum()).astype(np.int64)
+
+
+def pick_rows(rng: np.random.Generator, table: FloatArray, rows: IntArray) -> IntArray:
+    """For each entry of ``rows``, a column index of ``table`` drawn with that row's weights."""
+    cumulative = np.cumsum(table / table.sum(axis=1, keepdims=True), axis=1)
+    u = rng.random(len(rows))[:, None]
+    return np.minimum((u > cumulative[rows]).sum(axis=1), table.shape[1] - 1).astype(np.int64)
+
+
+def labels(values: Sequence[str], index: IntArray) -> ObjArray:
+    """The strings of ``values`` at ``index``, as an object array."""
+    return np.asarray(values, dtype=object)[index]
+
+
+def split_rate(total: FloatArray, group: FloatArray, inside: float) -> tuple[FloatArray, FloatArray]:
+    """Per-item probabilities inside and outside a group that keep the overall rate at ``total``.
+
+    ``group`` is each item's probability of being in the group and ``inside`` the share of the
+    events expected to fall inside it (e.g. 90 % of shares come after a recorded owner view).
+    """
+    p_in = np.clip(total * inside / np.maximum(group, 1e-9), 0.0, 1.0)
+    p_out = np.clip((total - group * p_in) / np.maximum(1.0 - group, 1e-9), 0.0, 1.0)
+    return p_in, p_out
+
+
+def counts(rng: np.random.Generator, mask: BoolArray, extra_mean: float) -> IntArray:
+    """How many times each item happens: 0 outside ``mask``, else 1 plus a geometric extra."""
+    extra = rng.geometric(1.0 / (1.0 + extra_mean), len(mask)) - 1
+    return np.where(mask, 1 + extra, 0).astype(np.int64)

@@ -1,0 +1,254 @@
+"""The event contract of events.md (v1) as msgspec Structs: one Struct per event type.
+
+Decoding into these types *is* the validation: msgspec checks field names (unknown fields are
+refused), types, enums and patterns, and ``__post_init__`` checks the cross-field rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, ClassVar, Literal
+
+import msgspec
+
+ID_PATTERN = r"^[A-Za-z0-9._:\-]{1,128}$"
+Id = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
+Country = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
+Timestamp = Annotated[dt.datetime, msgspec.Meta(tz=True)]
+Domain = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9.\-]{1,253}$")]
+ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+Label = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+
+Kind = Literal["certificate", "badge"]
+Actor = Literal["owner", "public"]
+Channel = Literal["linkedin", "x", "facebook", "email", "whatsapp", "link", "embed", "other"]
+CHANNELS: tuple[str, ...] = ("linkedin", "x", "facebook", "email", "whatsapp", "link", "embed", "other")
+Format = Literal["pdf", "png", "print_pdf", "other"]
+DeliveryFailure = Literal["bounced", "invalid_address", "other"]
+VerifierSize = Literal["1-10", "11-50", "51-200", "201-1000", "1001-5000", "5001+"]
+VerificationResult = Literal["valid", "expired", "revoked", "invalid"]
+VerificationOutcome = Literal["hired", "interviewed", "not_hired", "other"]
+CareerOutcome = Literal["new_job", "promotion", "raise", "other"]
+AgeBand = Literal["<18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
+
+EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+PROPERTIES_MAX_BYTES = 4096
+# NOTE: properties are free-form and never interpreted, but privacy.md forbids storing IPs, user
+# agents, cookies and e-mail addresses anywhere; these keys are refused at any depth.
+FORBIDDEN_PROPERTY_KEYS = frozenset(
+    {"ip", "ip_address", "ipaddress", "user_agent", "useragent", "cookie", "cookies", "email", "e_mail"}
+)
+
+
+class EventError(ValueError):
+    """A rule of events.md broken by one event; ``field`` is the dotted path inside the event."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Base of every nested object: unknown fields are refused so a typo cannot lose data."""
+
+
+class Demographics(Strict):
+    gender: Label | None = None
+    age_band: AgeBand | None = None
+    education_level: Label | None = None
+    employment_status: Label | None = None
+
+
+class Consent(Strict):
+    detailed_tracking: bool = False
+
+
+class RecipientRef(Strict):
+    """A person as the issuer knows them; turned into a pseudonymous key at ingestion."""
+
+    id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)] | None = None
+    email: Annotated[str, msgspec.Meta(pattern=r"^\s*[^@\s]+@[^@\s]+\s*$", max_length=320)] | None = None
+
+    def __post_init__(self) -> None:
+        if self.id is None and self.email is None:
+            raise EventError("id", "one of `id` or `email` is required")
+
+
+class IssuedRecipient(RecipientRef):
+    country: Country | None = None
+    demographics: Demographics | None = None
+    consent: Consent | None = None
+
+
+class ProgramRef(Strict):
+    id: Id
+
+
+class IssuedProgram(ProgramRef):
+    name: Label | None = None
+    kind: Kind = "certificate"
+    department: Label | None = None
+
+
+class Verifier(Strict):
+    consent: bool = False
+    organization: Label | None = None
+    industry: Label | None = None
+    size: VerifierSize | None = None
+    country: Country | None = None
+
+
+class Event(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    """The envelope shared by every event type."""
+
+    needs_credential: ClassVar[bool] = True
+
+    id: Id
+    occurred_at: Timestamp
+    credential_id: Id | None = None
+    properties: dict[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        check_envelope(self)
+
+
+class CredentialIssued(Event, tag="credential.issued"):
+    program: IssuedProgram
+    recipient: IssuedRecipient
+    expires_at: Timestamp | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.expires_at is not None and self.expires_at <= self.occurred_at:
+            raise EventError("expires_at", "must be after occurred_at")
+
+
+class ProgramEnrolled(Event, tag="program.enrolled"):
+    needs_credential: ClassVar[bool] = False
+    program: ProgramRef
+    recipient: RecipientRef
+
+
+class CredentialDelivered(Event, tag="credential.delivered"):
+    pass
+
+
+class CredentialDeliveryFailed(Event, tag="credential.delivery_failed"):
+    reason: DeliveryFailure = "other"
+
+
+class CredentialViewed(Event, tag="credential.viewed"):
+    actor: Actor
+    referrer_domain: Domain | None = None
+    country: Country | None = None
+
+
+class CredentialDownloaded(Event, tag="credential.downloaded"):
+    format: Format
+    actor: Actor = "owner"
+
+
+class CredentialShared(Event, tag="credential.shared"):
+    channel: Channel
+    actor: Actor = "owner"
+
+
+class CredentialProfileAdded(Event, tag="credential.profile_added"):
+    platform: Label = "linkedin"
+
+
+class CredentialReferralClicked(Event, tag="credential.referral_clicked"):
+    pass
+
+
+class CredentialVerified(Event, tag="credential.verified"):
+    verifier: Verifier
+    result: VerificationResult = "valid"
+
+
+class VerificationOutcomeReported(Event, tag="verification.outcome"):
+    verification_id: Id
+    outcome: VerificationOutcome
+
+
+class RecipientFeedback(Event, tag="recipient.feedback"):
+    rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
+
+
+class RecipientOutcomeReported(Event, tag="recipient.outcome_reported"):
+    outcome: CareerOutcome
+
+
+class RecipientConsentChanged(Event, tag="recipient.consent_changed"):
+    needs_credential: ClassVar[bool] = False
+    recipient: RecipientRef
+    detailed_tracking: bool
+
+
+class CredentialRenewed(Event, tag="credential.renewed"):
+    expires_at: Timestamp
+
+
+class CredentialExpired(Event, tag="credential.expired"):
+    pass
+
+
+class CredentialRevoked(Event, tag="credential.revoked"):
+    reason: ShortText | None = None
+
+
+AnyEvent = (
+    CredentialIssued
+    | ProgramEnrolled
+    | CredentialDelivered
+    | CredentialDeliveryFailed
+    | CredentialViewed
+    | CredentialDownloaded
+    | CredentialShared
+    | CredentialProfileAdded
+    | CredentialReferralClicked
+    | CredentialVerified
+    | VerificationOutcomeReported
+    | RecipientFeedback
+    | RecipientOutcomeReported
+    | RecipientConsentChanged
+    | CredentialRenewed
+    | CredentialExpired
+    | CredentialRevoked
+)
+EVENT_TYPES: dict[str, type[Event]] = {str(cls.__struct_config__.tag): cls for cls in AnyEvent.__args__}
+
+
+def check_envelope(event: Event) -> None:
+    """The envelope rules msgspec's types cannot say: time bounds, credential scope, properties."""
+    occurred = event.occurred_at
+    if occurred < EARLIEST:
+        raise EventError("occurred_at", "is before 2000-01-01")
+    if occurred > dt.datetime.now(dt.UTC) + FUTURE_TOLERANCE:
+        raise EventError("occurred_at", "is more than 5 minutes in the future")
+    if event.needs_credential and event.credential_id is None:
+        raise EventError("credential_id", "is required for this event type")
+    if not event.needs_credential and event.credential_id is not None:
+        raise EventError("credential_id", "is not allowed for this event type")
+    if event.properties is not None:
+        check_properties(event.properties)
+
+
+def check_properties(properties: dict[str, Any]) -> None:
+    """At most 4 KiB serialized, and no key that would carry personal data into the store."""
+    if len(msgspec.json.encode(properties)) > PROPERTIES_MAX_BYTES:
+        raise EventError("properties", f"is larger than {PROPERTIES_MAX_BYTES} bytes serialized")
+    stack: list[tuple[str, Any]] = [("properties", properties)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if str(key).lower().replace("-", "_") in FORBIDDEN_PROPERTY_KEYS:
+                    raise EventError(
+                        f"{path}.{key}", "personal data (IP, user agent, cookie, e-mail) is never accepted"
+                    )
+                stack.append((f"{path}.{key}", item))
+        elif isinstance(value, list):
+            stack.extend((path, item) for item in value)

@@ -1,0 +1,1 @@
+"""Ingestion: decode and validate events, pseudonymize, and hand durable batches to the store."""

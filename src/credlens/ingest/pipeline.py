@@ -1,0 +1,56 @@
+"""Ingestion as an ordered list of steps, the same for the HTTP API, bulk import and the demo.
+
+1. decode + validate     (decode.py: every rule of events.md, each fault named)
+2. pseudonymize, drop non-consented verifier names, flatten   (steps.py)
+3. dedupe on (issuer, id), refuse re-issuance, fold, commit   (store/writes.py)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from credlens.domain.events import AnyEvent
+from credlens.domain.issuers import Issuer
+from credlens.domain.rejections import Rejection
+from credlens.ingest.decode import Decoded
+from credlens.ingest.steps import to_table
+from credlens.store.warehouse import Warehouse
+from credlens.store.writes import WriteRequest, WriteResult
+
+
+@dataclass
+class Outcome:
+    """What happened to a batch: counts, and every rejection with its position, id, field and reason."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+
+    def add(self, other: Outcome | WriteResult) -> None:
+        self.accepted += other.accepted
+        self.duplicates += other.duplicates
+        self.rejections.extend(other.rejections)
+
+
+def prepare(
+    warehouse: Warehouse,
+    issuer: Issuer,
+    events: Sequence[AnyEvent],
+    positions: Sequence[int],
+    *,
+    all_or_nothing: bool,
+) -> WriteRequest:
+    """Steps 2: storable rows of one issuer's validated events."""
+    table = to_table(warehouse.pseudonym_secret(issuer.issuer_id), events, dt.datetime.now(dt.UTC))
+    return WriteRequest(issuer.issuer_id, table, list(positions), all_or_nothing=all_or_nothing)
+
+
+def ingest_decoded(warehouse: Warehouse, issuer: Issuer, decoded: Decoded) -> Outcome:
+    """Bulk path: store the valid events, report the rejected ones (import, demo)."""
+    outcome = Outcome(rejections=list(decoded.rejections))
+    if decoded.events:
+        request = prepare(warehouse, issuer, decoded.events, decoded.positions, all_or_nothing=False)
+        outcome.add(warehouse.write([request])[0])
+    return outcome

@@ -1,0 +1,1 @@
+"""Where events come from besides HTTP: files for bulk import, and the demo generator."""

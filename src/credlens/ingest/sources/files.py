@@ -1,0 +1,132 @@
+"""Read an import file in chunks of validated events: NDJSON, JSON array, CSV or Parquet.
+
+Positions are 1-based record numbers in the file (an NDJSON line, an array element, a CSV or
+Parquet data row), so a rejection points at the row to fix. Tabular formats spell nested fields
+as dotted columns (``program.id``); an empty cell means the field is absent.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from credlens.ingest.decode import Decoded, convert_rows, decode_raw, split_json_array
+
+CHUNK_ROWS = 100_000
+FORMATS = {".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+
+
+class SourceError(ValueError):
+    """The file as a whole cannot be read (missing, unknown format, not JSON)."""
+
+
+def file_format(path: Path) -> str:
+    if not path.is_file():
+        raise SourceError(f"{path}: no such file")
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise SourceError(f"{path}: unknown format {path.suffix!r}; use .ndjson, .jsonl, .json, .csv or .parquet")
+    return fmt
+
+
+def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[Decoded, dict[int, Any]]]:
+    """Yield (decoded chunk, the original record of each rejected position)."""
+    fmt = file_format(path)
+    if fmt in ("ndjson", "json"):
+        yield from _json_chunks(path, fmt, chunk_rows)
+    else:
+        rows = _csv_rows(path) if fmt == "csv" else _parquet_rows(path, chunk_rows)
+        yield from _row_chunks(rows, chunk_rows, from_strings=fmt == "csv")
+
+
+def count_records(path: Path) -> int | None:
+    """How many records the file holds, for the progress bar, when cheap to know."""
+    fmt = file_format(path)
+    if fmt == "parquet":
+        import pyarrow.parquet as pq  # noqa: PLC0415 - only the Parquet path needs it
+
+        return int(pq.ParquetFile(path).metadata.num_rows)
+    if fmt in ("ndjson", "csv"):
+        with path.open("rb") as handle:
+            lines = sum(1 for line in handle if line.strip())
+        return lines - (1 if fmt == "csv" else 0)
+    return None
+
+
+def _json_chunks(path: Path, fmt: str, chunk_rows: int) -> Iterator[tuple[Decoded, dict[int, Any]]]:
+    if fmt == "json":
+        docs: Iterator[bytes] = iter(split_json_array(path.read_bytes()))
+    else:
+        docs = (line for line in path.open("rb") if line.strip())
+    chunk: list[tuple[int, bytes]] = []
+    for position, doc in enumerate(docs, start=1):
+        chunk.append((position, doc))
+        if len(chunk) >= chunk_rows:
+            yield _decode_json_chunk(chunk)
+            chunk = []
+    if chunk:
+        yield _decode_json_chunk(chunk)
+
+
+def _decode_json_chunk(chunk: list[tuple[int, bytes]]) -> tuple[Decoded, dict[int, Any]]:
+    decoded = decode_raw(chunk)
+    bad = {r.position for r in decoded.rejections}
+    originals = {p: _original(raw) for p, raw in chunk if p in bad}
+    return decoded, originals
+
+
+def _original(raw: bytes) -> Any:
+    try:
+        return msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return raw.decode("utf-8", "replace").strip()
+
+
+def _row_chunks(
+    rows: Iterator[dict[str, Any]], chunk_rows: int, *, from_strings: bool
+) -> Iterator[tuple[Decoded, dict[int, Any]]]:
+    chunk: list[tuple[int, dict[str, Any]]] = []
+    for position, row in enumerate(rows, start=1):
+        chunk.append((position, nest(row)))
+        if len(chunk) >= chunk_rows:
+            yield _convert_chunk(chunk, from_strings)
+            chunk = []
+    if chunk:
+        yield _convert_chunk(chunk, from_strings)
+
+
+def _convert_chunk(chunk: list[tuple[int, dict[str, Any]]], from_strings: bool) -> tuple[Decoded, dict[int, Any]]:
+    decoded = convert_rows(chunk, from_strings=from_strings)
+    bad = {r.position for r in decoded.rejections}
+    return decoded, {p: row for p, row in chunk if p in bad}
+
+
+def nest(row: Mapping[str, Any]) -> dict[str, Any]:
+    """``{"program.id": "p1", "actor": ""}`` → ``{"program": {"id": "p1"}}``: dotted keys nest, empties drop."""
+    out: dict[str, Any] = {}
+    for key, cell in row.items():
+        value = nest(cell) if isinstance(cell, Mapping) else cell
+        if value is None or (isinstance(value, str | dict) and not value):
+            continue
+        target = out
+        *parents, leaf = str(key).split(".")
+        for part in parents:
+            target = target.setdefault(part, {})
+        target[leaf] = value
+    return out
+
+
+def _csv_rows(path: Path) -> Iterator[dict[str, Any]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _parquet_rows(path: Path, chunk_rows: int) -> Iterator[dict[str, Any]]:
+    import pyarrow.parquet as pq  # noqa: PLC0415 - only the Parquet path needs it
+
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
+        yield from batch.to_pylist()

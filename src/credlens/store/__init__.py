@@ -1,0 +1,1 @@
+"""The warehouse: the only package that opens a database connection."""

@@ -1,0 +1,172 @@
+"""The DuckDB warehouse: one file under the data directory, one writer, a cursor per reader.
+
+DuckDB lets one process hold a database file for writing; the server is that process while it
+runs, and a CLI command that needs to write is told so plainly (``StoreLocked``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+import threading
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from credlens.domain.issuers import SLUG_PATTERN, Issuer, KeyKind, NewKeys
+from credlens.privacy.pseudonyms import new_secret
+from credlens.store.schema import SCHEMA_VERSION, TABLES
+from credlens.store.writes import KeyIndexes, WriteRequest, WriteResult, compact_daily, write_group
+
+DB_FILE = "credlens.duckdb"
+_ISSUER_COLUMNS = "issuer_id, slug, name, industry, timezone, suppression_k, raw_event_retention_days"
+
+
+class StoreError(Exception):
+    """A user-facing problem with the store (bad slug, unknown issuer, ...)."""
+
+
+class StoreLocked(StoreError):
+    """Another process (usually ``credlens serve``) holds the database file."""
+
+
+class Warehouse:
+    def __init__(self, data_dir: Path, *, read_only: bool = False) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self.path = data_dir / DB_FILE
+        try:
+            self._con = duckdb.connect(str(self.path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreLocked(
+                    f"the database {self.path} is held by another process (a running `credlens serve`?); "
+                    "stop it, or send the events to its POST /api/v1/events instead"
+                ) from exc
+            raise StoreError(f"cannot open {self.path}: {exc}") from exc
+        self._con.execute("SET enable_progress_bar = false")
+        self._write_lock = threading.Lock()
+        self._indexes = KeyIndexes()
+        if not read_only:
+            self._migrate()
+
+    def _migrate(self) -> None:
+        for ddl in TABLES:
+            self._con.execute(ddl)
+        self._con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING", [str(SCHEMA_VERSION)])
+
+    def close(self) -> None:
+        self._con.close()
+
+    def cursor(self) -> Any:
+        """A connection for one reader (a request, a command); cheap, and safe in its own thread."""
+        return self._con.cursor()
+
+    # -- issuers and keys -------------------------------------------------------------------
+
+    def create_issuer(
+        self, slug: str, name: str, *, industry: str | None = None, timezone: str = "UTC"
+    ) -> tuple[Issuer, NewKeys]:
+        if not SLUG_PATTERN.match(slug):
+            raise StoreError(f"issuer slug {slug!r} must be lower-case letters, digits and dashes")
+        _check_timezone(self._con, timezone)
+        with self._write_lock:
+            if self.issuer(slug) is not None:
+                raise StoreError(f"issuer {slug!r} already exists")
+            (issuer_id,) = self._con.execute("SELECT coalesce(max(issuer_id), 0) + 1 FROM issuers").fetchall()[0]
+            self._con.execute(
+                "INSERT INTO issuers (issuer_id, slug, name, industry, timezone, pseudonym_secret, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [issuer_id, slug, name, industry, timezone, new_secret(), _now()],
+            )
+            keys = NewKeys(ingest=self._new_key(issuer_id, KeyKind.INGEST), read=self._new_key(issuer_id, KeyKind.READ))
+        issuer = self.issuer(slug)
+        assert issuer is not None
+        return issuer, keys
+
+    def new_keys(self, issuer_id: int) -> NewKeys:
+        """A fresh ingest and read key for an issuer (older keys stay valid until revoked)."""
+        with self._write_lock:
+            return NewKeys(ingest=self._new_key(issuer_id, KeyKind.INGEST), read=self._new_key(issuer_id, KeyKind.READ))
+
+    def meta(self, key: str) -> str | None:
+        rows = self.cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
+        return str(rows[0][0]) if rows else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self._write_lock:
+            self._con.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", [key, value])
+
+    def _new_key(self, issuer_id: int, kind: KeyKind) -> str:
+        key_id = secrets.token_hex(6)
+        token = f"cl_{kind.value}_{key_id}_{secrets.token_urlsafe(24)}"
+        self._con.execute(
+            "INSERT INTO api_keys VALUES (?, ?, ?, ?, ?, NULL)",
+            [key_id, issuer_id, kind.value, _hash_key(token), _now()],
+        )
+        return token
+
+    def issuer(self, slug: str) -> Issuer | None:
+        rows = self.cursor().execute(f"SELECT {_ISSUER_COLUMNS} FROM issuers WHERE slug = ?", [slug]).fetchall()
+        return Issuer(*rows[0]) if rows else None
+
+    def issuers(self) -> list[Issuer]:
+        return [
+            Issuer(*row)
+            for row in self.cursor().execute(f"SELECT {_ISSUER_COLUMNS} FROM issuers ORDER BY slug").fetchall()
+        ]
+
+    def issuer_for_key(self, token: str, kind: KeyKind) -> Issuer | None:
+        """The issuer a presented key belongs to, if it is a live key of that kind."""
+        parts = token.split("_")
+        if len(parts) < 4 or parts[0] != "cl" or parts[1] != kind.value:
+            return None
+        rows = (
+            self.cursor()
+            .execute(
+                f"SELECT k.key_hash, {', '.join('i.' + c for c in _ISSUER_COLUMNS.split(', '))} FROM api_keys k "
+                "JOIN issuers i USING (issuer_id) WHERE k.key_id = ? AND k.kind = ? AND k.revoked_at IS NULL",
+                [parts[2], kind.value],
+            )
+            .fetchall()
+        )
+        if not rows or not hmac.compare_digest(rows[0][0], _hash_key(token)):
+            return None
+        return Issuer(*rows[0][1:])
+
+    def pseudonym_secret(self, issuer_id: int) -> str:
+        rows = self.cursor().execute("SELECT pseudonym_secret FROM issuers WHERE issuer_id = ?", [issuer_id]).fetchall()
+        if not rows:
+            raise StoreError(f"no issuer with id {issuer_id}")
+        return str(rows[0][0])
+
+    # -- events -----------------------------------------------------------------------------
+
+    def write(self, requests: list[WriteRequest]) -> list[WriteResult]:
+        """Store a group of batches in one durable transaction (see writes.py)."""
+        with self._write_lock:
+            return write_group(self._con, self._indexes, requests)
+
+    def compact(self) -> None:
+        """Fold the appended partial daily counts together and checkpoint the file."""
+        with self._write_lock:
+            compact_daily(self._con)
+            self._con.execute("CHECKPOINT")
+
+
+def _hash_key(token: str) -> str:
+    # NOTE: keys are 190-bit random tokens, so a plain SHA-256 is the right hash (no stretching needed).
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _check_timezone(con: Any, timezone: str) -> None:
+    try:
+        con.execute("SELECT timezone(?, TIMESTAMPTZ '2026-01-01 00:00:00+00')", [timezone]).fetchall()
+    except duckdb.Error as exc:
+        raise StoreError(f"unknown time zone {timezone!r}; use an IANA name such as Europe/Paris") from exc

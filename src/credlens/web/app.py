@@ -1,0 +1,34 @@
+"""The FastAPI application: one process owning the warehouse and its writer thread."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from credlens import __version__
+from credlens.config import Settings
+from credlens.store.warehouse import Warehouse
+from credlens.store.writer import GroupWriter
+from credlens.web import errors
+from credlens.web.routes import events, health
+
+
+def create_app(settings: Settings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        warehouse = Warehouse(settings.data_dir)
+        app.state.warehouse = warehouse
+        app.state.writer = GroupWriter(warehouse)
+        try:
+            yield
+        finally:
+            app.state.writer.close()
+            warehouse.close()
+
+    app = FastAPI(title="credlens", version=__version__, lifespan=lifespan)
+    errors.install(app)
+    app.include_router(health.router)
+    app.include_router(events.router)
+    return app

@@ -1,0 +1,42 @@
+"""Dependencies shared by routes, as Annotated aliases so signatures read like the spec."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from credlens.domain.issuers import Issuer, KeyKind
+from credlens.store.warehouse import Warehouse
+from credlens.store.writer import GroupWriter
+from credlens.web.errors import ApiError
+
+
+def get_warehouse(request: Request) -> Warehouse:
+    warehouse: Warehouse = request.app.state.warehouse
+    return warehouse
+
+
+def get_writer(request: Request) -> GroupWriter:
+    writer: GroupWriter = request.app.state.writer
+    return writer
+
+
+def _bearer(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthorized", "send the issuer's key as `Authorization: Bearer <key>`")
+    return token.strip()
+
+
+def ingest_issuer(request: Request, warehouse: Annotated[Warehouse, Depends(get_warehouse)]) -> Issuer:
+    issuer = warehouse.issuer_for_key(_bearer(request), KeyKind.INGEST)
+    if issuer is None:
+        raise ApiError(401, "unauthorized", "the ingest key is unknown or revoked")
+    return issuer
+
+
+WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
+WriterDep = Annotated[GroupWriter, Depends(get_writer)]
+IngestIssuer = Annotated[Issuer, Depends(ingest_issuer)]
