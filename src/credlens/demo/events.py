@@ -15,16 +15,39 @@ import numpy as np
 from credlens.demo.sampling import BoolArray, IntArray, ObjArray
 
 KINDS = {
-    "credential.issued": "iss", "program.enrolled": "enr", "credential.delivered": "dlv",
-    "credential.delivery_failed": "dlf", "credential.viewed": "view", "credential.downloaded": "dl",
-    "credential.shared": "shr", "credential.profile_added": "pfa", "credential.referral_clicked": "ref",
-    "credential.verified": "ver", "verification.outcome": "vout", "recipient.feedback": "fb",
-    "recipient.outcome_reported": "rout", "recipient.consent_changed": "cons", "credential.renewed": "ren",
-    "credential.expired": "exp", "credential.revoked": "rev",
-}  # fmt: skip
+    "credential.issued": "iss",
+    "program.enrolled": "enr",
+    "credential.delivered": "dlv",
+    "credential.delivery_failed": "dlf",
+    "credential.viewed": "view",
+    "credential.downloaded": "dl",
+    "credential.shared": "shr",
+    "credential.profile_added": "pfa",
+    "credential.referral_clicked": "ref",
+    "credential.verified": "ver",
+    "verification.outcome": "vout",
+    "recipient.feedback": "fb",
+    "recipient.outcome_reported": "rout",
+    "recipient.consent_changed": "cons",
+    "credential.renewed": "ren",
+    "credential.expired": "exp",
+    "credential.revoked": "rev",
+}
 PROPERTIES_SHARE = 0.02
-_SEASONS = ("winter", "winter", "spring", "spring", "spring", "summer", "summer", "summer",
-            "autumn", "autumn", "autumn", "winter")  # fmt: skip
+_SEASONS = (
+    "winter",
+    "winter",
+    "spring",
+    "spring",
+    "spring",
+    "summer",
+    "summer",
+    "summer",
+    "autumn",
+    "autumn",
+    "autumn",
+    "winter",
+)
 _PROPERTIES: dict[str, tuple[str, str]] = {
     "credential.viewed": ("utm_source", "alumni-newsletter"),
     "credential.shared": ("share_tool", "widget-v2"),
@@ -94,15 +117,20 @@ def render(batches: list[Batch], credential_ids: ObjArray, rng: np.random.Genera
 
 
 def _rows(batch: Batch, credential_ids: ObjArray) -> list[dict[str, object]]:
-    keys = ["id", "type", "occurred_at"]
-    columns: list[list[object]] = [list(batch.ids), [batch.type] * len(batch.ids), list(timestamps(batch.at))]
-    if batch.cred is not None:
-        keys.append("credential_id")
-        columns.append(credential_ids[batch.cred].tolist())
+    type_ = batch.type
+    if batch.cred is None:
+        rows: list[dict[str, object]] = [
+            {"id": i, "type": type_, "occurred_at": t} for i, t in zip(batch.ids, timestamps(batch.at), strict=True)
+        ]
+    else:
+        rows = [
+            {"id": i, "type": type_, "occurred_at": t, "credential_id": c}
+            for i, t, c in zip(batch.ids, timestamps(batch.at), credential_ids[batch.cred].tolist(), strict=True)
+        ]
     for name, column in batch.fields.items():
-        keys.append(name)
-        columns.append(column.tolist())
-    return [dict(zip(keys, values, strict=True)) for values in zip(*columns, strict=True)]
+        for row, value in zip(rows, column.tolist(), strict=True):
+            row[name] = value
+    return rows
 
 
 def _properties(row: Mapping[str, object]) -> dict[str, object]:

@@ -93,13 +93,25 @@ class ProgramSpec(NamedTuple):
 
 
 def spec(
-    id_: str, name: str, kind: str, department: str | None, weight: float, value: float, *,
-    appeal: float = 1.0, completion: float = 0.8, rating: float = 4.2, duration: int = 30,
-    validity: int | None = None, after: str | None = None, after_share: float = 0.0,
-) -> ProgramSpec:  # fmt: skip
+    id_: str,
+    name: str,
+    kind: str,
+    department: str | None,
+    weight: float,
+    value: float,
+    *,
+    appeal: float = 1.0,
+    completion: float = 0.8,
+    rating: float = 4.2,
+    duration: int = 30,
+    validity: int | None = None,
+    after: str | None = None,
+    after_share: float = 0.0,
+) -> ProgramSpec:
     """A program spec with defaults for everything but identity, weight and value."""
-    return ProgramSpec(id_, name, kind, department, weight, value, appeal, completion, rating, duration,
-                 validity, after, after_share)  # fmt: skip
+    return ProgramSpec(
+        id_, name, kind, department, weight, value, appeal, completion, rating, duration, validity, after, after_share
+    )
 
 
 def calibrated_programs(industry: str, specs: tuple[ProgramSpec, ...]) -> tuple[DemoProgram, ...]:
@@ -138,6 +150,6 @@ def calibrated_programs(industry: str, specs: tuple[ProgramSpec, ...]) -> tuple[
             s.value,
             s.after,
             s.after_share,
-        )  # fmt: skip
+        )
         for s, (view, share, referral, profile_add, dl, verification) in zip(specs, columns, strict=True)
     )

@@ -18,8 +18,8 @@ DAY = 86_400
 NEVER = np.iinfo(np.int64).max
 
 
-def delays(rng: np.random.Generator, median_s: float, sigma: float, n: int) -> IntArray:
-    """Log-normal delays in whole seconds (at least one second) with the given median."""
+def delays(rng: np.random.Generator, median_s: float | FloatArray, sigma: float | FloatArray, n: int) -> IntArray:
+    """Log-normal delays in whole seconds (at least one second) with the given median(s)."""
     draws = median_s * np.exp(sigma * rng.standard_normal(n))
     return np.maximum(draws, 1.0).astype(np.int64)
 
@@ -42,6 +42,18 @@ def labels(values: Sequence[str], index: IntArray) -> ObjArray:
     return np.asarray(values, dtype=object)[index]
 
 
+def objects(values: Sequence[object]) -> ObjArray:
+    """A one-dimensional object array of ``values`` (dicts stay whole)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
+
+
+def constant(value: object, n: int) -> ObjArray:
+    """An object array repeating ``value``."""
+    return np.full(n, value, dtype=object)
+
+
 def split_rate(total: FloatArray, group: FloatArray, inside: float) -> tuple[FloatArray, FloatArray]:
     """Per-item probabilities inside and outside a group that keep the overall rate at ``total``.
 
@@ -57,3 +69,12 @@ def counts(rng: np.random.Generator, mask: BoolArray, extra_mean: float) -> IntA
     """How many times each item happens: 0 outside ``mask``, else 1 plus a geometric extra."""
     extra = rng.geometric(1.0 / (1.0 + extra_mean), len(mask)) - 1
     return np.where(mask, 1 + extra, 0).astype(np.int64)
+
+
+def expand(rng: np.random.Generator, mask: BoolArray, extra_mean: float) -> tuple[IntArray, BoolArray]:
+    """One row per occurrence (see ``counts``): the item index and whether it is the item's first."""
+    per_item = counts(rng, mask, extra_mean)
+    rows = np.repeat(np.arange(len(mask), dtype=np.int64), per_item)
+    first = np.zeros(len(rows), dtype=np.bool_)
+    first[(np.cumsum(per_item) - per_item)[per_item > 0]] = True
+    return rows, first

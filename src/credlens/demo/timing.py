@@ -20,8 +20,32 @@ HISTORY_DAYS = 3 * 365 + 1
 BATCH_HOUR = 10  # local time bulk awards start
 BATCH_RATE = 2  # awards per second of a bulk run
 # ASSUMPTION: local hour of awards made one by one (LMS triggers, staff working hours).
-AWARD_HOURS = (0.2, 0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.0, 2.0, 3.0, 3.2, 3.0,
-               2.6, 3.0, 3.0, 2.8, 2.4, 1.8, 1.2, 1.0, 0.9, 0.8, 0.6, 0.4)  # fmt: skip
+AWARD_HOURS = (
+    0.2,
+    0.1,
+    0.1,
+    0.1,
+    0.1,
+    0.2,
+    0.5,
+    1.0,
+    2.0,
+    3.0,
+    3.2,
+    3.0,
+    2.6,
+    3.0,
+    3.0,
+    2.8,
+    2.4,
+    1.8,
+    1.2,
+    1.0,
+    0.9,
+    0.8,
+    0.6,
+    0.4,
+)
 
 
 @dataclass(frozen=True)

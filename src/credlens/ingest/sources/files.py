@@ -40,7 +40,7 @@ def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[Deco
         yield from _json_chunks(path, fmt, chunk_rows)
     else:
         rows = _csv_rows(path) if fmt == "csv" else _parquet_rows(path, chunk_rows)
-        yield from _row_chunks(rows, chunk_rows, from_strings=fmt == "csv")
+        yield from _row_chunks(rows, chunk_rows, from_strings=True)
 
 
 def count_records(path: Path) -> int | None:
@@ -58,10 +58,7 @@ def count_records(path: Path) -> int | None:
 
 
 def _json_chunks(path: Path, fmt: str, chunk_rows: int) -> Iterator[tuple[Decoded, dict[int, Any]]]:
-    if fmt == "json":
-        docs: Iterator[bytes] = iter(split_json_array(path.read_bytes()))
-    else:
-        docs = (line for line in path.open("rb") if line.strip())
+    docs = iter(split_json_array(path.read_bytes())) if fmt == "json" else _lines(path)
     chunk: list[tuple[int, bytes]] = []
     for position, doc in enumerate(docs, start=1):
         chunk.append((position, doc))
@@ -70,6 +67,11 @@ def _json_chunks(path: Path, fmt: str, chunk_rows: int) -> Iterator[tuple[Decode
             chunk = []
     if chunk:
         yield _decode_json_chunk(chunk)
+
+
+def _lines(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        yield from (line for line in handle if line.strip())
 
 
 def _decode_json_chunk(chunk: list[tuple[int, bytes]]) -> tuple[Decoded, dict[int, Any]]:
