@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from credlens.demo.model import DemoIssuer
+from credlens.demo.model import DemoIssuer, DemoProgram
 from credlens.demo.recipients import People, Sequences
 from credlens.demo.sampling import BoolArray, FloatArray, IntArray, ObjArray
 
@@ -41,10 +41,7 @@ class ProgramTable:
             return np.array([float(getattr(p, name) or 0.0) for p in programs])
 
         prerequisite = np.array([ids.index(p.prerequisite) if p.prerequisite else -1 for p in programs])
-        templates = tuple(
-            {"id": p.id, "name": p.name, "kind": p.kind} | ({"department": p.department} if p.department else {})
-            for p in programs
-        )
+        templates = tuple(_template(p) for p in programs)
         return cls(
             ids,
             column("weight"),
@@ -62,6 +59,14 @@ class ProgramTable:
             Sequences(prerequisite.astype(np.int64), column("prerequisite_share"), issuer.repeat_rate),
             templates,
         )
+
+
+def _template(program: DemoProgram) -> dict[str, object]:
+    """The ``program`` object of a credential.issued event."""
+    template: dict[str, object] = {"id": program.id, "name": program.name, "kind": program.kind}
+    if program.department:
+        template["department"] = program.department
+    return template
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,10 @@ def generate(
     issuers: tuple[DemoIssuer, ...] | None = None,
     chunk_size: int = 50_000,
 ) -> Iterator[tuple[str, Chunk]]:
-    """Yield (issuer slug, chunk of event dicts) until the scale's events are produced. Deterministic for a seed and today."""
+    """Yield (issuer slug, chunk of event dicts) until the scale's events are produced.
+
+    Deterministic for a seed and today; issuers follow one another, each roughly in time order.
+    """
     if scale not in SCALES:
         raise ValueError(f"unknown demo scale {scale!r}; choose one of {', '.join(SCALES)}")
     chosen = demo_issuers() if issuers is None else issuers

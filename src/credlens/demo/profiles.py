@@ -200,7 +200,7 @@ def _lingua() -> DemoIssuer:
         spec("lv-business-english", "Business English C1", "certificate", "English", 0.15, 1.4,
              completion=0.72, rating=4.3, duration=120),
         spec("lv-summer", "Summer Immersion Week", "badge", None, 0.08, 0.5, appeal=0.9, completion=0.92,
-             rating=4.6, duration=7),
+             rating=4.0, duration=7),
     ))  # fmt: skip
     season = Seasonality(
         months=(0.8, 0.9, 1.2, 0.9, 0.9, 1.2, 1.3, 0.5, 0.8, 1.0, 1.0, 1.1), batch_share=0.5,

@@ -13,7 +13,18 @@ import numpy as np
 
 from credlens.demo import vocab
 from credlens.demo.model import DemoIssuer
-from credlens.demo.sampling import DAY, BoolArray, FloatArray, IntArray, ObjArray, delays, labels, objects
+from credlens.demo.sampling import (
+    DAY,
+    BoolArray,
+    FloatArray,
+    IntArray,
+    ObjArray,
+    delays,
+    inverse_cdf,
+    inverse_cdf_rows,
+    labels,
+    objects,
+)
 
 POOL_CAP = 300_000  # recent awards kept as candidates for links
 LINK_WINDOW = 60 * DAY  # a link picks a holder awarded within this window before the gap
@@ -21,7 +32,7 @@ SEQUENCE_GAP = (120 * DAY, 0.6)  # ASSUMPTION: median and log-sigma between sequ
 PORTFOLIO_GAP = (150 * DAY, 0.9)  # ASSUMPTION: same for unrelated programs
 DEMOGRAPHICS_SHARE = 0.7
 TRACKING_OPT_IN = 0.2
-CONSENT_CHANGE_SHARE = 0.04
+CONSENT_CHANGES = (0.1, 0.02)  # ASSUMPTION: later opt-outs of opted-in people, opt-ins of others
 _EMPTY = np.zeros(0, dtype=np.int64)
 
 
@@ -152,24 +163,25 @@ class People:
         return self._uniform(rid, 8) < TRACKING_OPT_IN
 
     def changes_consent(self, rid: IntArray) -> BoolArray:
-        """Whether each recipient later changes their tracking consent."""
-        return self._uniform(rid, 9) < CONSENT_CHANGE_SHARE
+        """Whether each recipient later changes their tracking consent (opted-in people more often)."""
+        share = np.where(self.tracking(rid), CONSENT_CHANGES[0], CONSENT_CHANGES[1])
+        return self._uniform(rid, 9) < share
 
     def profiles(self, rid: IntArray) -> ObjArray:
         """The ``recipient`` object of each award: identifier, country, demographics, consent."""
         u = [self._uniform(rid, salt) for salt in range(1, 9)]
         world = np.where(np.asarray(vocab.WORLD) == self.issuer.country, 0.0, vocab.WORLD_MIX)
-        abroad = labels(vocab.WORLD, _inverse(world, u[1]))
+        abroad = labels(vocab.WORLD, inverse_cdf(world, u[1]))
         country = np.where(u[0] < self.issuer.home_share, self.issuer.country, abroad)
-        age = _inverse(np.asarray(self.issuer.age_mix), u[3])
+        age = inverse_cdf(np.asarray(self.issuer.age_mix), u[3])
         demographics = [
             {"gender": g, "age_band": a, "education_level": e, "employment_status": s} if has else None
             for has, g, a, e, s in zip(
                 (u[2] < DEMOGRAPHICS_SHARE).tolist(),
-                labels(vocab.GENDERS, _inverse(np.asarray(vocab.GENDER_MIX), u[4])).tolist(),
+                labels(vocab.GENDERS, inverse_cdf(np.asarray(vocab.GENDER_MIX), u[4])).tolist(),
                 labels(vocab.AGE_BANDS, age).tolist(),
-                labels(vocab.EDUCATION, _inverse_rows(np.asarray(vocab.EDUCATION_BY_AGE), age, u[5])).tolist(),
-                labels(vocab.EMPLOYMENT, _inverse_rows(np.asarray(vocab.EMPLOYMENT_BY_AGE), age, u[6])).tolist(),
+                labels(vocab.EDUCATION, inverse_cdf_rows(np.asarray(vocab.EDUCATION_BY_AGE), age, u[5])).tolist(),
+                labels(vocab.EMPLOYMENT, inverse_cdf_rows(np.asarray(vocab.EMPLOYMENT_BY_AGE), age, u[6])).tolist(),
                 strict=True,
             )
         ]
@@ -190,13 +202,3 @@ def _person(
     if tracking >= 0:
         person["consent"] = {"detailed_tracking": tracking == 1}
     return person
-
-
-def _inverse(weights: FloatArray, u: FloatArray) -> IntArray:
-    cumulative = np.cumsum(weights) / weights.sum()
-    return np.minimum(np.searchsorted(cumulative, u, side="right"), len(weights) - 1).astype(np.int64)
-
-
-def _inverse_rows(table: FloatArray, rows: IntArray, u: FloatArray) -> IntArray:
-    cumulative = np.cumsum(table, axis=1) / table.sum(axis=1, keepdims=True)
-    return np.minimum((u[:, None] >= cumulative[rows]).sum(axis=1), table.shape[1] - 1).astype(np.int64)

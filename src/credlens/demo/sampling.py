@@ -32,9 +32,22 @@ def pick(rng: np.random.Generator, weights: Sequence[float] | FloatArray, n: int
 
 def pick_rows(rng: np.random.Generator, table: FloatArray, rows: IntArray) -> IntArray:
     """For each entry of ``rows``, a column index of ``table`` drawn with that row's weights."""
-    cumulative = np.cumsum(table / table.sum(axis=1, keepdims=True), axis=1)
-    u = rng.random(len(rows))[:, None]
-    return np.minimum((u > cumulative[rows]).sum(axis=1), table.shape[1] - 1).astype(np.int64)
+    return inverse_cdf_rows(table, rows, rng.random(len(rows)))
+
+
+def inverse_cdf(weights: FloatArray, u: FloatArray) -> IntArray:
+    """The index of ``weights`` each uniform in ``u`` falls on (a weighted pick from given uniforms)."""
+    cumulative = np.cumsum(weights) / weights.sum()
+    index: IntArray = np.searchsorted(cumulative, u, side="right").astype(np.int64)
+    return np.minimum(index, len(weights) - 1)
+
+
+def inverse_cdf_rows(table: FloatArray, rows: IntArray, u: FloatArray) -> IntArray:
+    """Like ``inverse_cdf``, with each uniform using the weights of its row of ``table``."""
+    cumulative = np.cumsum(table, axis=1) / table.sum(axis=1, keepdims=True)
+    index: IntArray = (u[:, None] >= cumulative[rows]).sum(axis=1).astype(np.int64)
+    capped: IntArray = np.minimum(index, table.shape[1] - 1)
+    return capped
 
 
 def labels(values: Sequence[str], index: IntArray) -> ObjArray:

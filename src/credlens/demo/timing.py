@@ -128,8 +128,8 @@ def award_times(calendar: Calendar, per_day: IntArray, start: int, stop: int, rn
     n = len(day)
     bulk = rng.random(n) < calendar.batch_fraction[day]
     first_of_day = np.searchsorted(day, day)
-    in_bulk = np.cumsum(bulk) - bulk
-    rank = in_bulk - in_bulk[first_of_day]
+    in_bulk: IntArray = np.cumsum(bulk) - bulk
+    rank: IntArray = in_bulk - in_bulk[first_of_day]
     steady = pick(rng, AWARD_HOURS, n) * HOUR + rng.integers(0, HOUR, n)
     local = np.where(bulk, BATCH_HOUR * HOUR + rank // BATCH_RATE, steady)
     at = (calendar.first_day + day) * DAY + local - calendar.utc_offset[day]

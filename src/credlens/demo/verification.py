@@ -11,11 +11,30 @@ import numpy as np
 from credlens.demo import vocab
 from credlens.demo.cohort import Cohort, Setting
 from credlens.demo.events import Emitter
-from credlens.demo.sampling import DAY, BoolArray, IntArray, ObjArray, delays, expand, labels, objects, pick, split_rate
+from credlens.demo.sampling import (
+    DAY,
+    NEVER,
+    BoolArray,
+    IntArray,
+    ObjArray,
+    delays,
+    expand,
+    labels,
+    objects,
+    pick,
+    split_rate,
+)
 
 FROM_SHARED = 0.5  # ASSUMPTION: share of verified credentials whose owner shared them
 CONSENT = 0.25  # verifiers who let their organization be named
 INVALID = 0.01  # ASSUMPTION: lookups that fail (mistyped or tampered credential)
+# ASSUMPTION: most checks come weeks to months after award (hiring); some much later (background
+# checks, re-verification), which is when expired credentials show up.
+LATE_CHECKS = 0.2
+DELAY_MEDIAN = np.array([45 * DAY, 300 * DAY], dtype=np.float64)
+DELAY_SIGMA = np.array([1.0, 0.6])
+REVOKED_CHECKED = 0.25  # ASSUMPTION: revoked credentials an employer still checks afterwards
+LAPSED_CHECKED = 0.5  # ASSUMPTION: lapsed credentials checked again, relative to the program's rate
 OUTCOME_SHARE = 0.4  # verifications followed by a reported outcome
 HIRED = 0.3  # at value 1.0; better-valued programs convert more (ASSUMPTION)
 OTHER_OUTCOMES = (0.43, 0.43, 0.14)  # interviewed, not_hired, other (ASSUMPTION)
@@ -36,7 +55,12 @@ def verify(
     p_shared, p_other = split_rate(rate, share, FROM_SHARED)
     verified = rng.random(cohort.size) < np.where(shared, p_shared, p_other)
     rows, _ = expand(rng, verified, 0.3)
-    at = cohort.issued[rows] + 2 * DAY + delays(rng, 45 * DAY, 1.0, len(rows))
+    late = (rng.random(len(rows)) < LATE_CHECKS).astype(np.int64)
+    at = cohort.issued[rows] + 2 * DAY + delays(rng, DELAY_MEDIAN[late], DELAY_SIGMA[late], len(rows))
+    for changed_at, share in ((revoked_at, np.full(cohort.size, REVOKED_CHECKED)), (expires_at, LAPSED_CHECKED * rate)):
+        checked = np.flatnonzero((changed_at < NEVER) & (rng.random(cohort.size) < share))
+        rows = np.concatenate([rows, checked])
+        at = np.concatenate([at, changed_at[checked] + delays(rng, 30 * DAY, 1.0, len(checked))])
     result = np.where(
         at >= revoked_at[rows],
         "revoked",

@@ -7,15 +7,17 @@ refused), types, enums and patterns, and ``__post_init__`` checks the cross-fiel
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 
-ID_PATTERN = r"^[A-Za-z0-9._:\-]{1,128}$"
+# NOTE: \Z, not $: Python's $ also matches before a final newline, which would let "id\n" through.
+ID_PATTERN = r"^[A-Za-z0-9._:\-]{1,128}\Z"
 Id = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
-Country = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}$")]
+Country = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}\Z")]
 Timestamp = Annotated[dt.datetime, msgspec.Meta(tz=True)]
-Domain = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9.\-]{1,253}$")]
+Domain = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9.\-]{1,253}\Z")]
 ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
 Label = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
 
@@ -35,17 +37,24 @@ EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 PROPERTIES_MAX_BYTES = 4096
 # NOTE: properties are free-form and never interpreted, but privacy.md forbids storing IPs, user
-# agents, cookies and e-mail addresses anywhere; these keys are refused at any depth.
-FORBIDDEN_PROPERTY_KEYS = frozenset(
-    {"ip", "ip_address", "ipaddress", "user_agent", "useragent", "cookie", "cookies", "email", "e_mail"}
+# agents, cookies and e-mail addresses anywhere: keys naming them (in any spelling: `client_ip`,
+# `User-Agent`, `set-cookie`, `x-forwarded-for`) and values that are an e-mail or IP address are refused.
+FORBIDDEN_KEY_WORDS = frozenset({"ip", "ipaddress", "useragent", "cookie", "cookies", "email", "mail", "forwarded"})
+FORBIDDEN_KEYS = frozenset({"user_agent", "remote_addr", "ip_address", "e_mail", "remote_address"})
+_WORDS = re.compile(r"[^a-z0-9]+")
+_PERSONAL_VALUE = re.compile(
+    r"^\s*(?:[^@\s]+@[^@\s]+\.[^@\s]+|\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7})\s*\Z"
 )
+
+
+FIELD_SEPARATOR = "\x1f"  # between field and reason inside msgspec's message; never in a real field path
 
 
 class EventError(ValueError):
     """A rule of events.md broken by one event; ``field`` is the dotted path inside the event."""
 
     def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
+        super().__init__(f"{field}{FIELD_SEPARATOR}{reason}")
         self.field = field
         self.reason = reason
 
@@ -69,7 +78,7 @@ class RecipientRef(Strict):
     """A person as the issuer knows them; turned into a pseudonymous key at ingestion."""
 
     id: Annotated[str, msgspec.Meta(min_length=1, max_length=256)] | None = None
-    email: Annotated[str, msgspec.Meta(pattern=r"^\s*[^@\s]+@[^@\s]+\s*$", max_length=320)] | None = None
+    email: Annotated[str, msgspec.Meta(pattern=r"^\s*[^@\s]+@[^@\s]+\s*\Z", max_length=320)] | None = None
 
     def __post_init__(self) -> None:
         if self.id is None and self.email is None:
@@ -237,7 +246,7 @@ def check_envelope(event: Event) -> None:
 
 
 def check_properties(properties: dict[str, Any]) -> None:
-    """At most 4 KiB serialized, and no key that would carry personal data into the store."""
+    """At most 4 KiB serialized, and nothing that would carry personal data into the store."""
     if len(msgspec.json.encode(properties)) > PROPERTIES_MAX_BYTES:
         raise EventError("properties", f"is larger than {PROPERTIES_MAX_BYTES} bytes serialized")
     stack: list[tuple[str, Any]] = [("properties", properties)]
@@ -245,10 +254,21 @@ def check_properties(properties: dict[str, Any]) -> None:
         path, value = stack.pop()
         if isinstance(value, dict):
             for key, item in value.items():
-                if str(key).lower().replace("-", "_") in FORBIDDEN_PROPERTY_KEYS:
-                    raise EventError(
-                        f"{path}.{key}", "personal data (IP, user agent, cookie, e-mail) is never accepted"
-                    )
+                if _personal_key(str(key)):
+                    raise EventError(f"{path}.{key}", "personal data (IP, user agent, cookie, e-mail) is never accepted")
                 stack.append((f"{path}.{key}", item))
         elif isinstance(value, list):
             stack.extend((path, item) for item in value)
+        elif isinstance(value, str) and _PERSONAL_VALUE.match(value):
+            raise EventError(path, "looks like an e-mail or IP address; personal data is never accepted")
+
+
+def _personal_key(key: str) -> bool:
+    normalized = _WORDS.sub("_", key.lower()).strip("_")
+    words = set(normalized.split("_"))
+    return (
+        normalized in FORBIDDEN_KEYS
+        or bool(words & FORBIDDEN_KEY_WORDS)
+        or {"user", "agent"} <= words
+        or normalized.replace("_", "") in FORBIDDEN_KEY_WORDS
+    )

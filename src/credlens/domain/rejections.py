@@ -6,6 +6,8 @@ import re
 
 import msgspec
 
+from credlens.domain.events import FIELD_SEPARATOR
+
 
 class Rejection(msgspec.Struct, frozen=True, omit_defaults=True):
     """Why one event of a batch was refused. ``position`` is 0-based in the batch (a file row's
@@ -23,7 +25,7 @@ class Rejection(msgspec.Struct, frozen=True, omit_defaults=True):
 
 _AT = re.compile(r"^(?P<msg>.*) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
 _NAMED = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]+)`$")
-_OURS = re.compile(r"^(?P<field>[A-Za-z_][A-Za-z0-9_.\-]*): (?P<reason>.+)$", re.DOTALL)
+_OURS = re.compile(f"^(?P<field>[^{FIELD_SEPARATOR}]*){FIELD_SEPARATOR}(?P<reason>.+)$", re.DOTALL)
 
 
 def from_validation_error(error: msgspec.ValidationError, position: int, event_id: str | None) -> Rejection:
@@ -37,7 +39,7 @@ def from_validation_error(error: msgspec.ValidationError, position: int, event_i
     if named:
         parts.append(named["name"])
         reason = "is not a field of this event" if "unknown" in message else "is required"
-    elif ours and not message.startswith("Expected"):
+    elif ours:
         parts.append(ours["field"])
         reason = ours["reason"]
     elif parts == ["type"] and message.startswith("Invalid value"):

