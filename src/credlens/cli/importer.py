@@ -12,7 +12,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from credlens.cli.common import DataDir, fail, find_issuer, open_store, out
 from credlens.domain.rejections import Rejection
 from credlens.ingest.decode import BatchError
-from credlens.ingest.pipeline import Outcome, ingest_decoded
+from credlens.ingest.pipeline import Outcome, bulk_mode, ingest_decoded
 from credlens.ingest.sources.files import SourceError, count_records, file_format, read_chunks
 
 
@@ -35,7 +35,8 @@ def import_file(
     originals: dict[int, Any] = {}
     with open_store(data_dir) as warehouse:
         target = find_issuer(warehouse, issuer)
-        with Progress(TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()) as bar:
+        columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns) as bar, bulk_mode():
             task = bar.add_task("import", total=total)
             try:
                 for decoded, bad in read_chunks(file):

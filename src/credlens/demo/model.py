@@ -64,10 +64,11 @@ class DemoIssuer:
     recipient_key: str = "email"  # "email" | "id" | "mixed"
     earner_prefix: str = "E"
     repeat_rate: float = 0.15  # share of awards going to someone already holding another program
+    # ASSUMPTION: mixes below are weights in the order of vocab.SHARE_CHANNELS, VERIFIER_INDUSTRIES, AGE_BANDS
     share_channels: tuple[float, ...] = (0.52, 0.06, 0.08, 0.1, 0.05, 0.13, 0.03, 0.03)
     verifier_industries: tuple[float, ...] = (0.14, 0.3, 0.08, 0.08, 0.08, 0.1, 0.08, 0.14)
     age_mix: tuple[float, ...] = (0.01, 0.2, 0.36, 0.22, 0.13, 0.06, 0.02)
-    home_share: float = 0.6  # share of recipients, viewers and verifiers from ``country``
+    home_share: float = 0.6  # share of recipients and verifiers from ``country`` (ASSUMPTION)
     delivery_rate: float = rates.DELIVERY_RATE
     feedback_rate: float = 0.12  # ASSUMPTION
     reengagement_rate: float = 0.2  # ASSUMPTION: owners active again >= 30 days after first view
@@ -75,7 +76,8 @@ class DemoIssuer:
 
 
 class ProgramSpec(NamedTuple):
-    """A program as written in the catalog: relative value and appeal instead of rates."""
+    """A program as the catalog writes it: relative value and appeal instead of rates; ``after`` is
+    the prerequisite program and ``after_share`` the share of awards going to its holders."""
 
     id: str
     name: str
@@ -120,36 +122,37 @@ def calibrated_programs(industry: str, specs: tuple[ProgramSpec, ...]) -> tuple[
     w = [s.weight for s in specs]
     value = [s.value for s in specs]
     appeal = [s.appeal for s in specs]
-    download = [s.appeal * (1.2 if s.kind == "certificate" else 0.7) for s in specs]
+    download = [s.appeal * (1.2 if s.kind == "certificate" else 0.7) for s in specs]  # badges: fewer files
     columns = zip(
+        specs,
         rates.calibrate(avg.view, w, appeal),
         rates.calibrate(avg.share, w, value),
         rates.calibrate(avg.referral, w, value),
         rates.calibrate(avg.profile_add, w, value),
         rates.calibrate(avg.download, w, download),
-        rates.calibrate(avg.verification, w, [v**1.3 for v in value]),
+        rates.calibrate(avg.verification, w, [v**1.3 for v in value]),  # verification spreads wider
         strict=True,
     )
     return tuple(
         DemoProgram(
-            s.id,
-            s.name,
-            s.kind,
-            s.department,
-            view,
-            share,
-            referral,
-            profile_add,
-            dl,
-            verification,
-            s.weight,
-            s.validity,
-            s.completion,
-            s.rating,
-            s.duration,
-            s.value,
-            s.after,
-            s.after_share,
+            id=s.id,
+            name=s.name,
+            kind=s.kind,
+            department=s.department,
+            view_rate=view,
+            share_rate=share,
+            referral_rate=referral,
+            profile_add_rate=profile_add,
+            download_rate=download_rate,
+            verification_rate=verification,
+            weight=s.weight,
+            validity_days=s.validity,
+            completion_rate=s.completion,
+            rating_mean=s.rating,
+            duration_days=s.duration,
+            value=s.value,
+            prerequisite=s.after,
+            prerequisite_share=s.after_share,
         )
-        for s, (view, share, referral, profile_add, dl, verification) in zip(specs, columns, strict=True)
+        for s, view, share, referral, profile_add, download_rate, verification in columns
     )

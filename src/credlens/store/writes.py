@@ -64,7 +64,7 @@ def write_group(con: Con, indexes: KeyIndexes, requests: list[WriteRequest]) -> 
     """Apply every request that passes its checks in ONE transaction; durable on return."""
     results: list[WriteResult] = []
     kept: list[pa.Table] = []
-    seen: set[tuple[int, str]] = set()
+    seen: set[tuple[int, str]] | None = set() if len(requests) > 1 else None
     issued_in_group: dict[tuple[int, str], str] = {}
     for request in requests:
         table = _with_hashes(con, request)
@@ -108,26 +108,31 @@ def _screen(
     indexes: KeyIndexes,
     request: WriteRequest,
     table: pa.Table,
-    seen: set[tuple[int, str]],
+    seen: set[tuple[int, str]] | None,
     issued_in_group: dict[tuple[int, str], str],
 ) -> tuple[WriteResult, pa.Table | None]:
     """Drop duplicates (acknowledged, not stored) and find issuances of already-issued credentials."""
     issuer = request.issuer_id
+    # first occurrence of each id in the batch, minus ids already stored (vectorized: no per-event Python)
+    first = table.group_by("event_id", use_threads=False).aggregate([("position", "min")]).column("position_min")
+    keep = pc.is_in(table.column("position"), first)
     stored = _stored_ids(con, indexes, issuer, table)
-    ids = table.column("event_id").to_pylist()
-    keep = np.ones(len(ids), dtype=bool)
-    for i, event_id in enumerate(ids):
-        if event_id in stored or (issuer, event_id) in seen:
+    if stored:
+        keep = pc.and_(keep, pc.invert(pc.is_in(table.column("event_id"), pa.array(sorted(stored), pa.string()))))
+    keep = np.asarray(keep, dtype=bool)
+    ids = table.column("event_id").to_pylist() if seen is not None else []
+    for i, event_id in enumerate(ids):  # only when several requests share one transaction
+        if keep[i] and (issuer, event_id) in seen:
             keep[i] = False
-        else:
-            seen.add((issuer, event_id))
+        elif keep[i]:
+            seen.add((issuer, event_id))  # type: ignore[union-attr]
     duplicates = int((~keep).sum())
     table = table.filter(pa.array(keep))
     rejections = _issuance_conflicts(con, indexes, issuer, table, issued_in_group)
     if rejections:
         if request.all_or_nothing:
             for event_id in ids:
-                seen.discard((issuer, event_id))
+                seen.discard((issuer, event_id))  # type: ignore[union-attr]
             return WriteResult(rejections=rejections), None
         bad = {r.position for r in rejections}
         table = table.filter(pc.invert(pc.is_in(table.column("position"), pa.array(sorted(bad), pa.int64()))))
@@ -202,14 +207,15 @@ def _index(con: Con, cache: dict[int, HashSet64], issuer: int, sql: str) -> Hash
 
 
 def _apply(con: Con, batch: pa.Table) -> None:
-    con.register("batch", batch)
+    con.register("b", batch)
     try:
-        con.execute(
-            f"CREATE OR REPLACE TEMP TABLE b AS SELECT {_STORED_COLUMNS} "
-            "FROM batch ORDER BY issuer_id, CAST(occurred_at AS DATE), type"
-        )
+        _fold(con)
     finally:
-        con.unregister("batch")
+        con.unregister("b")
+
+
+def _fold(con: Con) -> None:
+    """Fold the registered batch ``b`` into every table (inside the caller's transaction)."""
     merged_credentials = None
     for rollup in ROLLUPS:
         returning = "t.issuer_id, t." + rollup.key
@@ -225,7 +231,9 @@ def _apply(con: Con, batch: pa.Table) -> None:
         if rollup is CREDENTIALS:
             merged_credentials = merged
     assert merged_credentials is not None
-    con.execute("INSERT INTO events BY NAME SELECT * FROM b")
+    con.execute(
+        f"INSERT INTO events BY NAME SELECT {_STORED_COLUMNS} FROM b ORDER BY issuer_id, CAST(occurred_at AS DATE), type"
+    )
     con.execute(
         "INSERT INTO enrollments SELECT issuer_id, event_id, program_id, recipient_key, occurred_at "
         "FROM b WHERE type = 'program.enrolled'"
