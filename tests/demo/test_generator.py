@@ -56,6 +56,7 @@ ENUMS: dict[str, dict[str, set[str]]] = {
     "verification.outcome": {"outcome": {"hired", "interviewed", "not_hired", "other"}},
     "recipient.outcome_reported": {"outcome": {"new_job", "promotion", "raise", "other"}},
 }
+KINDS = {"certificate", "badge"}
 AGE_BANDS = {"<18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"}
 SIZES = {"1-10", "11-50", "51-200", "201-1000", "1001-5000", "5001+"}
 PERSONAL_KEYS = {"ip", "ip_address", "user_agent", "cookie", "email", "name"}
@@ -85,46 +86,36 @@ def contract_problems(event: Event) -> list[str]:
 
 
 def _nested_problems(type_: str, event: Event) -> list[str]:
-    problems: list[str] = []
-    if "program" in event:
-        program = event["program"]
-        allowed = {"id", "name", "kind", "department"} if type_ == "credential.issued" else {"id"}
-        assert isinstance(program, dict)
-        if (
-            program.keys() - allowed
-            or not ID.match(program["id"])
-            or program.get("kind", "badge")
-            not in {
-                "certificate",
-                "badge",
-            }
-        ):
-            problems.append(f"bad program {program}")
+    problems = _program_problems(type_, event.get("program", {"id": "p"}))
     if "recipient" in event:
         problems += _recipient_problems(type_, event["recipient"])
-    if "verifier" in event:
-        v = event["verifier"]
-        assert isinstance(v, dict)
-        if v.keys() - {"consent", "organization", "industry", "size", "country"} or v.get("size") not in SIZES:
-            problems.append(f"bad verifier {v}")
-        if ("organization" in v) != (v.get("consent") is True) or not COUNTRY.match(v.get("country", "")):
-            problems.append("verifier organization must come with consent only")
-    for key in ("expires_at",):
-        if key in event and not (TIMESTAMP.match(str(event[key])) and str(event[key]) > str(event["occurred_at"])):
-            problems.append("bad expires_at")
-    if "country" in event and not COUNTRY.match(str(event["country"])):
-        problems.append("bad country")
-    if "referrer_domain" in event and not HOST.match(str(event["referrer_domain"])):
-        problems.append("bad referrer_domain")
-    if "rating" in event and (type(event["rating"]) is not int or not 1 <= event["rating"] <= 5):
+    verifier = event.get("verifier", {"size": "1-10", "country": "US"})
+    assert isinstance(verifier, dict)
+    if verifier.keys() - {"consent", "organization", "industry", "size", "country"} or verifier["size"] not in SIZES:
+        problems.append(f"bad verifier {verifier}")
+    if ("organization" in verifier) != (verifier.get("consent") is True) or not COUNTRY.match(verifier["country"]):
+        problems.append("verifier organization must come with consent only")
+    expires = str(event.get("expires_at", "9999-12-31T00:00:00Z"))
+    if not TIMESTAMP.match(expires) or expires <= str(event["occurred_at"]):
+        problems.append("bad expires_at")
+    if not COUNTRY.match(str(event.get("country", "US"))) or not HOST.match(str(event.get("referrer_domain", "a.io"))):
+        problems.append("bad country or referrer_domain")
+    if type(event.get("rating", 1)) is not int or event.get("rating", 1) not in range(1, 6):
         problems.append("bad rating")
-    if "detailed_tracking" in event and type(event["detailed_tracking"]) is not bool:
+    if type(event.get("detailed_tracking", True)) is not bool:
         problems.append("bad detailed_tracking")
-    if "properties" in event:
-        props = event["properties"]
-        if not isinstance(props, dict) or len(json.dumps(props)) > 4096 or props.keys() & PERSONAL_KEYS:
-            problems.append("bad properties")
+    props = event.get("properties", {})
+    if not isinstance(props, dict) or len(json.dumps(props)) > 4096 or props.keys() & PERSONAL_KEYS:
+        problems.append("bad properties")
     return problems
+
+
+def _program_problems(type_: str, program: object) -> list[str]:
+    assert isinstance(program, dict)
+    allowed = {"id", "name", "kind", "department"} if type_ == "credential.issued" else {"id"}
+    if program.keys() - allowed or not ID.match(program["id"]) or program.get("kind", "badge") not in KINDS:
+        return [f"bad program {program}"]
+    return []
 
 
 def _recipient_problems(type_: str, recipient: object) -> list[str]:

@@ -37,8 +37,14 @@ def test_personal_data_in_properties_is_refused(properties: dict[str, Any], fiel
 
 @pytest.mark.parametrize(
     "properties",
-    [{"campaign": "spring-2026"}, {"shipping": "yes"}, {"version": "1.2.3"}, {"tip": "share on linkedin"},
-     {"ratio": "3:2"}, {"time": "10:30"}],
+    [
+        {"campaign": "spring-2026"},
+        {"shipping": "yes"},
+        {"version": "1.2.3"},
+        {"tip": "share on linkedin"},
+        {"ratio": "3:2"},
+        {"time": "10:30"},
+    ],
 )
 def test_ordinary_properties_are_kept(properties: dict[str, Any]) -> None:
     assert rejected_field(properties) is None

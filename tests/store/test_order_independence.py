@@ -10,6 +10,8 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from credlens.ingest.decode import convert_rows
+from credlens.ingest.pipeline import ingest_decoded
 from credlens.store.warehouse import Warehouse
 from tests.conftest import ingest
 
@@ -21,7 +23,7 @@ SNAPSHOTS = {
     "enrollments": "SELECT * EXCLUDE (issuer_id) FROM enrollments ORDER BY event_id",
     "reported_outcomes": "SELECT * EXCLUDE (issuer_id) FROM reported_outcomes ORDER BY event_id",
     "daily": "SELECT * EXCLUDE (issuer_id, events), sum(events) FROM daily GROUP BY ALL ORDER BY ALL",
-    "events": "SELECT * EXCLUDE (issuer_id, received_at) FROM events ORDER BY event_id",
+    "events": "SELECT * EXCLUDE (issuer_id, seq, received_at) FROM events ORDER BY event_id",
 }
 
 
@@ -197,3 +199,24 @@ def test_any_arrival_order_gives_the_same_tables(tmp_path: Path, seed: int, batc
     rng.shuffle(arrivals)
     batches = [arrivals[i : i + batch_size] for i in range(0, len(arrivals), batch_size)]
     assert build(tmp_path, "messy", batches) == build(tmp_path, "clean", [events])
+
+
+def test_events_appended_but_not_folded_are_folded_once_when_the_store_reopens(tmp_path: Path) -> None:
+    clean = build(tmp_path, "clean", [stream()])
+    folder = Path(tempfile.mkdtemp(dir=tmp_path)) / "crashed"
+    store = Warehouse(folder)
+    issuer, _ = store.create_issuer("acme", "Acme", timezone="America/New_York")
+    store.cursor().execute("UPDATE issuers SET pseudonym_secret = ?", ["ab" * 32])
+    events = stream()
+    ingest_decoded(store, issuer, convert_rows(list(enumerate(events[:7]))), fold=False)
+    store.fold()
+    ingest_decoded(store, issuer, convert_rows(list(enumerate(events[7:]))), fold=False)
+    assert store.unfolded() == len(events) - 7
+    store.close()  # as if the process died before folding
+    reopened = Warehouse(folder)
+    try:
+        assert reopened.unfolded() == 0
+        assert reopened.fold() == 0  # nothing is folded twice
+        assert snapshot(reopened) == clean
+    finally:
+        reopened.close()

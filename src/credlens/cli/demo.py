@@ -34,7 +34,7 @@ def build_demo(warehouse: Warehouse, scale: str, today: dt.date | None = None) -
         task = bar.add_task(f"demo ({scale})", total=SCALES[scale])
         for slug, chunk in generate(scale, today=today):
             decoded = convert_rows(list(enumerate(chunk)))
-            outcome.add(ingest_decoded(warehouse, issuers[slug], decoded))
+            outcome.add(ingest_decoded(warehouse, issuers[slug], decoded, fold=False))
             bar.advance(task, len(chunk))
     warehouse.compact()
     warehouse.set_meta("demo_scale", scale)

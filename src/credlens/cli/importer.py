@@ -40,7 +40,7 @@ def import_file(
             task = bar.add_task("import", total=total)
             try:
                 for decoded, bad in read_chunks(file):
-                    outcome.add(ingest_decoded(warehouse, target, decoded))
+                    outcome.add(ingest_decoded(warehouse, target, decoded, fold=False))
                     originals.update(bad)
                     bar.advance(task, len(decoded.events) + len(decoded.rejections))
             except (SourceError, BatchError) as exc:

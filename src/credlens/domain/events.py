@@ -255,7 +255,9 @@ def check_properties(properties: dict[str, Any]) -> None:
         if isinstance(value, dict):
             for key, item in value.items():
                 if _personal_key(str(key)):
-                    raise EventError(f"{path}.{key}", "personal data (IP, user agent, cookie, e-mail) is never accepted")
+                    raise EventError(
+                        f"{path}.{key}", "personal data (IP, user agent, cookie, e-mail) is never accepted"
+                    )
                 stack.append((f"{path}.{key}", item))
         elif isinstance(value, list):
             stack.extend((path, item) for item in value)

@@ -18,8 +18,8 @@ from credlens.domain.issuers import Issuer
 from credlens.domain.rejections import Rejection
 from credlens.ingest.decode import Decoded
 from credlens.ingest.steps import to_table
+from credlens.store.appends import WriteRequest, WriteResult
 from credlens.store.warehouse import Warehouse
-from credlens.store.writes import WriteRequest, WriteResult
 
 
 @dataclass
@@ -65,10 +65,16 @@ def prepare(
     return WriteRequest(issuer.issuer_id, table, list(positions), all_or_nothing=all_or_nothing)
 
 
-def ingest_decoded(warehouse: Warehouse, issuer: Issuer, decoded: Decoded) -> Outcome:
-    """Bulk path: store the valid events, report the rejected ones (import, demo)."""
+def ingest_decoded(warehouse: Warehouse, issuer: Issuer, decoded: Decoded, *, fold: bool = True) -> Outcome:
+    """Bulk path: store the valid events, report the rejected ones (import, demo).
+
+    A long import passes ``fold=False`` and folds once at the end: one fold of many chunks
+    costs far less than one per chunk.
+    """
     outcome = Outcome(rejections=list(decoded.rejections))
     if decoded.events:
         request = prepare(warehouse, issuer, decoded.events, decoded.positions, all_or_nothing=False)
         outcome.add(warehouse.write([request])[0])
+    if fold:
+        warehouse.fold()
     return outcome

@@ -14,7 +14,9 @@ from credlens.domain.events import CHANNELS
 
 SCHEMA_VERSION = 1
 
-# Columns of one event, in the order of the `events` table after (issuer_id, id_hash, cred_hash).
+# Columns of one event, in the order of the `events` table after (issuer_id, seq, id_hash, cred_hash).
+# `seq` numbers events in the order they were stored; the derived tables hold the fold of every
+# event up to meta.folded_seq (see folds.py).
 EVENT_FIELDS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("event_id", pa.string(), "VARCHAR NOT NULL"),
     ("type", pa.string(), "VARCHAR NOT NULL"),
@@ -78,6 +80,7 @@ TABLES: tuple[str, ...] = (
     revoked_at TIMESTAMP)""",
     f"""CREATE TABLE IF NOT EXISTS events (
     issuer_id INTEGER NOT NULL,
+    seq BIGINT NOT NULL,
     id_hash UBIGINT NOT NULL,
     cred_hash UBIGINT,
     {_EVENT_DDL})""",

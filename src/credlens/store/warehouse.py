@@ -18,8 +18,9 @@ import duckdb
 
 from credlens.domain.issuers import SLUG_PATTERN, Issuer, KeyKind, NewKeys
 from credlens.privacy.pseudonyms import new_secret
+from credlens.store.appends import KeyIndexes, WriteRequest, WriteResult, append_group
+from credlens.store.folds import compact_daily, fold_pending, unfolded
 from credlens.store.schema import SCHEMA_VERSION, TABLES
-from credlens.store.writes import KeyIndexes, WriteRequest, WriteResult, compact_daily, write_group
 
 DB_FILE = "credlens.duckdb"
 _ISSUER_COLUMNS = "issuer_id, slug, name, industry, timezone, suppression_k, raw_event_retention_days"
@@ -51,6 +52,7 @@ class Warehouse:
         self._indexes = KeyIndexes()
         if not read_only:
             self._migrate()
+            self.fold()  # events acknowledged before a crash may not have been folded yet
 
     def _migrate(self) -> None:
         for ddl in TABLES:
@@ -145,12 +147,24 @@ class Warehouse:
     # -- events -----------------------------------------------------------------------------
 
     def write(self, requests: list[WriteRequest]) -> list[WriteResult]:
-        """Store a group of batches in one durable transaction (see writes.py)."""
+        """Append a group of batches in one durable transaction (appends.py); not yet folded."""
         with self._write_lock:
-            return write_group(self._con, self._indexes, requests)
+            return append_group(self._con, self._indexes, requests)
+
+    def fold(self) -> int:
+        """Bring the derived tables up to date with every appended event (folds.py)."""
+        total = 0
+        with self._write_lock:
+            while folded := fold_pending(self._con):
+                total += folded
+        return total
+
+    def unfolded(self) -> int:
+        return unfolded(self.cursor())
 
     def compact(self) -> None:
-        """Fold the appended partial daily counts together and checkpoint the file."""
+        """Fold everything, merge the partial daily counts, and checkpoint the file."""
+        self.fold()
         with self._write_lock:
             compact_daily(self._con)
             self._con.execute("CHECKPOINT")

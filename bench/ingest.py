@@ -1,0 +1,144 @@
+"""Ingestion throughput on this machine: HTTP (batches of 1,000, durable) and bulk import (NDJSON, Parquet).
+
+Run on demand (`make bench` or `python bench/ingest.py --events 1000000`); prints figures, never asserts.
+Events come from the demo generator's single large issuer, so their shape and mix are realistic.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import msgspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from credlens.demo.generator import generate_single_issuer
+from credlens.ingest.pipeline import Outcome, bulk_mode, ingest_decoded
+from credlens.ingest.sources.files import read_chunks
+from credlens.store.warehouse import Warehouse
+
+HTTP_TARGET = 50_000
+BULK_TARGET = 300_000
+
+
+def events(n: int) -> list[dict[str, Any]]:
+    return [e for chunk in generate_single_issuer(n, chunk_size=200_000) for e in chunk][:n]
+
+
+def flat(event: dict[str, Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for key, value in event.items():
+        if isinstance(value, dict) and key != "properties":
+            yield from flat(value, f"{prefix}{key}.")
+        else:
+            yield f"{prefix}{key}", json.dumps(value) if key == "properties" else value
+
+
+def write_files(rows: list[dict[str, Any]], folder: Path) -> tuple[Path, Path]:
+    ndjson = folder / "events.ndjson"
+    ndjson.write_bytes(b"\n".join(msgspec.json.encode(e) for e in rows) + b"\n")
+    flats = [dict(flat({k: v for k, v in e.items() if k != "properties"})) for e in rows]
+    columns = sorted({c for row in flats for c in row})
+    parquet = folder / "events.parquet"
+    pq.write_table(pa.table({c: [row.get(c) for row in flats] for c in columns}), parquet)
+    return ndjson, parquet
+
+
+def bulk(path: Path, folder: Path) -> tuple[float, Outcome]:
+    store = Warehouse(folder / f"bulk-{path.suffix[1:]}")
+    issuer, _ = store.create_issuer("bench", "Bench")
+    outcome = Outcome()
+    started = time.perf_counter()
+    with bulk_mode():
+        for decoded, _ in read_chunks(path):
+            outcome.add(ingest_decoded(store, issuer, decoded))
+    elapsed = time.perf_counter() - started
+    store.close()
+    return elapsed, outcome
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def http(rows: list[dict[str, Any]], folder: Path, clients: int) -> float:
+    data_dir = folder / f"http-{clients}"
+    store = Warehouse(data_dir)
+    _, keys = store.create_issuer("bench", "Bench")
+    store.close()
+    port = free_port()
+    credlens = str(Path(sys.executable).with_name("credlens"))
+    server = subprocess.Popen(
+        [credlens, "serve", "--port", str(port), "--data-dir", str(data_dir)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(300):
+            try:
+                httpx.get(f"{base}/api/v1/health", timeout=1)
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        bodies = [msgspec.json.encode(rows[i : i + 1000]) for i in range(0, len(rows), 1000)]
+        headers = {"Authorization": f"Bearer {keys.ingest}", "Content-Type": "application/json"}
+
+        def send(part: list[bytes]) -> int:
+            with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+                for body in part:
+                    response = client.post("/api/v1/events", content=body)
+                    response.raise_for_status()
+            return len(part)
+
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(clients) as pool:
+            list(pool.map(send, [bodies[i::clients] for i in range(clients)]))
+        return time.perf_counter() - started
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--events", type=int, default=500_000, help="events for the bulk runs")
+    parser.add_argument("--http-events", type=int, default=100_000, help="events for the HTTP runs")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="credlens-bench-") as tmp:
+        folder = Path(tmp)
+        rows = events(max(args.events, args.http_events))
+        ndjson, parquet = write_files(rows[: args.events], folder)
+        print(f"machine: {os.cpu_count()} cores; events: {args.events:,} bulk, {args.http_events:,} HTTP")
+        for path in (ndjson, parquet):
+            elapsed, outcome = bulk(path, folder)
+            rate = outcome.accepted / elapsed
+            print(
+                f"bulk {path.suffix[1:]:8} {rate:>10,.0f} events/s  ({outcome.accepted:,} in {elapsed:.1f} s; "
+                f"{rate / BULK_TARGET:.2f}x the {BULK_TARGET:,}/s target)"
+            )
+        for clients in (1, 4):
+            elapsed = http(rows[: args.http_events], folder, clients)
+            rate = args.http_events / elapsed
+            print(
+                f"http {clients} client(s) {rate:>9,.0f} events/s  (batches of 1,000, each 200 durable; "
+                f"{rate / HTTP_TARGET:.2f}x the {HTTP_TARGET:,}/s target)"
+            )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,217 @@
+"""Appending events: the durable half of ingestion, and all a `200` waits for.
+
+Steps, in order (each a function below):
+  hashes → dedupe (within the batch, against the group, against the store) → issuance conflicts
+  → append to `events` with the next sequence numbers → COMMIT → remember the new keys.
+Folding the appended events into the derived tables is folds.py's job, done later in large groups.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from credlens.domain.rejections import Rejection
+from credlens.store.keyindex import HashSet64
+from credlens.store.schema import EVENT_COLUMNS
+
+Con = Any  # a DuckDB connection; typed loosely because duckdb ships no stubs
+STORED_COLUMNS = ", ".join(("issuer_id", "seq", "id_hash", "cred_hash", *EVENT_COLUMNS))
+_STORAGE_ORDER = "ORDER BY issuer_id, CAST(occurred_at AS DATE), type, event_id"
+_ISSUED_HASHES = "SELECT cred_hash FROM events WHERE issuer_id = ? AND type = 'credential.issued'"
+_EVENT_HASHES = "SELECT id_hash FROM events WHERE issuer_id = ?"
+
+
+@dataclass
+class WriteRequest:
+    """Validated, pseudonymized events of one issuer (rows of EVENT_ARROW_SCHEMA).
+
+    ``positions`` maps each row to its position in the caller's batch, for rejections.
+    ``all_or_nothing``: one rejected event refuses the whole request (HTTP); otherwise the
+    valid rows are stored (bulk import).
+    """
+
+    issuer_id: int
+    events: pa.Table
+    positions: list[int]
+    all_or_nothing: bool = True
+
+
+@dataclass
+class WriteResult:
+    accepted: int = 0
+    duplicates: int = 0
+    rejections: list[Rejection] = field(default_factory=list)
+
+
+@dataclass
+class KeyIndexes:
+    """Per-issuer hash sets of stored event ids and issued credential ids, loaded on first use."""
+
+    events: dict[int, HashSet64] = field(default_factory=dict)
+    issued: dict[int, HashSet64] = field(default_factory=dict)
+    next_seq: int | None = None
+
+
+def append_group(con: Con, indexes: KeyIndexes, requests: list[WriteRequest]) -> list[WriteResult]:
+    """Append every request that passes its checks in ONE transaction; durable on return."""
+    results: list[WriteResult] = []
+    kept: list[pa.Table] = []
+    seen: set[tuple[int, str]] | None = set() if len(requests) > 1 else None
+    issued_in_group: dict[tuple[int, str], str] = {}
+    for request in requests:
+        table = _with_hashes(con, request)
+        result, table = _screen(con, indexes, request, table, seen, issued_in_group)
+        results.append(result)
+        if table is not None and table.num_rows:
+            kept.append(table)
+    if kept:
+        batch = pa.concat_tables(kept)
+        first_seq = _next_seq(con, indexes)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _insert(con, batch, first_seq)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        indexes.next_seq = first_seq + batch.num_rows
+        _remember(con, indexes, batch)
+    return results
+
+
+def _next_seq(con: Con, indexes: KeyIndexes) -> int:
+    if indexes.next_seq is None:
+        indexes.next_seq = int(con.execute("SELECT coalesce(max(seq), 0) + 1 FROM events").fetchall()[0][0])
+    return indexes.next_seq
+
+
+def _insert(con: Con, batch: pa.Table, first_seq: int) -> None:
+    """Append in (issuer, day, type) order, so zone maps prune the scans that metrics make."""
+    con.register("batch", batch)
+    try:
+        con.execute(
+            f"INSERT INTO events ({STORED_COLUMNS}) SELECT {STORED_COLUMNS} FROM ("
+            f"SELECT * EXCLUDE (position), ? - 1 + row_number() OVER ({_STORAGE_ORDER}) AS seq FROM batch"
+            ") ORDER BY seq",
+            [first_seq],
+        )
+    finally:
+        con.unregister("batch")
+
+
+def _with_hashes(con: Con, request: WriteRequest) -> pa.Table:
+    events = request.events
+    con.register("incoming", events)
+    try:
+        hashes = con.sql(
+            "SELECT md5_number_lower(event_id) AS id_hash, md5_number_lower(credential_id) AS cred_hash FROM incoming"
+        ).to_arrow_table()
+    finally:
+        con.unregister("incoming")
+    issuer = pa.array(np.full(events.num_rows, request.issuer_id, dtype=np.int32))
+    return (
+        events.append_column("position", pa.array(request.positions, pa.int64()))
+        .append_column("issuer_id", issuer)
+        .append_column("id_hash", hashes.column("id_hash"))
+        .append_column("cred_hash", hashes.column("cred_hash"))
+    )
+
+
+def _screen(
+    con: Con,
+    indexes: KeyIndexes,
+    request: WriteRequest,
+    table: pa.Table,
+    seen: set[tuple[int, str]] | None,
+    issued_in_group: dict[tuple[int, str], str],
+) -> tuple[WriteResult, pa.Table | None]:
+    """Drop duplicates (acknowledged, not stored) and find issuances of already-issued credentials."""
+    issuer = request.issuer_id
+    keep = _new_events(con, indexes, issuer, table)
+    if seen is not None:  # several requests share this transaction: an id may repeat across them
+        for i, event_id in enumerate(table.column("event_id").to_pylist()):
+            if keep[i] and (issuer, event_id) in seen:
+                keep[i] = False
+            elif keep[i]:
+                seen.add((issuer, event_id))
+    duplicates = int((~keep).sum())
+    table = table.filter(pa.array(keep))
+    rejections = _issuance_conflicts(con, indexes, issuer, table, issued_in_group)
+    if rejections:
+        if request.all_or_nothing:
+            if seen is not None:
+                seen.difference_update((issuer, i) for i in table.column("event_id").to_pylist())
+            return WriteResult(rejections=rejections), None
+        bad = pa.array(sorted({r.position for r in rejections}), pa.int64())
+        table = table.filter(pc.invert(pc.is_in(table.column("position"), bad)))
+    return WriteResult(accepted=table.num_rows, duplicates=duplicates, rejections=rejections), table
+
+
+def _new_events(con: Con, indexes: KeyIndexes, issuer: int, table: pa.Table) -> np.ndarray[Any, np.dtype[np.bool_]]:
+    """First occurrence of each id in the batch, minus ids already stored (vectorized)."""
+    first = table.group_by("event_id", use_threads=False).aggregate([("position", "min")]).column("position_min")
+    keep = pc.is_in(table.column("position"), first)
+    index = _index(con, indexes.events, issuer, _EVENT_HASHES)
+    hashes = table.column("id_hash").to_numpy()
+    candidates = hashes[index.contains(hashes)]
+    if len(candidates):  # a hash hit is only a candidate: confirm against the stored strings
+        rows = con.execute(
+            "SELECT event_id FROM events WHERE issuer_id = ? AND id_hash IN (SELECT unnest(?::UBIGINT[]))",
+            [issuer, candidates.tolist()],
+        ).fetchall()
+        if rows:
+            stored = pa.array(sorted(row[0] for row in rows), pa.string())
+            keep = pc.and_(keep, pc.invert(pc.is_in(table.column("event_id"), stored)))
+    return np.asarray(keep, dtype=bool).copy()
+
+
+def _issuance_conflicts(
+    con: Con, indexes: KeyIndexes, issuer: int, table: pa.Table, issued_in_group: dict[tuple[int, str], str]
+) -> list[Rejection]:
+    """events.md: a credential is issued once; another issuance with a new event id is refused."""
+    issues = table.filter(pc.equal(table.column("type"), "credential.issued"))
+    if not issues.num_rows:
+        return []
+    index = _index(con, indexes.issued, issuer, _ISSUED_HASHES)
+    hashes = issues.column("cred_hash").to_numpy()
+    candidates = hashes[index.contains(hashes)]
+    stored: dict[str, str] = {}
+    if len(candidates):
+        rows = con.execute(
+            "SELECT credential_id, event_id FROM events WHERE issuer_id = ? AND type = 'credential.issued'"
+            " AND cred_hash IN (SELECT unnest(?::UBIGINT[]))",
+            [issuer, candidates.tolist()],
+        ).fetchall()
+        stored = dict(rows)
+    rejections = []
+    columns = [issues.column(c).to_pylist() for c in ("position", "event_id", "credential_id")]
+    for position, event_id, credential_id in zip(*columns, strict=True):
+        previous = stored.get(credential_id) or issued_in_group.get((issuer, credential_id))
+        if previous is not None and previous != event_id:
+            reason = f"credential {credential_id!r} was already issued by event {previous!r}"
+            rejections.append(Rejection(position=position, id=event_id, field="credential_id", reason=reason))
+        else:
+            issued_in_group[(issuer, credential_id)] = event_id
+    return rejections
+
+
+def _index(con: Con, cache: dict[int, HashSet64], issuer: int, sql: str) -> HashSet64:
+    if issuer not in cache:
+        column = con.execute(sql, [issuer]).fetchnumpy()
+        cache[issuer] = HashSet64(next(iter(column.values())).astype(np.uint64))
+    return cache[issuer]
+
+
+def _remember(con: Con, indexes: KeyIndexes, batch: pa.Table) -> None:
+    """After COMMIT only: a rolled-back batch must not look stored."""
+    for issuer in pc.unique(batch.column("issuer_id")).to_pylist():
+        rows = batch.filter(pc.equal(batch.column("issuer_id"), issuer))
+        _index(con, indexes.events, issuer, _EVENT_HASHES).add(rows.column("id_hash").to_numpy())
+        issued = rows.filter(pc.equal(rows.column("type"), "credential.issued"))
+        if issued.num_rows:
+            _index(con, indexes.issued, issuer, _ISSUED_HASHES).add(issued.column("cred_hash").to_numpy())

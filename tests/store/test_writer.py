@@ -1,0 +1,68 @@
+"""Group commit: concurrent requests share transactions, each gets its own answer, folds follow."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import datetime as dt
+from typing import Any
+
+from credlens.domain.issuers import Issuer
+from credlens.ingest.decode import convert_rows
+from credlens.ingest.pipeline import prepare
+from credlens.store.appends import WriteRequest
+from credlens.store.warehouse import Warehouse
+from credlens.store.writer import GroupWriter
+
+
+def request(warehouse: Warehouse, issuer: Issuer, events: list[dict[str, Any]]) -> WriteRequest:
+    decoded = convert_rows(list(enumerate(events)))
+    assert not decoded.rejections
+    return prepare(warehouse, issuer, decoded.events, decoded.positions, all_or_nothing=True)
+
+
+def issued(n: int) -> dict[str, Any]:
+    at = (dt.datetime(2026, 3, 1, tzinfo=dt.UTC) + dt.timedelta(minutes=n)).isoformat()
+    return {
+        "id": f"i{n}",
+        "type": "credential.issued",
+        "occurred_at": at,
+        "credential_id": f"c{n}",
+        "program": {"id": "p1"},
+        "recipient": {"id": f"r{n}"},
+    }
+
+
+def test_concurrent_requests_each_get_their_answer_and_are_folded(warehouse: Warehouse, issuer: Issuer) -> None:
+    writer = GroupWriter(warehouse)
+    try:
+        requests = [request(warehouse, issuer, [issued(10 * r + k) for k in range(10)]) for r in range(20)]
+        duplicate = request(warehouse, issuer, [issued(0), issued(1000)])  # i0 is also in the first request
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+            futures = [pool.submit(lambda q=q: writer.submit(q).result()) for q in [*requests, duplicate]]
+            results = [f.result() for f in futures]
+        writer.wait_idle()
+    finally:
+        writer.close()
+    assert [r.accepted for r in results[:20]] == [10] * 20
+    assert (results[20].accepted, results[20].duplicates) == (1, 1)
+    counts = warehouse.cursor().execute("SELECT count(*) FROM events UNION ALL SELECT count(*) FROM credentials")
+    assert [row[0] for row in counts.fetchall()] == [201, 201]
+    assert warehouse.unfolded() == 0
+
+
+def test_a_refused_request_does_not_block_the_others_of_its_group(warehouse: Warehouse, issuer: Issuer) -> None:
+    writer = GroupWriter(warehouse)
+    try:
+        assert writer.submit(request(warehouse, issuer, [issued(1)])).result().accepted == 1
+        reissue = {**issued(2), "credential_id": "c1"}
+        futures = [
+            writer.submit(request(warehouse, issuer, [issued(3)])),
+            writer.submit(request(warehouse, issuer, [issued(4), reissue])),
+            writer.submit(request(warehouse, issuer, [issued(5)])),
+        ]
+        results = [f.result() for f in futures]
+    finally:
+        writer.close()
+    assert [(r.accepted, len(r.rejections)) for r in results] == [(1, 0), (0, 1), (1, 0)]
+    stored = warehouse.cursor().execute("SELECT event_id FROM events ORDER BY event_id").fetchall()
+    assert stored == [("i1",), ("i3",), ("i5",)]
