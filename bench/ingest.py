@@ -26,8 +26,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from credlens.demo.generator import generate_single_issuer
-from credlens.ingest.pipeline import Outcome, bulk_mode, ingest_decoded
-from credlens.ingest.sources.files import read_chunks
+from credlens.ingest.pipeline import Outcome, import_file
 from credlens.store.warehouse import Warehouse
 
 HTTP_TARGET = 50_000
@@ -59,11 +58,8 @@ def write_files(rows: list[dict[str, Any]], folder: Path) -> tuple[Path, Path]:
 def bulk(path: Path, folder: Path) -> tuple[float, Outcome]:
     store = Warehouse(folder / f"bulk-{path.suffix[1:]}")
     issuer, _ = store.create_issuer("bench", "Bench")
-    outcome = Outcome()
     started = time.perf_counter()
-    with bulk_mode():
-        for decoded, _ in read_chunks(path):
-            outcome.add(ingest_decoded(store, issuer, decoded))
+    outcome, _ = import_file(store, issuer, path)  # exactly what `credlens import` runs
     elapsed = time.perf_counter() - started
     store.close()
     return elapsed, outcome
@@ -75,7 +71,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def http(rows: list[dict[str, Any]], folder: Path, clients: int) -> float:
+def http(rows: list[dict[str, Any]], folder: Path, clients: int) -> tuple[float, float]:
+    """Seconds until the last batch was acknowledged (durable), and until every event was folded."""
     data_dir = folder / f"http-{clients}"
     store = Warehouse(data_dir)
     _, keys = store.create_issuer("bench", "Bench")
@@ -108,7 +105,10 @@ def http(rows: list[dict[str, Any]], folder: Path, clients: int) -> float:
         started = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(clients) as pool:
             list(pool.map(send, [bodies[i::clients] for i in range(clients)]))
-        return time.perf_counter() - started
+        acknowledged = time.perf_counter() - started
+        while httpx.get(f"{base}/api/v1/health", timeout=60).json()["unfolded_events"]:
+            time.sleep(0.05)
+        return acknowledged, time.perf_counter() - started
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)

@@ -43,7 +43,7 @@ def count(client: TestClient, table: str = "events") -> int:
 
 
 def test_health_answers_ok(client: TestClient) -> None:
-    assert client.get("/api/v1/health").json() == {"status": "ok"}
+    assert client.get("/api/v1/health").json() == {"status": "ok", "unfolded_events": 0}
 
 
 def test_valid_batch_is_accepted_and_a_resend_is_acknowledged_not_stored(

@@ -12,8 +12,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from credlens.cli.common import DataDir, fail, find_issuer, open_store, out
 from credlens.domain.rejections import Rejection
 from credlens.ingest.decode import BatchError
-from credlens.ingest.pipeline import Outcome, bulk_mode, ingest_decoded
-from credlens.ingest.sources.files import SourceError, count_records, file_format, read_chunks
+from credlens.ingest.pipeline import Outcome
+from credlens.ingest.pipeline import import_file as import_events
+from credlens.ingest.sources.files import SourceError, count_records, file_format
 
 
 def rejected_path(path: Path) -> Path:
@@ -31,21 +32,15 @@ def import_file(
         total = count_records(file)
     except SourceError as exc:
         fail(str(exc))
-    outcome = Outcome()
-    originals: dict[int, Any] = {}
     with open_store(data_dir) as warehouse:
         target = find_issuer(warehouse, issuer)
         columns = (TextColumn("importing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-        with Progress(*columns) as bar, bulk_mode():
+        with Progress(*columns) as bar:
             task = bar.add_task("import", total=total)
             try:
-                for decoded, bad in read_chunks(file):
-                    outcome.add(ingest_decoded(warehouse, target, decoded, fold=False))
-                    originals.update(bad)
-                    bar.advance(task, len(decoded.events) + len(decoded.rejections))
+                outcome, originals = import_events(warehouse, target, file, lambda n: bar.advance(task, n))
             except (SourceError, BatchError) as exc:
                 fail(f"{file}: {exc}")
-        warehouse.compact()
     _report(file, outcome, originals)
 
 

@@ -59,7 +59,7 @@ class EventError(ValueError):
         self.reason = reason
 
 
-class Strict(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+class Strict(msgspec.Struct, forbid_unknown_fields=True):
     """Base of every nested object: unknown fields are refused so a typo cannot lose data."""
 
 
@@ -109,7 +109,7 @@ class Verifier(Strict):
     country: Country | None = None
 
 
-class Event(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+class Event(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):
     """The envelope shared by every event type."""
 
     needs_credential: ClassVar[bool] = True

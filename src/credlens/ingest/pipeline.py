@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from credlens.domain.events import AnyEvent
 from credlens.domain.issuers import Issuer
 from credlens.domain.rejections import Rejection
 from credlens.ingest.decode import Decoded
+from credlens.ingest.sources.files import read_chunks
 from credlens.ingest.steps import to_table
 from credlens.store.appends import WriteRequest, WriteResult
 from credlens.store.warehouse import Warehouse
@@ -78,3 +81,21 @@ def ingest_decoded(warehouse: Warehouse, issuer: Issuer, decoded: Decoded, *, fo
     if fold:
         warehouse.fold()
     return outcome
+
+
+def import_file(
+    warehouse: Warehouse, issuer: Issuer, path: Path, progress: Callable[[int], None] = lambda _: None
+) -> tuple[Outcome, dict[int, Any]]:
+    """Bulk import of one file: store every valid event, fold once at the end.
+
+    Returns the outcome and the original record of every rejected position (for the rejects file).
+    """
+    outcome = Outcome()
+    originals: dict[int, Any] = {}
+    with bulk_mode():
+        for decoded, bad in read_chunks(path):
+            outcome.add(ingest_decoded(warehouse, issuer, decoded, fold=False))
+            originals.update(bad)
+            progress(len(decoded.events) + len(decoded.rejections))
+    warehouse.compact()
+    return outcome, originals

@@ -19,6 +19,7 @@ from credlens.store.warehouse import Warehouse
 
 MAX_GROUP_EVENTS = 50_000
 FOLD_AT = 200_000  # fold even under sustained load once this many events wait
+FOLD_WHEN_IDLE_FOR = 0.2  # seconds without a new batch: a client sending back to back is not idle
 
 log = logging.getLogger("credlens.writer")
 _EMPTY = EVENT_ARROW_SCHEMA.empty_table()
@@ -44,14 +45,19 @@ class GroupWriter:
     def _run(self) -> None:
         pending = 0
         while True:
-            first = self._queue.get()
+            try:
+                first = self._queue.get(timeout=FOLD_WHEN_IDLE_FOR if pending else None)
+            except queue.Empty:
+                self._fold()
+                pending = 0
+                continue
             if first is None:
                 break
             group, stop = self._drain(first)
             pending += self._commit(group)
             if stop:
                 break
-            if pending and (self._queue.empty() or pending >= FOLD_AT):
+            if pending >= FOLD_AT:
                 self._fold()
                 pending = 0
         self._fold()
