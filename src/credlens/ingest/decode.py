@@ -126,7 +126,17 @@ def decode_body(body: bytes, content_type: str) -> Decoded:
     if media in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
         docs = [line for line in body.splitlines() if line.strip()]
     else:
-        docs = split_json_array(body)
-    if len(docs) > MAX_BATCH_EVENTS:
-        raise BatchError(f"batch holds {len(docs)} events, more than {MAX_BATCH_EVENTS}; split it")
+        try:  # fast path: an array's elements are single documents by construction
+            events = _MANY.decode(body)
+        except msgspec.DecodeError:  # includes ValidationError: find every fault, one by one
+            docs = split_json_array(body)
+        else:
+            _check_size(len(events))
+            return Decoded(events, list(range(len(events))))
+    _check_size(len(docs))
     return decode_raw(list(enumerate(docs)))
+
+
+def _check_size(count: int) -> None:
+    if count > MAX_BATCH_EVENTS:
+        raise BatchError(f"batch holds {count} events, more than {MAX_BATCH_EVENTS}; split it")

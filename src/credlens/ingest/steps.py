@@ -24,16 +24,38 @@ from credlens.store.schema import EVENT_ARROW_SCHEMA
 _S, _B, _TS = pa.string(), pa.bool_(), pa.timestamp("us", tz="UTC")
 _DEMOGRAPHICS = pa.struct([(n, _S) for n in ("gender", "age_band", "education_level", "employment_status")])
 # Every field of every event type, as to_builtins writes it (properties and recipient ids are handled apart).
-INPUT_SCHEMA = pa.schema([
-    ("id", _S), ("type", _S), ("occurred_at", _TS), ("credential_id", _S),
-    ("program", pa.struct([("id", _S), ("name", _S), ("kind", _S), ("department", _S)])),
-    ("recipient", pa.struct([("country", _S), ("demographics", _DEMOGRAPHICS),
-                             ("consent", pa.struct([("detailed_tracking", _B)]))])),
-    ("expires_at", _TS), ("reason", _S), ("actor", _S), ("referrer_domain", _S), ("country", _S),
-    ("format", _S), ("channel", _S), ("platform", _S),
-    ("verifier", pa.struct([("consent", _B), ("organization", _S), ("industry", _S), ("size", _S), ("country", _S)])),
-    ("result", _S), ("verification_id", _S), ("outcome", _S), ("rating", pa.int8()), ("detailed_tracking", _B),
-])
+INPUT_SCHEMA = pa.schema(
+    [
+        ("id", _S),
+        ("type", _S),
+        ("occurred_at", _TS),
+        ("credential_id", _S),
+        ("program", pa.struct([("id", _S), ("name", _S), ("kind", _S), ("department", _S)])),
+        (
+            "recipient",
+            pa.struct(
+                [("country", _S), ("demographics", _DEMOGRAPHICS), ("consent", pa.struct([("detailed_tracking", _B)]))]
+            ),
+        ),
+        ("expires_at", _TS),
+        ("reason", _S),
+        ("actor", _S),
+        ("referrer_domain", _S),
+        ("country", _S),
+        ("format", _S),
+        ("channel", _S),
+        ("platform", _S),
+        (
+            "verifier",
+            pa.struct([("consent", _B), ("organization", _S), ("industry", _S), ("size", _S), ("country", _S)]),
+        ),
+        ("result", _S),
+        ("verification_id", _S),
+        ("outcome", _S),
+        ("rating", pa.int8()),
+        ("detailed_tracking", _B),
+    ]
+)
 
 
 def pseudonymize(secret: str, recipient: RecipientRef) -> str:
@@ -72,11 +94,15 @@ def to_table(secret: str, events: Sequence[AnyEvent], received_at: dt.datetime) 
     demographics = pc.struct_field(recipient, "demographics")
     received = pa.scalar(received_at.astimezone(dt.UTC).replace(tzinfo=None), pa.timestamp("us"))
     columns: dict[str, Any] = {
-        "event_id": t["id"], "type": t["type"], "occurred_at": naive_utc(t["occurred_at"]),
+        "event_id": t["id"],
+        "type": t["type"],
+        "occurred_at": naive_utc(t["occurred_at"]),
         "received_at": pa.nulls(t.num_rows, pa.timestamp("us")).fill_null(received),
         "credential_id": t["credential_id"],
-        "program_id": pc.struct_field(program, "id"), "program_name": pc.struct_field(program, "name"),
-        "program_kind": pc.struct_field(program, "kind"), "program_department": pc.struct_field(program, "department"),
+        "program_id": pc.struct_field(program, "id"),
+        "program_name": pc.struct_field(program, "name"),
+        "program_kind": pc.struct_field(program, "kind"),
+        "program_department": pc.struct_field(program, "department"),
         "recipient_key": recipient_keys(secret, events),
         "recipient_country": pc.struct_field(recipient, "country"),
         **{name: pc.struct_field(demographics, name) for name in _DEMOGRAPHICS.names},
@@ -84,8 +110,22 @@ def to_table(secret: str, events: Sequence[AnyEvent], received_at: dt.datetime) 
             pc.struct_field(pc.struct_field(recipient, "consent"), "detailed_tracking"), t["detailed_tracking"]
         ),
         "expires_at": naive_utc(t["expires_at"]),
-        **{name: t[name] for name in ("reason", "actor", "referrer_domain", "country", "format", "channel",
-                                      "platform", "result", "verification_id", "outcome", "rating")},
+        **{
+            name: t[name]
+            for name in (
+                "reason",
+                "actor",
+                "referrer_domain",
+                "country",
+                "format",
+                "channel",
+                "platform",
+                "result",
+                "verification_id",
+                "outcome",
+                "rating",
+            )
+        },
         "verifier_consent": pc.struct_field(verifier, "consent"),
         "verifier_organization": consented_organization(verifier.combine_chunks()),
         **{f"verifier_{name}": pc.struct_field(verifier, name) for name in ("industry", "size", "country")},
