@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -88,15 +88,15 @@ def http(rows: list[dict[str, Any]], folder: Path, clients: int) -> tuple[float,
     try:
         for _ in range(300):
             try:
-                httpx.get(f"{base}/api/v1/health", timeout=1)
+                httpx2.get(f"{base}/api/v1/health", timeout=1)
                 break
-            except httpx.TransportError:
+            except httpx2.TransportError:
                 time.sleep(0.1)
         bodies = [msgspec.json.encode(rows[i : i + 1000]) for i in range(0, len(rows), 1000)]
         headers = {"Authorization": f"Bearer {keys.ingest}", "Content-Type": "application/json"}
 
         def send(part: list[bytes]) -> int:
-            with httpx.Client(base_url=base, headers=headers, timeout=120) as client:
+            with httpx2.Client(base_url=base, headers=headers, timeout=120) as client:
                 for body in part:
                     response = client.post("/api/v1/events", content=body)
                     response.raise_for_status()
@@ -106,7 +106,7 @@ def http(rows: list[dict[str, Any]], folder: Path, clients: int) -> tuple[float,
         with concurrent.futures.ThreadPoolExecutor(clients) as pool:
             list(pool.map(send, [bodies[i::clients] for i in range(clients)]))
         acknowledged = time.perf_counter() - started
-        while httpx.get(f"{base}/api/v1/health", timeout=60).json()["unfolded_events"]:
+        while httpx2.get(f"{base}/api/v1/health", timeout=60).json()["unfolded_events"]:
             time.sleep(0.05)
         return acknowledged, time.perf_counter() - started
     finally:

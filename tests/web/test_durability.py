@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
+import httpx2
 import pytest
 
 from credlens.store.warehouse import Warehouse
@@ -36,9 +36,9 @@ def start_server(data_dir: Path, port: int) -> subprocess.Popen[bytes]:
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
+            if httpx2.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).status_code == 200:
                 return process
-        except httpx.TransportError:
+        except httpx2.TransportError:
             time.sleep(0.1)
     process.kill()
     raise AssertionError(f"server did not start: {log.read_text()}")
@@ -84,7 +84,7 @@ def test_acknowledged_events_survive_sigkill(server_dir: tuple[Path, str]) -> No
     server = start_server(data_dir, port)
     acknowledged = 0
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"}) as http:
+        with httpx2.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"}) as http:
             for start in range(0, 3000, 1000):
                 response = http.post("/api/v1/events", json=batch(start, 1000))
                 assert response.status_code == 200

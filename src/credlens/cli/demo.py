@@ -11,7 +11,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from credlens.cli.common import DataDir, fail, open_store, out
 from credlens.cli.serve import run_server
 from credlens.ingest.decode import convert_rows
-from credlens.ingest.pipeline import Outcome, bulk_mode, ingest_decoded
+from credlens.ingest.pipeline import Outcome, ingest_decoded
+from credlens.memory import collector_paused
 from credlens.store.warehouse import Warehouse
 
 SCALE_NAMES = ("small", "medium", "large")
@@ -30,7 +31,7 @@ def build_demo(warehouse: Warehouse, scale: str, today: dt.date | None = None) -
         issuers[spec.slug] = issuer
     outcome = Outcome()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns) as bar, bulk_mode():
+    with Progress(*columns) as bar, collector_paused():
         task = bar.add_task(f"demo ({scale})", total=SCALES[scale])
         for slug, chunk in generate(scale, today=today):
             decoded = convert_rows(list(enumerate(chunk)))

@@ -8,9 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +19,7 @@ from credlens.domain.rejections import Rejection
 from credlens.ingest.decode import Decoded
 from credlens.ingest.sources.files import read_chunks
 from credlens.ingest.steps import to_table
+from credlens.memory import collector_paused
 from credlens.store.appends import WriteRequest, WriteResult
 from credlens.store.warehouse import Warehouse
 
@@ -37,22 +36,6 @@ class Outcome:
         self.accepted += other.accepted
         self.duplicates += other.duplicates
         self.rejections.extend(other.rejections)
-
-
-@contextmanager
-def bulk_mode() -> Iterator[None]:
-    """Pause CPython's cyclic GC during a bulk load.
-
-    NOTE: measured here, with a million freshly decoded events alive the collector's full passes
-    raised decoding from ~9 to ~23 µs an event; these objects form no cycles, so refcounting frees them.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def prepare(
@@ -92,7 +75,7 @@ def import_file(
     """
     outcome = Outcome()
     originals: dict[int, Any] = {}
-    with bulk_mode():
+    with collector_paused():
         for decoded, bad in read_chunks(path):
             outcome.add(ingest_decoded(warehouse, issuer, decoded, fold=False))
             originals.update(bad)
