@@ -66,3 +66,11 @@ def test_a_refused_request_does_not_block_the_others_of_its_group(warehouse: War
     assert [(r.accepted, len(r.rejections)) for r in results] == [(1, 0), (0, 1), (1, 0)]
     stored = warehouse.cursor().execute("SELECT event_id FROM events ORDER BY event_id").fetchall()
     assert stored == [("i1",), ("i3",), ("i5",)]
+
+
+def test_a_refused_request_does_not_reserve_its_credentials(warehouse: Warehouse, issuer: Issuer) -> None:
+    assert warehouse.write([request(warehouse, issuer, [issued(1)])])[0].accepted == 1
+    refused = [issued(7), {**issued(8), "credential_id": "c1"}]  # c7 would be issued, but c1 conflicts
+    retry = [{**issued(9), "credential_id": "c7"}]  # c7 by another event: fine, the first request was refused
+    results = warehouse.write([request(warehouse, issuer, refused), request(warehouse, issuer, retry)])  # one group
+    assert [(r.accepted, len(r.rejections)) for r in results] == [(0, 1), (1, 0)]

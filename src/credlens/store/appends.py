@@ -141,12 +141,14 @@ def _screen(
                 seen.add((issuer, event_id))
     duplicates = int((~keep).sum())
     table = table.filter(pa.array(keep))
-    rejections = _issuance_conflicts(con, indexes, issuer, table, issued_in_group)
+    issued_here: dict[tuple[int, str], str] = {}
+    rejections = _issuance_conflicts(con, indexes, issuer, table, issued_in_group, issued_here)
+    if rejections and request.all_or_nothing:
+        if seen is not None:
+            seen.difference_update((issuer, i) for i in table.column("event_id").to_pylist())
+        return WriteResult(rejections=rejections), None
+    issued_in_group.update(issued_here)
     if rejections:
-        if request.all_or_nothing:
-            if seen is not None:
-                seen.difference_update((issuer, i) for i in table.column("event_id").to_pylist())
-            return WriteResult(rejections=rejections), None
         bad = pa.array(sorted({r.position for r in rejections}), pa.int64())
         table = table.filter(pc.invert(pc.is_in(table.column("position"), bad)))
     return WriteResult(accepted=table.num_rows, duplicates=duplicates, rejections=rejections), table
@@ -171,9 +173,18 @@ def _new_events(con: Con, indexes: KeyIndexes, issuer: int, table: pa.Table) -> 
 
 
 def _issuance_conflicts(
-    con: Con, indexes: KeyIndexes, issuer: int, table: pa.Table, issued_in_group: dict[tuple[int, str], str]
+    con: Con,
+    indexes: KeyIndexes,
+    issuer: int,
+    table: pa.Table,
+    issued_in_group: dict[tuple[int, str], str],
+    issued_here: dict[tuple[int, str], str],
 ) -> list[Rejection]:
-    """events.md: a credential is issued once; another issuance with a new event id is refused."""
+    """events.md: a credential is issued once; another issuance with a new event id is refused.
+
+    ``issued_here`` receives this request's accepted issuances; the caller adds them to the group's
+    only if the request is stored, so a refused request cannot block a later one.
+    """
     issues = table.filter(pc.equal(table.column("type"), "credential.issued"))
     if not issues.num_rows:
         return []
@@ -191,12 +202,13 @@ def _issuance_conflicts(
     rejections = []
     columns = [issues.column(c).to_pylist() for c in ("position", "event_id", "credential_id")]
     for position, event_id, credential_id in zip(*columns, strict=True):
-        previous = stored.get(credential_id) or issued_in_group.get((issuer, credential_id))
+        key = (issuer, credential_id)
+        previous = stored.get(credential_id) or issued_in_group.get(key) or issued_here.get(key)
         if previous is not None and previous != event_id:
             reason = f"credential {credential_id!r} was already issued by event {previous!r}"
             rejections.append(Rejection(position=position, id=event_id, field="credential_id", reason=reason))
         else:
-            issued_in_group[(issuer, credential_id)] = event_id
+            issued_here[key] = event_id
     return rejections
 
 
