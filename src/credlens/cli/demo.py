@@ -37,6 +37,7 @@ def build_demo(warehouse: Warehouse, scale: str, today: dt.date | None = None) -
             decoded = convert_rows(list(enumerate(chunk)))
             outcome.add(ingest_decoded(warehouse, issuers[slug], decoded, fold=False))
             bar.advance(task, len(chunk))
+        bar.update(task, total=bar.tasks[0].completed)  # the scale's size is approximate
     warehouse.compact()
     warehouse.set_meta("demo_scale", scale)
     return outcome
@@ -65,7 +66,8 @@ def demo(
             )
         first = warehouse.issuers()[0]
         keys = warehouse.new_keys(first.issuer_id)
-        out.print(f"demo issuer [bold]{first.slug}[/]: ingest key {keys.ingest}")
-        out.print(f"                read key   {keys.read}")
+        out.print(f"demo issuer [bold]{first.slug}[/] ({len(warehouse.issuers())} issuers in all)", soft_wrap=True)
+        out.print(f"  ingest key: {keys.ingest}", soft_wrap=True)
+        out.print(f"  read key:   {keys.read}", soft_wrap=True)
     if not no_serve:
         run_server(data_dir, host, port)

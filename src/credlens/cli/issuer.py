@@ -23,6 +23,6 @@ def create(
     with open_store(data_dir) as warehouse:
         issuer, keys = warehouse.create_issuer(slug, name, industry=industry, timezone=timezone)
     out.print(f"created issuer [bold]{issuer.slug}[/] ({issuer.name}, {issuer.timezone})")
-    out.print(f"ingest key: {keys.ingest}")
-    out.print(f"read key:   {keys.read}")
+    out.print(f"ingest key: {keys.ingest}", soft_wrap=True)
+    out.print(f"read key:   {keys.read}", soft_wrap=True)
     out.print("[dim]store these now: credlens keeps only their hashes[/]")
