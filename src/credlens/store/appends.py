@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from credlens.domain.rejections import Rejection
-from credlens.store.keyindex import HashSet64
+from credlens.store.keyindex import HashSet64, key_hashes
 from credlens.store.schema import EVENT_COLUMNS
 
 Con = Any  # a DuckDB connection; typed loosely because duckdb ships no stubs
@@ -64,7 +64,7 @@ def append_group(con: Con, indexes: KeyIndexes, requests: list[WriteRequest]) ->
     seen: set[tuple[int, str]] | None = set() if len(requests) > 1 else None
     issued_in_group: dict[tuple[int, str], str] = {}
     for request in requests:
-        table = _with_hashes(con, request)
+        table = _with_hashes(request)
         result, table = _screen(con, indexes, request, table, seen, issued_in_group)
         results.append(result)
         if table is not None and table.num_rows:
@@ -104,21 +104,14 @@ def _insert(con: Con, batch: pa.Table, first_seq: int) -> None:
         con.unregister("batch")
 
 
-def _with_hashes(con: Con, request: WriteRequest) -> pa.Table:
+def _with_hashes(request: WriteRequest) -> pa.Table:
     events = request.events
-    con.register("incoming", events)
-    try:
-        hashes = con.sql(
-            "SELECT md5_number_lower(event_id) AS id_hash, md5_number_lower(credential_id) AS cred_hash FROM incoming"
-        ).to_arrow_table()
-    finally:
-        con.unregister("incoming")
     issuer = pa.array(np.full(events.num_rows, request.issuer_id, dtype=np.int32))
     return (
         events.append_column("position", pa.array(request.positions, pa.int64()))
         .append_column("issuer_id", issuer)
-        .append_column("id_hash", hashes.column("id_hash"))
-        .append_column("cred_hash", hashes.column("cred_hash"))
+        .append_column("id_hash", key_hashes(events.column("event_id").to_pylist()))
+        .append_column("cred_hash", key_hashes(events.column("credential_id").to_pylist()))
     )
 
 

@@ -7,11 +7,25 @@ against the stored strings, so a hash collision can never drop an event.
 
 from __future__ import annotations
 
+import hashlib
+
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
 
 Hashes = npt.NDArray[np.uint64]
 MERGE_AT = 500_000
+
+
+def key_hash(value: str) -> int:
+    """DuckDB's ``md5_number_lower(value)`` computed in Python (tested equal): the folds hash keys in
+    SQL, the writer in Python, and both must agree. ~0.9 µs here, against a ~7 ms query per batch."""
+    return int.from_bytes(hashlib.md5(value.encode()).digest()[8:], "little")  # noqa: S324 - a key hash, not security
+
+
+def key_hashes(values: list[str | None]) -> pa.Array:
+    """``key_hash`` of each value, NULL for NULL, as a UBIGINT column."""
+    return pa.array([None if v is None else key_hash(v) for v in values], pa.uint64())
 
 
 class HashSet64:

@@ -50,6 +50,7 @@ class Warehouse:
         self._con.execute("SET enable_progress_bar = false")
         self._write_lock = threading.Lock()
         self._indexes = KeyIndexes()
+        self._secrets: dict[int, str] = {}
         if not read_only:
             self._migrate()
             self.fold()  # events acknowledged before a crash may not have been folded yet
@@ -139,10 +140,17 @@ class Warehouse:
         return Issuer(*rows[0][1:])
 
     def pseudonym_secret(self, issuer_id: int) -> str:
-        rows = self.cursor().execute("SELECT pseudonym_secret FROM issuers WHERE issuer_id = ?", [issuer_id]).fetchall()
-        if not rows:
-            raise StoreError(f"no issuer with id {issuer_id}")
-        return str(rows[0][0])
+        """The issuer's HMAC secret; it never changes, so it is read once per process."""
+        if issuer_id not in self._secrets:
+            rows = (
+                self.cursor()
+                .execute("SELECT pseudonym_secret FROM issuers WHERE issuer_id = ?", [issuer_id])
+                .fetchall()
+            )
+            if not rows:
+                raise StoreError(f"no issuer with id {issuer_id}")
+            self._secrets[issuer_id] = str(rows[0][0])
+        return self._secrets[issuer_id]
 
     # -- events -----------------------------------------------------------------------------
 

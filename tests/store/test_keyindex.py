@@ -1,0 +1,31 @@
+"""The writer's key hashes and hash sets."""
+
+from __future__ import annotations
+
+import duckdb
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from credlens.store.keyindex import HashSet64, key_hash, key_hashes
+
+
+@given(st.lists(st.text(min_size=1, max_size=128), min_size=1, max_size=50))
+def test_key_hash_equals_duckdbs_md5_number_lower(values: list[str]) -> None:
+    con = duckdb.connect()
+    expected = [row[0] for row in con.execute("SELECT md5_number_lower(v) FROM unnest(?) t(v)", [values]).fetchall()]
+    assert [key_hash(v) for v in values] == expected
+    con.close()
+
+
+def test_key_hashes_keep_nulls() -> None:
+    assert key_hashes(["a", None]).to_pylist() == [key_hash("a"), None]
+
+
+def test_hash_set_finds_what_was_added_in_bulk_and_one_by_one() -> None:
+    index = HashSet64(np.array([5, 1, 3], dtype=np.uint64))
+    index.add(np.array([7], dtype=np.uint64))
+    index.add(np.arange(1000, 600_000, dtype=np.uint64))  # large: merged into the sorted base
+    probe = np.array([1, 2, 3, 7, 8, 1000, 599_999, 600_000], dtype=np.uint64)
+    assert index.contains(probe).tolist() == [True, False, True, True, False, True, True, False]
+    assert len(index) == 3 + 1 + 599_000
