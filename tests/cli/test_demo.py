@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
+
 import pytest
 
 from credlens.cli.demo import build_demo
