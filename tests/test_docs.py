@@ -1,0 +1,52 @@
+"""Tests that fail when the docs fall behind the code."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import typer.main
+from fastapi.routing import APIRoute
+
+from credlens.cli.main import app as cli_app
+from credlens.config import Settings
+from credlens.web.app import create_app
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def cli_commands(group: typer.Typer, prefix: str = "credlens") -> list[str]:
+    commands = [f"{prefix} {c.name or c.callback.__name__}" for c in group.registered_commands if c.callback]
+    for sub in group.registered_groups:
+        assert sub.typer_instance is not None
+        commands += cli_commands(sub.typer_instance, f"{prefix} {sub.name}")
+    return commands
+
+
+def test_every_cli_command_is_documented() -> None:
+    text = (DOCS / "cli.md").read_text()
+    commands = cli_commands(cli_app)
+    assert len(commands) >= 4
+    for command in commands:
+        assert f"`{command}" in text, command
+
+
+def test_every_api_route_and_error_code_is_documented(tmp_path: Path) -> None:
+    text = (DOCS / "api.md").read_text()
+    app = create_app(Settings(data_dir=tmp_path))
+    routes = [r for r in app.routes if isinstance(r, APIRoute) and r.path.startswith("/api/")]
+    for route in routes:
+        for method in route.methods:
+            assert f"`{method} {route.path}`" in text, (method, route.path)
+    source = "\n".join(p.read_text() for p in (Path(__file__).parent.parent / "src" / "credlens" / "web").rglob("*.py"))
+    codes = set(re.findall(r'(?:ApiError|error_response)\(\s*[^,()]+,\s*"([a-z_]+)"', source))
+    codes |= set(re.findall(r'\d{3}: "([a-z_]+)"', source))  # status -> code mapping of HTTP errors
+    assert {"unauthorized", "invalid_events", "internal_error", "not_found"} <= codes
+    for code in codes:
+        assert f"`{code}`" in text, code
+
+
+def test_every_setting_is_documented() -> None:
+    text = (DOCS / "cli.md").read_text() + (DOCS / "deployment.md").read_text()
+    for name in Settings.__dataclass_fields__:
+        assert f"CREDLENS_{'ENV' if name == 'environment' else name.upper()}" in text, name
