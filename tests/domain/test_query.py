@@ -1,0 +1,63 @@
+"""parse_query: one immutable Query, or an error naming the parameter to fix."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from credlens.domain.periods import Compare, Interval, Preset, Window
+from credlens.domain.query import Filters, QueryError, parse_query
+
+D = dt.date
+TODAY = D(2026, 5, 15)
+
+
+def test_dates_filters_and_comparison() -> None:
+    query = parse_query(
+        "acme",
+        "Europe/Paris",
+        date_from="2026-01-01",
+        date_to="2026-03-31",
+        programs=("p1", "p2", "p1"),
+        kind="badge",
+        compare="previous",
+        today=TODAY,
+    )
+    assert query.window == Window(D(2026, 1, 1), D(2026, 3, 31))
+    assert query.filters == Filters(("p1", "p2"), "badge", None)  # repeated programs once
+    assert query.interval is Interval.WEEK  # 90 days: weekly trend by default
+    comparison = query.comparison()
+    assert comparison is not None
+    assert comparison.window == Window(D(2025, 10, 3), D(2025, 12, 31))
+    assert (comparison.compare, comparison.filters, comparison.issuer) == (None, query.filters, "acme")
+
+
+def test_a_preset_names_its_window_and_default_interval() -> None:
+    query = parse_query("acme", "UTC", period="30d", today=TODAY)
+    assert (query.preset, query.window.days, query.interval) == (Preset.LAST_30_DAYS, 30, Interval.DAY)
+    assert parse_query("acme", "UTC", period="all", today=TODAY).interval is Interval.MONTH
+    assert parse_query("acme", "UTC", period="ytd", compare="year", today=TODAY).compare is Compare.YEAR
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "says"),
+    [
+        ({"date_from": "2026-13-01", "date_to": "2026-12-31"}, "from", "not a date"),
+        ({"date_from": "2026-01-01", "date_to": "yesterday"}, "to", "YYYY-MM-DD"),
+        ({"date_from": "2026-02-01", "date_to": "2026-01-01"}, "to", "before it starts"),
+        ({"date_from": "2026-01-01"}, "to", "both"),
+        ({}, "from", "or a period"),
+        ({"period": "30d", "date_from": "2026-01-01"}, "period", "not both"),
+        ({"period": "last_week"}, "period", "7d, 30d, 90d"),
+        ({"period": "30d", "compare": "lastyear"}, "compare", "previous, year"),
+        ({"period": "30d", "interval": "hour"}, "interval", "day, week, month"),
+        ({"period": "30d", "kind": "diploma"}, "kind", "certificate, badge"),
+        ({"period": "all", "compare": "previous"}, "compare", "nothing to compare"),
+    ],
+)
+def test_bad_queries_name_the_parameter(kwargs: dict[str, str], field: str, says: str) -> None:
+    with pytest.raises(QueryError) as caught:
+        parse_query("acme", "UTC", today=TODAY, **kwargs)  # type: ignore[arg-type]
+    assert caught.value.field == field
+    assert says in caught.value.message
