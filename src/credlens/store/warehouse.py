@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import ibis
 
 from credlens.domain.issuers import SLUG_PATTERN, Issuer, KeyKind, NewKeys
 from credlens.privacy.pseudonyms import new_secret
 from credlens.store.appends import KeyIndexes, WriteRequest, WriteResult, append_group
 from credlens.store.folds import compact_daily, fold_pending, unfolded
 from credlens.store.schema import SCHEMA_VERSION, TABLES
+from credlens.store.scope import SCOPED_TABLES, IssuerTables
 
 DB_FILE = "credlens.duckdb"
 _ISSUER_COLUMNS = "issuer_id, slug, name, industry, timezone, suppression_k, raw_event_retention_days"
@@ -66,6 +68,12 @@ class Warehouse:
     def cursor(self) -> Any:
         """A connection for one reader (a request, a command); cheap, and safe in its own thread."""
         return self._con.cursor()
+
+    def tables(self, issuer_id: int) -> IssuerTables:
+        """The issuer's rows of every table as Ibis expressions: the only way metrics read the store,
+        so a query can never start from another issuer's rows."""
+        backend = ibis.duckdb.from_connection(self.cursor())
+        return IssuerTables({name: backend.table(name) for name in SCOPED_TABLES}, issuer_id)
 
     # -- issuers and keys -------------------------------------------------------------------
 

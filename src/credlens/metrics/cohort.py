@@ -1,0 +1,80 @@
+"""Cohort metrics (issuance and engagement) as Ibis expressions over the per-credential table.
+
+Each metric is a predicate or a reduction over one credential row; the runner computes them all in
+ONE aggregate over the credentials issued in the window, whatever their events' dates. Builders
+return expressions and never execute them, so the same code compiles for DuckDB or Spark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ibis
+import ibis.expr.types as ir
+
+from credlens.domain.events import CHANNELS
+
+Predicate = Callable[[ir.Table], ir.BooleanValue]
+DAY = 86_400
+DEFAULT_FUNNEL = ("issued", "opened", "shared", "verified")
+FUNNEL_STEPS = ("issued", "delivered", "opened", "downloaded", "shared", "profile_added", "referred", "verified")
+
+
+def _has(column: str) -> Predicate:
+    return lambda c: c[column].notnull()
+
+
+def _days_to_open(c: ir.Table) -> ir.NumericValue:
+    return (c.first_owner_view_at.epoch_seconds() - c.issued_at.epoch_seconds()) / DAY
+
+
+def _reengaged(c: ir.Table) -> ir.BooleanValue:
+    first_view_day = c.first_owner_view_at.date()
+    return c.first_owner_view_at.notnull() & (c.last_owner_activity_at.date().delta(first_view_day, unit="day") >= 30)
+
+
+PREDICATES: dict[str, Predicate] = {
+    "issued": lambda c: c.issued_at.notnull(),
+    "issued_certificates": lambda c: c.kind == "certificate",
+    "issued_badges": lambda c: c.kind == "badge",
+    "delivered": _has("delivered_at"),
+    "opened": _has("first_owner_view_at"),
+    "downloaded": _has("first_download_at"),
+    "shared": _has("first_share_at"),
+    **{f"shared_{ch}": _has(f"first_share_{ch}_at") for ch in CHANNELS},
+    "profile_added": _has("first_profile_add_at"),
+    "referred": _has("first_referral_at"),
+    "verified": _has("first_verified_at"),
+    "opened_and_downloaded": lambda c: c.first_owner_view_at.notnull() & c.first_download_at.notnull(),
+    "opened_and_shared": lambda c: c.first_owner_view_at.notnull() & c.first_share_at.notnull(),
+    "opened_and_profile_added": lambda c: c.first_owner_view_at.notnull() & c.first_profile_add_at.notnull(),
+    "reengaged": _reengaged,
+    "opened_within_7d_count": lambda c: c.first_owner_view_at.notnull() & (_days_to_open(c) <= 7),
+    "opened_within_30d_count": lambda c: c.first_owner_view_at.notnull() & (_days_to_open(c) <= 30),
+}
+SUMS = {"share_events": "shares", "public_views": "public_views"}
+
+
+def funnel_predicate(steps: tuple[str, ...], k: int) -> Predicate:
+    """Step k of a strict funnel: every step 1..k, in any order (each step a subset of the one before)."""
+    return lambda c: ibis.and_(*(PREDICATES[step](c) for step in steps[: k + 1]))
+
+
+def reductions(cohort: ir.Table, funnel: tuple[str, ...]) -> dict[str, ir.Scalar]:
+    """Every cohort number as a named reduction of the cohort table."""
+    c = cohort
+    opened = PREDICATES["opened"](c)
+    named: dict[str, ir.Scalar] = {name: p(c).ifelse(1, 0).sum() for name, p in PREDICATES.items()}
+    named.update({name: c[column].sum() for name, column in SUMS.items()})
+    named["unique_recipients"] = c.recipient_key.nunique()
+    named["owner_active_days_total"] = c.owner_days.length().sum(where=opened)
+    named["median_days_to_open"] = _days_to_open(c).median(where=opened)
+    for k in range(len(funnel)):
+        named[f"funnel_{k}"] = funnel_predicate(funnel, k)(c).ifelse(1, 0).sum()
+    return named
+
+
+def new_recipients(scope: ir.Table, start: ir.Value, end: ir.Value) -> ir.Scalar:
+    """Recipients whose earliest credential in scope (any time) was issued in [start, end)."""
+    first = scope.group_by("recipient_key").aggregate(first_issued=scope.issued_at.min())
+    return first.filter((first.first_issued >= start) & (first.first_issued < end)).count()

@@ -1,0 +1,204 @@
+"""Each metric id of metrics.md with its family, unit, time semantics and definition text.
+
+The definition text is what the UI, the API docs and docs/metrics.md show; changing a definition is
+a versioned change recorded in CHANGELOG.md, never a silent one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from credlens.domain.events import CHANNELS
+
+
+class Family(Enum):
+    ISSUANCE = "issuance"
+    ENGAGEMENT = "engagement"
+
+
+class Time(Enum):
+    COHORT = "cohort"  # credentials issued in the window, with all their events
+    ACTIVITY = "activity"  # events that occurred in the window
+
+
+class Shape(Enum):
+    COUNT = "count"
+    RATE = "rate"  # numerator / denominator, null when the denominator is 0
+    MEAN = "mean"
+    FUNNEL = "funnel"
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    family: Family
+    unit: str
+    time: Time
+    shape: Shape
+    definition: str
+    numerator: str | None = None  # rates: ids of the counts they divide
+    denominator: str | None = None
+
+
+_ENGAGEMENT_STEPS = {
+    "delivered": ("delivery_rate", "a `credential.delivered` event"),
+    "opened": ("view_rate", "a `credential.viewed` event by the owner (public views do not count)"),
+    "downloaded": ("download_rate", "a `credential.downloaded` event, any actor"),
+    "shared": ("share_rate", "a `credential.shared` event, any channel, any actor"),
+    "profile_added": ("profile_add_rate", "a `credential.profile_added` event"),
+    "referred": ("referral_rate", "a `credential.referral_clicked` event"),
+    "verified": ("verification_rate", "a `credential.verified` event, any result"),
+}
+
+
+def _metrics() -> list[Metric]:
+    cohort, issuance, engagement = Time.COHORT, Family.ISSUANCE, Family.ENGAGEMENT
+    metrics = [
+        Metric(
+            "issued",
+            issuance,
+            "credential",
+            cohort,
+            Shape.COUNT,
+            "Credentials in scope issued in the window; later revocation does not remove them.",
+        ),
+        Metric("issued_certificates", issuance, "credential", cohort, Shape.COUNT, "`issued` of kind certificate."),
+        Metric("issued_badges", issuance, "credential", cohort, Shape.COUNT, "`issued` of kind badge."),
+        Metric("unique_recipients", issuance, "recipient", cohort, Shape.COUNT, "Distinct recipients among `issued`."),
+        Metric(
+            "new_recipients",
+            issuance,
+            "recipient",
+            cohort,
+            Shape.COUNT,
+            "Recipients whose earliest credential in scope was issued in the window.",
+        ),
+    ]
+    steps = {
+        **_ENGAGEMENT_STEPS,
+        **{f"shared_{ch}": (f"share_rate_{ch}", f"a `credential.shared` event on the {ch} channel") for ch in CHANNELS},
+    }
+    for count, (rate, event) in steps.items():
+        metrics.append(
+            Metric(
+                count,
+                engagement,
+                "credential",
+                cohort,
+                Shape.COUNT,
+                f"Credentials among `issued` with at least {event}.",
+            )
+        )
+        metrics.append(
+            Metric(
+                rate,
+                engagement,
+                "fraction",
+                cohort,
+                Shape.RATE,
+                f"`{count}` / `issued`.",
+                numerator=count,
+                denominator="issued",
+            )
+        )
+    for other in ("downloaded", "shared", "profile_added"):
+        metrics.append(
+            Metric(
+                f"opened_and_{other}",
+                engagement,
+                "credential",
+                cohort,
+                Shape.COUNT,
+                f"Credentials counted in `opened` that also count in `{other}`.",
+            )
+        )
+    metrics += [
+        Metric(
+            "funnel",
+            engagement,
+            "credential",
+            cohort,
+            Shape.FUNNEL,
+            "A strict funnel: step k counts credentials that have every step 1..k, in any order "
+            "(default issued → opened → shared → verified).",
+        ),
+        Metric("share_events", engagement, "event", cohort, Shape.COUNT, "`credential.shared` events of the cohort."),
+        Metric(
+            "public_views",
+            engagement,
+            "event",
+            cohort,
+            Shape.COUNT,
+            "`credential.viewed` events with actor public, of the cohort.",
+        ),
+        Metric(
+            "views_per_share",
+            engagement,
+            "ratio",
+            cohort,
+            Shape.RATE,
+            "`public_views` / `share_events`.",
+            numerator="public_views",
+            denominator="share_events",
+        ),
+        Metric(
+            "reengaged",
+            engagement,
+            "credential",
+            cohort,
+            Shape.COUNT,
+            "Of `opened`, credentials with owner activity on a UTC day at least 30 days after the day of "
+            "their first owner view.",
+        ),
+        Metric(
+            "reengagement_rate",
+            engagement,
+            "fraction",
+            cohort,
+            Shape.RATE,
+            "`reengaged` / `opened`.",
+            numerator="reengaged",
+            denominator="opened",
+        ),
+        Metric(
+            "owner_active_days_mean",
+            engagement,
+            "days",
+            cohort,
+            Shape.MEAN,
+            "Mean, over `opened`, of the number of distinct UTC days with owner activity.",
+        ),
+        Metric(
+            "median_days_to_open",
+            engagement,
+            "days",
+            cohort,
+            Shape.MEAN,
+            "Median over `opened` of (first owner view − issuance), in days.",
+        ),
+        Metric(
+            "opened_within_7d",
+            engagement,
+            "fraction",
+            cohort,
+            Shape.RATE,
+            "Share of `issued` first opened by the owner within 7 days of issuance.",
+            numerator="opened_within_7d_count",
+            denominator="issued",
+        ),
+        Metric(
+            "opened_within_30d",
+            engagement,
+            "fraction",
+            cohort,
+            Shape.RATE,
+            "Share of `issued` first opened by the owner within 30 days of issuance.",
+            numerator="opened_within_30d_count",
+            denominator="issued",
+        ),
+    ]
+    return metrics
+
+
+REGISTRY: dict[str, Metric] = {metric.id: metric for metric in _metrics()}

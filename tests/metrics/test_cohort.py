@@ -1,0 +1,172 @@
+"""Cohort metrics on a hand-built event set where every answer is worked out in a comment.
+
+The Accredible example: 43 issued, 22 opened, 8 of those downloaded, 5 shared on LinkedIn, 1 added
+to a profile; plus late, out-of-order, duplicated and orphan events, a New York issuer, and a
+comparison window.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from typing import Any
+
+import pytest
+
+from credlens.domain.issuers import Issuer
+from credlens.domain.query import QueryError, parse_query
+from credlens.metrics.runner import run
+from credlens.store.warehouse import Warehouse
+from tests.conftest import ingest
+
+NY = "America/New_York"
+
+
+def at(day: dt.date, hour: int = 15) -> str:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=dt.UTC).isoformat()
+
+
+class Events:
+    """A tiny event builder: one credential at a time, ids unique."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix  # ids must differ between builders: a repeated id is a duplicate event
+        self.items: list[dict[str, Any]] = []
+
+    def add(self, kind: str, credential: str, when: str, **fields: Any) -> None:
+        self.items.append(
+            {
+                "id": f"{self.prefix}{len(self.items)}",
+                "type": kind,
+                "occurred_at": when,
+                "credential_id": credential,
+                **fields,
+            }
+        )
+
+    def issue(self, credential: str, when: str, recipient: str, program: str = "p1") -> None:
+        self.add(
+            "credential.issued",
+            credential,
+            when,
+            program={"id": program, "kind": "certificate"},
+            recipient={"email": f"{recipient}@example.org"},
+        )
+
+
+def january_events() -> list[dict[str, Any]]:
+    ev = Events("jan-")
+    jan = [dt.date(2026, 1, d) for d in range(2, 31)]
+    for n in range(42):  # 42 issued on January days (UTC), 15:00 UTC = 10:00 in New York
+        ev.issue(f"c{n}", at(jan[n % len(jan)]), recipient=f"r{n % 40}")  # 40 recipients: r0 and r1 hold two
+    # the 43rd: 2026-02-01 03:00 UTC is still 31 January, 22:00, in New York
+    ev.issue("c42", "2026-02-01T03:00:00Z", recipient="r42")
+    for n in range(22):  # 22 opened by their owner, 2 days after issuance (the 1st view counts once)
+        day = jan[n % len(jan)] + dt.timedelta(days=2)
+        ev.add("credential.viewed", f"c{n}", at(day), actor="owner")
+        ev.add("credential.viewed", f"c{n}", at(day, 18), actor="owner")
+    for n in range(8):  # 8 of those 22 downloaded
+        ev.add("credential.downloaded", f"c{n}", at(jan[n] + dt.timedelta(days=3)), format="pdf")
+    ev.add("credential.downloaded", "c30", at(jan[20]), format="png", actor="public")  # not opened by owner
+    for n in range(5):  # 5 shared on LinkedIn, each seen 3 times by the public
+        ev.add("credential.shared", f"c{n}", at(jan[n] + dt.timedelta(days=4)), channel="linkedin")
+        for _ in range(3):
+            ev.add("credential.viewed", f"c{n}", at(jan[n] + dt.timedelta(days=5)), actor="public")
+    ev.add("credential.profile_added", "c0", at(jan[0] + dt.timedelta(days=4)))  # 1 added to a profile
+    ev.add("credential.verified", "c0", at(dt.date(2026, 3, 1)), verifier={"industry": "finance"})
+    ev.add("credential.verified", "c1", at(dt.date(2026, 3, 2)), verifier={})
+    ev.add("credential.verified", "c40", at(dt.date(2026, 3, 3)), verifier={})  # verified, never shared
+    # re-engagement: c2 active again 40 days after its first view
+    ev.add("credential.downloaded", "c2", at(jan[2] + dt.timedelta(days=42)), format="pdf")
+    for n in range(3):  # orphans: credentials never issued count nowhere
+        ev.add("credential.viewed", f"ghost{n}", at(jan[5]), actor="owner")
+    return ev.items
+
+
+def december_events() -> list[dict[str, Any]]:
+    ev = Events("dec-")
+    for n in range(10):  # the comparison window: 10 issued in December, 4 opened
+        ev.issue(f"d{n}", at(dt.date(2025, 12, 10 + n)), recipient=f"r{n}")
+        if n < 4:
+            ev.add("credential.viewed", f"d{n}", at(dt.date(2025, 12, 20 + n)), actor="owner")
+    return ev.items
+
+
+@pytest.fixture
+def new_york(warehouse: Warehouse) -> Issuer:
+    issuer, _ = warehouse.create_issuer("ny", "New York Institute", timezone=NY)
+    events = january_events() + december_events()
+    random.Random(7).shuffle(events)  # out of order: views before issuances
+    resent = events[:30]  # duplicates: a client retrying part of its stream
+    for start in range(0, len(events), 37):
+        assert ingest(warehouse, issuer, events[start : start + 37]).rejections == []
+    assert ingest(warehouse, issuer, resent).duplicates == 30
+    return issuer
+
+
+def january(**kwargs: Any) -> Any:
+    return parse_query("ny", NY, date_from="2026-01-01", date_to="2026-01-31", today=dt.date(2026, 5, 1), **kwargs)
+
+
+def test_the_accredible_example(warehouse: Warehouse, new_york: Issuer) -> None:
+    m = run(january(), warehouse.tables(new_york.issuer_id))["metrics"]
+    assert m["issued"] == {"value": 43}  # 42 + the one issued at 22:00 New York time on 31 January
+    assert m["view_rate"] == {"value": round(22 / 43, 6), "numerator": 22, "denominator": 43}
+    assert m["opened_and_downloaded"] == {"value": 8}
+    assert m["downloaded"] == {"value": 9}  # + c30, downloaded by the public, not opened by its owner
+    assert m["shared_linkedin"] == {"value": 5}
+    assert m["share_rate_linkedin"]["value"] == round(5 / 43, 6)
+    assert m["opened_and_shared"] == {"value": 5}
+    assert m["profile_added"] == {"value": 1}
+    assert m["verified"] == {"value": 3}  # c0, c1 and c40 (verified in March: cohort semantics)
+    # strict funnel: 43 issued → 22 opened → 5 of them shared → 2 of those verified (c0, c1; not c40)
+    assert [s["value"] for s in m["funnel"]["steps"]] == [43, 22, 5, 2]
+    assert (m["share_events"]["value"], m["public_views"]["value"]) == (5, 15)
+    assert m["views_per_share"]["value"] == 3.0  # 15 public views / 5 shares
+    assert m["unique_recipients"] == {"value": 41}  # r0..r39 + r42
+    assert m["reengaged"] == {"value": 1}  # c2: active 40 days after its first view
+    assert m["reengagement_rate"]["value"] == round(1 / 22, 6)
+    assert m["median_days_to_open"] == {"value": 2.0}  # every first view is 2 days after issuance
+    assert m["opened_within_7d"] == {"value": round(22 / 43, 6), "numerator": 22, "denominator": 43}
+    # owner active days: 22 opened; c0..c7 add a download day (+1), c0..c4 a share day, c0 the profile add
+    # on its share day, c2 its re-engagement day: (22 + 8 + 5 + 1) / 22
+    assert m["owner_active_days_mean"]["value"] == round(36 / 22, 6)
+    assert m["delivery_rate"] == {"value": 0.0, "numerator": 0, "denominator": 43}
+    assert m["referral_rate"]["value"] == 0.0
+
+
+def test_new_recipients_are_those_first_seen_in_the_window(warehouse: Warehouse, new_york: Issuer) -> None:
+    m = run(january(), warehouse.tables(new_york.issuer_id))["metrics"]
+    # r0..r9 already held a December credential: 41 recipients in January, 31 of them new
+    assert m["new_recipients"] == {"value": 31}
+
+
+def test_comparison_with_the_previous_window(warehouse: Warehouse, new_york: Issuer) -> None:
+    result = run(january(compare="previous"), warehouse.tables(new_york.issuer_id))
+    assert result["comparison"]["window"] == {"from": "2025-12-01", "to": "2025-12-31"}
+    before = result["comparison"]["metrics"]
+    assert before["issued"] == {"value": 10}
+    assert before["view_rate"] == {"value": 0.4, "numerator": 4, "denominator": 10}
+    now = result["metrics"]
+    assert now["issued"]["change"] == {"absolute": 33, "relative": 3.3}  # 43 - 10, / 10
+    assert now["view_rate"]["change"]["absolute"] == round(round(22 / 43, 6) - 0.4, 6)
+    assert now["funnel"]["steps"][0]["change"] == {"absolute": 33, "relative": 3.3}
+    assert now["verified"]["change"] == {"absolute": 3, "relative": None}  # nothing to divide by
+
+
+def test_filters_and_an_empty_window(warehouse: Warehouse, new_york: Issuer) -> None:
+    tables = warehouse.tables(new_york.issuer_id)
+    assert run(january(programs=("p1",)), tables)["metrics"]["issued"] == {"value": 43}
+    assert run(january(kind="badge"), tables)["metrics"]["issued"] == {"value": 0}
+    empty = run(parse_query("ny", NY, date_from="2024-01-01", date_to="2024-01-31"), tables)["metrics"]
+    assert empty["view_rate"] == {"value": None, "numerator": 0, "denominator": 0}  # a rate over 0 is null
+    assert empty["median_days_to_open"] == {"value": None}
+    with pytest.raises(QueryError, match="unknown program"):
+        run(january(programs=("nope",)), tables)
+
+
+def test_another_issuers_credentials_never_count(warehouse: Warehouse, new_york: Issuer) -> None:
+    other, _ = warehouse.create_issuer("other", "Other", timezone=NY)
+    ingest(warehouse, other, january_events())  # the very same ids, another tenant
+    m = run(january(), warehouse.tables(new_york.issuer_id))["metrics"]
+    assert m["issued"] == {"value": 43}
