@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 
 from credlens.cli.main import app as cli_app
 from credlens.config import Settings
+from credlens.metrics.registry import REGISTRY, render_markdown
 from credlens.web.app import create_app
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
@@ -50,3 +51,12 @@ def test_every_setting_is_documented() -> None:
     text = (DOCS / "cli.md").read_text() + (DOCS / "deployment.md").read_text()
     for name in Settings.__dataclass_fields__:
         assert f"CREDLENS_{'ENV' if name == 'environment' else name.upper()}" in text, name
+
+
+def test_metrics_reference_is_the_registry() -> None:
+    text = (DOCS / "metrics.md").read_text()
+    start = text.index("tests/test_docs.py checks it -->\n") + len("tests/test_docs.py checks it -->\n")
+    end = text.index("<!-- end of generated reference -->")
+    assert text[start:end] == render_markdown(), "regenerate docs/metrics.md from metrics.registry.render_markdown()"
+    for metric_id in REGISTRY:
+        assert f"| `{metric_id}` |" in text, metric_id

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from credlens.cli import demo, importer, issuer, serve
+from credlens.cli import demo, importer, issuer, query, serve
 
 app = typer.Typer(
     name="credlens",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.add_typer(issuer.app, name="issuer")
 app.command("import")(importer.import_file)
+app.command("query")(query.query)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 

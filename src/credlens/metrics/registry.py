@@ -202,3 +202,17 @@ def _metrics() -> list[Metric]:
 
 
 REGISTRY: dict[str, Metric] = {metric.id: metric for metric in _metrics()}
+
+
+def render_markdown() -> str:
+    """The registry as the reference section of docs/metrics.md (checked by tests/test_docs.py)."""
+    lines: list[str] = []
+    for family in Family:
+        lines += [f"### {family.value.title()}", "", "| id | unit | time | definition |", "|---|---|---|---|"]
+        lines += [
+            f"| `{m.id}` | {m.unit} | {m.time.value} | {m.definition} |"
+            for m in REGISTRY.values()
+            if m.family is family
+        ]
+        lines.append("")
+    return "\n".join(lines)

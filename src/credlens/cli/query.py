@@ -1,0 +1,48 @@
+"""`credlens query`: the metrics JSON of interfaces.md for one issuer and window."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from credlens.cli.common import DataDir, fail, find_issuer, open_store, out
+from credlens.domain.query import QueryError, parse_query
+from credlens.metrics.runner import run
+
+
+def query(
+    issuer: Annotated[str, typer.Option("--issuer", help="Issuer slug.")],
+    date_from: Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD (issuer's calendar).")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="Last day, inclusive.")] = None,
+    period: Annotated[
+        str | None, typer.Option("--period", help="7d, 30d, 90d, this_quarter, last_quarter, ytd, 12mo or all.")
+    ] = None,
+    program: Annotated[list[str] | None, typer.Option("--program", help="Program id; repeat for several.")] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="certificate or badge.")] = None,
+    department: Annotated[str | None, typer.Option("--department", help="Programs of this department.")] = None,
+    compare: Annotated[str | None, typer.Option("--compare", help="previous or year.")] = None,
+    interval: Annotated[str | None, typer.Option("--interval", help="day, week or month (trends).")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Print the metrics of metrics.md as JSON."""
+    with open_store(data_dir) as warehouse:
+        target = find_issuer(warehouse, issuer)
+        try:
+            parsed = parse_query(
+                target.slug,
+                target.timezone,
+                date_from=date_from,
+                date_to=date_to,
+                period=period,
+                programs=tuple(program or ()),
+                kind=kind,
+                department=department,
+                compare=compare,
+                interval=interval,
+            )
+            result = run(parsed, warehouse.tables(target.issuer_id))
+        except QueryError as exc:
+            fail(f"--{exc.field}: {exc.message}")
+    out.print_json(json.dumps(result))

@@ -1,0 +1,92 @@
+"""`credlens query`: the metrics JSON on stdout, or one clear line and a non-zero exit."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from credlens.cli.main import app
+from credlens.store.warehouse import Warehouse
+from tests.conftest import ingest
+
+runner = CliRunner()
+
+
+def store_with_events(tmp_path: Path) -> Path:
+    data_dir = tmp_path / "data"
+    store = Warehouse(data_dir)
+    issuer, _ = store.create_issuer("acme", "Acme", timezone="Europe/Paris")
+    ingest(
+        store,
+        issuer,
+        [
+            {
+                "id": "i1",
+                "type": "credential.issued",
+                "occurred_at": "2026-02-10T09:00:00Z",
+                "credential_id": "c1",
+                "program": {"id": "p1"},
+                "recipient": {"id": "r1"},
+            },
+            {
+                "id": "i2",
+                "type": "credential.issued",
+                "occurred_at": "2026-02-11T09:00:00Z",
+                "credential_id": "c2",
+                "program": {"id": "p1"},
+                "recipient": {"id": "r2"},
+            },
+            {
+                "id": "v1",
+                "type": "credential.viewed",
+                "occurred_at": "2026-02-12T09:00:00Z",
+                "credential_id": "c1",
+                "actor": "owner",
+            },
+        ],
+    )
+    store.close()
+    return data_dir
+
+
+def test_query_prints_the_metrics_json(tmp_path: Path) -> None:
+    data_dir = store_with_events(tmp_path)
+    result = runner.invoke(
+        app,
+        [
+            "query",
+            "--issuer",
+            "acme",
+            "--from",
+            "2026-02-01",
+            "--to",
+            "2026-02-28",
+            "--program",
+            "p1",
+            "--data-dir",
+            str(data_dir),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    body = json.loads(result.stdout)
+    assert body["query"]["from"] == "2026-02-01"
+    assert body["query"]["program"] == ["p1"]
+    assert body["metrics"]["issued"] == {"value": 2}
+    assert body["metrics"]["view_rate"] == {"value": 0.5, "numerator": 1, "denominator": 2}  # 1 of 2 opened
+
+
+def test_query_errors_are_one_line(tmp_path: Path) -> None:
+    data_dir = str(store_with_events(tmp_path))
+    cases = {
+        ("--from", "2026-02-30", "--to", "2026-03-01"): "--from: '2026-02-30' is not a date",
+        ("--from", "2026-03-01", "--to", "2026-02-01"): "before it starts",
+        ("--period", "30d", "--program", "nope"): "unknown program(s) nope",
+        ("--period", "forever"): "--period: must be one of",
+    }
+    for args, expected in cases.items():
+        result = runner.invoke(app, ["query", "--issuer", "acme", *args, "--data-dir", data_dir])
+        assert result.exit_code == 1, args
+        assert expected in result.output, (args, result.output)
+        assert "Traceback" not in result.output
