@@ -12,7 +12,7 @@ from credlens.config import Settings
 from credlens.store.warehouse import Warehouse
 from credlens.store.writer import GroupWriter
 from credlens.web import errors
-from credlens.web.routes import events, health
+from credlens.web.routes import events, health, stats
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -31,4 +31,5 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     app.include_router(health.router)
     app.include_router(events.router)
+    app.include_router(stats.router)
     return app

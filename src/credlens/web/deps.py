@@ -37,6 +37,14 @@ def ingest_issuer(request: Request, warehouse: Annotated[Warehouse, Depends(get_
     return issuer
 
 
+def read_issuer(request: Request, warehouse: Annotated[Warehouse, Depends(get_warehouse)]) -> Issuer:
+    issuer = warehouse.issuer_for_key(_bearer(request), KeyKind.READ)
+    if issuer is None:
+        raise ApiError(401, "unauthorized", "the read key is unknown or revoked")
+    return issuer
+
+
 WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
 WriterDep = Annotated[GroupWriter, Depends(get_writer)]
 IngestIssuer = Annotated[Issuer, Depends(ingest_issuer)]
+ReadIssuer = Annotated[Issuer, Depends(read_issuer)]
