@@ -170,3 +170,63 @@ def test_another_issuers_credentials_never_count(warehouse: Warehouse, new_york:
     ingest(warehouse, other, january_events())  # the very same ids, another tenant
     m = run(january(), warehouse.tables(new_york.issuer_id))["metrics"]
     assert m["issued"] == {"value": 43}
+
+
+def lifecycle_events() -> list[dict[str, Any]]:
+    ev = Events("life-")
+    for n in range(50):  # 50 (recipient, program) pairs enrol in January; r0 enrols twice
+        ev.items.append(
+            {
+                "id": f"enr{n}",
+                "type": "program.enrolled",
+                "occurred_at": at(dt.date(2026, 1, 3)),
+                "program": {"id": "p1"},
+                "recipient": {"email": f"r{n}@example.org"},
+            }
+        )
+    ev.items.append(
+        {
+            "id": "enr-again",
+            "type": "program.enrolled",
+            "occurred_at": at(dt.date(2026, 1, 9)),
+            "program": {"id": "p1"},
+            "recipient": {"email": "r0@example.org"},
+        }
+    )
+    ev.items.append(
+        {
+            "id": "enr-feb",
+            "type": "program.enrolled",
+            "occurred_at": at(dt.date(2026, 2, 9)),
+            "program": {"id": "p1"},
+            "recipient": {"email": "r77@example.org"},
+        }
+    )
+    ev.add("credential.revoked", "c41", at(dt.date(2026, 1, 20)))  # in the window
+    ev.add("credential.revoked", "c40", at(dt.date(2026, 2, 20)))  # after it
+    renewed = {"c39": "2026-01-25", "c38": "2026-03-15", "c37": "2026-06-15"}
+    for credential, expires in renewed.items():
+        ev.add("credential.renewed", credential, at(dt.date(2026, 1, 10)), expires_at=f"{expires}T00:00:00Z")
+    return ev.items
+
+
+def test_enrollments_states_and_the_weekly_trend(warehouse: Warehouse, new_york: Issuer) -> None:
+    assert ingest(warehouse, new_york, lifecycle_events()).rejections == []
+    m = run(january(interval="week"), warehouse.tables(new_york.issuer_id))["metrics"]
+    # 50 distinct pairs (r0's second enrolment is the same pair; r77 enrolled in February);
+    # r0..r39 and r42 hold a p1 credential: 41 of r0..r49 completed
+    assert m["enrollments"] == {"value": 50}
+    assert m["completion_rate"] == {"value": 0.82, "numerator": 41, "denominator": 50}
+    assert m["revoked"] == {"value": 1}  # c41; c40 was revoked in February
+    # at the end of 31 January (New York): 43 + 10 December credentials issued, minus c41 (revoked)
+    # and c39 (expired on 25 January); c40's revocation comes later
+    assert m["active_credentials"] == {"value": 51}
+    assert m["expiring_next_90d"] == {"value": 1}  # c38 (15 March); c37 expires in June, beyond 90 days
+    # ISO weeks in New York: 1-4 Jan, 5-11, 12-18, 19-25, 26-31 (c42 issued 22:00 on the 31st)
+    assert m["issued_trend"]["rows"] == [
+        {"key": "2026-01-01", "value": 6},
+        {"key": "2026-01-05", "value": 14},
+        {"key": "2026-01-12", "value": 10},
+        {"key": "2026-01-19", "value": 7},
+        {"key": "2026-01-26", "value": 6},
+    ]

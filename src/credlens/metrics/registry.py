@@ -20,6 +20,7 @@ class Family(Enum):
 class Time(Enum):
     COHORT = "cohort"  # credentials issued in the window, with all their events
     ACTIVITY = "activity"  # events that occurred in the window
+    POINT = "point in time"  # the state at the window's end
 
 
 class Shape(Enum):
@@ -27,6 +28,7 @@ class Shape(Enum):
     RATE = "rate"  # numerator / denominator, null when the denominator is 0
     MEAN = "mean"
     FUNNEL = "funnel"
+    TREND = "trend"  # rows of {key: bucket start, value}
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,66 @@ _ENGAGEMENT_STEPS = {
 }
 
 
+def _lifecycle() -> list[Metric]:
+    """Issuance metrics with other time semantics than the cohort's."""
+    issuance, activity, point = Family.ISSUANCE, Time.ACTIVITY, Time.POINT
+    return [
+        Metric(
+            "enrollments",
+            issuance,
+            "(recipient, program)",
+            activity,
+            Shape.COUNT,
+            "Distinct (recipient, program) pairs with a `program.enrolled` event in the window.",
+        ),
+        Metric(
+            "completions",
+            issuance,
+            "(recipient, program)",
+            activity,
+            Shape.COUNT,
+            "Of `enrollments`, the pairs for which that recipient holds a credential of that program "
+            "(issued at any time).",
+        ),
+        Metric(
+            "completion_rate",
+            issuance,
+            "fraction",
+            activity,
+            Shape.RATE,
+            "`completions` / `enrollments`.",
+            numerator="completions",
+            denominator="enrollments",
+        ),
+        Metric(
+            "active_credentials",
+            issuance,
+            "credential",
+            point,
+            Shape.COUNT,
+            "Credentials in scope issued on or before the window's end, not revoked on or before it, and not "
+            "expired on or before it (a renewal after an explicit expiry makes a credential active again).",
+        ),
+        Metric("revoked", issuance, "credential", activity, Shape.COUNT, "Credentials revoked in the window."),
+        Metric(
+            "expiring_next_90d",
+            issuance,
+            "credential",
+            point,
+            Shape.COUNT,
+            "Active credentials whose `expires_at` falls in the 90 days after the window's end.",
+        ),
+        Metric(
+            "issued_trend",
+            issuance,
+            "credential",
+            Time.COHORT,
+            Shape.TREND,
+            "`issued` per interval bucket (day, ISO week or month, in the issuer's time zone).",
+        ),
+    ]
+
+
 def _metrics() -> list[Metric]:
     cohort, issuance, engagement = Time.COHORT, Family.ISSUANCE, Family.ENGAGEMENT
     metrics = [
@@ -74,6 +136,7 @@ def _metrics() -> list[Metric]:
             Shape.COUNT,
             "Recipients whose earliest credential in scope was issued in the window.",
         ),
+        *_lifecycle(),
     ]
     steps = {
         **_ENGAGEMENT_STEPS,

@@ -10,6 +10,7 @@ import ibis.expr.types as ir
 
 from credlens.domain.query import Query, QueryError
 from credlens.metrics.cohort import DEFAULT_FUNNEL, FUNNEL_STEPS, new_recipients, reductions
+from credlens.metrics.issuance import enrollment_reductions, issued_trend, state_reductions
 from credlens.metrics.registry import REGISTRY, Shape
 from credlens.store.scope import IssuerTables
 
@@ -41,8 +42,12 @@ def compute(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAUL
     in_scope = scope(query, tables)
     cohort = in_scope.filter((in_scope.issued_at >= start) & (in_scope.issued_at < end))
     row = cohort.aggregate(**reductions(cohort, funnel)).to_pyarrow().to_pylist()[0]
+    row.update(in_scope.aggregate(**state_reductions(in_scope, start, end)).to_pyarrow().to_pylist()[0])
     row["new_recipients"] = new_recipients(in_scope, ibis.literal(start), ibis.literal(end)).to_pyarrow().as_py()
-    return _shape(row, funnel)
+    row.update(enrollment_reductions(query, tables, start, end))
+    shaped = _shape(row, funnel)
+    shaped["issued_trend"] = {"rows": issued_trend(query, in_scope)}
+    return shaped
 
 
 def _shape(row: Json, funnel: tuple[str, ...]) -> Json:
@@ -82,11 +87,13 @@ def run(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAULT_FU
 
 
 def _add_change(now: Json, before: Json) -> None:
-    if "steps" in now:
-        for step, old in zip(now["steps"], before["steps"], strict=True):
-            step["change"] = _change(step["value"], old["value"])
-    else:
-        now["change"] = _change(now["value"], before["value"])
+    """Every metric and every row gets its change; trend buckets pair by position (1st with 1st)."""
+    for rows in ("steps", "rows"):
+        if rows in now:
+            for row, old in zip(now[rows], before[rows], strict=False):
+                row["change"] = _change(row["value"], old["value"])
+            return
+    now["change"] = _change(now["value"], before["value"])
 
 
 def _change(now: float | None, before: float | None) -> Json:
