@@ -24,8 +24,9 @@ lint: $(STAMP)
 test: lint  ## lint, type-check, then run the whole test suite
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)  ## ingestion benchmark (figures, not assertions)
+bench: $(STAMP)  ## benchmarks (figures, not assertions)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/metrics.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

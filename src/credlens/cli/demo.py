@@ -10,6 +10,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from credlens.cli.common import DataDir, fail, open_store, out
 from credlens.cli.serve import run_server
+from credlens.domain.issuers import Issuer
 from credlens.ingest.decode import convert_rows
 from credlens.ingest.pipeline import Outcome, ingest_decoded
 from credlens.memory import collector_paused
@@ -41,6 +42,18 @@ def build_demo(warehouse: Warehouse, scale: str, today: dt.date | None = None) -
     warehouse.compact()
     warehouse.set_meta("demo_scale", scale)
     return outcome
+
+
+def build_single_issuer(warehouse: Warehouse, slug: str, n_events: int) -> Issuer:
+    """One large issuer (benchmarks): the demo generator's single-issuer stream, through the real pipeline."""
+    from credlens.demo.generator import generate_single_issuer  # noqa: PLC0415 - NumPy only when building
+
+    issuer, _ = warehouse.create_issuer(slug, "Benchmark Academy", industry="online_courses", timezone="UTC")
+    with collector_paused():
+        for chunk in generate_single_issuer(n_events):
+            ingest_decoded(warehouse, issuer, convert_rows(list(enumerate(chunk))), fold=False)
+    warehouse.compact()
+    return issuer
 
 
 def demo(
