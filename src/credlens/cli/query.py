@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 
 from credlens.cli.common import DataDir, fail, find_issuer, open_store, out
-from credlens.domain.query import QueryError, parse_query
-from credlens.metrics.runner import run
+from credlens.domain.query import QueryError
+from credlens.metrics.runner import run_for
 
 
 def query(
@@ -30,19 +30,18 @@ def query(
     with open_store(data_dir) as warehouse:
         target = find_issuer(warehouse, issuer)
         try:
-            parsed = parse_query(
-                target.slug,
-                target.timezone,
+            result = run_for(
+                target,
+                warehouse.tables(target.issuer_id),
+                programs=program,
                 date_from=date_from,
                 date_to=date_to,
                 period=period,
-                programs=tuple(program or ()),
                 kind=kind,
                 department=department,
                 compare=compare,
                 interval=interval,
             )
-            result = run(parsed, warehouse.tables(target.issuer_id))
         except QueryError as exc:
             fail(f"--{exc.field}: {exc.message}")
     out.print_json(json.dumps(result))

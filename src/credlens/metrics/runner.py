@@ -8,7 +8,8 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from credlens.domain.query import Query, QueryError
+from credlens.domain.issuers import Issuer
+from credlens.domain.query import Query, QueryError, parse_query
 from credlens.metrics.cohort import DEFAULT_FUNNEL, FUNNEL_STEPS, new_recipients, reductions
 from credlens.metrics.issuance import enrollment_reductions, issued_trend, state_reductions
 from credlens.metrics.registry import REGISTRY, Shape
@@ -68,6 +69,13 @@ def _shape(row: Json, funnel: tuple[str, ...]) -> Json:
     median = row["median_days_to_open"]
     out["median_days_to_open"] = {"value": None if median is None else round(float(median), 6)}
     return out
+
+
+def run_for(issuer: Issuer, tables: IssuerTables, programs: list[str] | None = None, **params: str | None) -> Json:
+    """What every surface calls: parse the parameters as received (`from`/`to` or `period`, filters,
+    `compare`, `interval`) for the issuer, then run. Raises QueryError naming the bad parameter."""
+    query = parse_query(issuer.slug, issuer.timezone, programs=tuple(programs or ()), **params)  # type: ignore[arg-type]
+    return run(query, tables)
 
 
 def run(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAULT_FUNNEL) -> Json:

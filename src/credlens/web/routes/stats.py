@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from credlens.domain.query import QueryError, parse_query
-from credlens.metrics.runner import run
+from credlens.domain.query import QueryError
+from credlens.metrics.runner import run_for
 from credlens.web.deps import ReadIssuer, WarehouseDep
 from credlens.web.errors import ApiError
 
@@ -29,19 +29,18 @@ def stats(
 ) -> dict[str, Any]:
     """Every metric of the read key's issuer for one window, with the comparison window when asked."""
     try:
-        query = parse_query(
-            issuer.slug,
-            issuer.timezone,
+        return run_for(
+            issuer,
+            warehouse.tables(issuer.issuer_id),
+            programs=program,
             date_from=date_from,
             date_to=date_to,
             period=period,
-            programs=tuple(program or ()),
             kind=kind,
             department=department,
             compare=compare,
             interval=interval,
         )
-        return run(query, warehouse.tables(issuer.issuer_id))
     except QueryError as exc:
         raise ApiError(
             400, "invalid_query", f"{exc.field}: {exc.message}", [{"field": exc.field, "reason": exc.message}]
