@@ -230,3 +230,71 @@ def test_enrollments_states_and_the_weekly_trend(warehouse: Warehouse, new_york:
         {"key": "2026-01-19", "value": 7},
         {"key": "2026-01-26", "value": 6},
     ]
+
+
+def verification_events() -> list[dict[str, Any]]:
+    ev = Events("ver-")
+
+    def verify(vid: str, credential: str, day: int, **verifier: Any) -> None:
+        ev.items.append(
+            {
+                "id": vid,
+                "type": "credential.verified",
+                "occurred_at": at(dt.date(2026, 3, day)),
+                "credential_id": credential,
+                "verifier": verifier,
+            }
+        )
+
+    def outcome(vid: str, credential: str, result: str) -> None:
+        ev.add("verification.outcome", credential, at(dt.date(2026, 4, 2)), verification_id=vid, outcome=result)
+
+    verify("v-c2", "c2", 10, consent=True, organization="Globex", industry="technology", size="51-200", country="DE")
+    verify("v-c3", "c3", 11, consent=True, organization="Globex", industry="technology", country="DE")
+    verify("v-c4", "c4", 12, consent=False, organization="Hidden Inc", industry="finance", country="US")
+    verify("v-c0", "c0", 20, industry="finance")  # c0's second verification this month
+    verify("v-ghost", "ghost9", 12, consent=True, organization="Phantom")  # never issued: counts nowhere
+    outcome("v-c2", "c2", "hired")
+    outcome("v-c3", "c3", "not_hired")
+    outcome("v-c4", "c4", "hired")
+    outcome("v-c4", "c4", "hired")  # a second report of the same hire
+    outcome("v-ghost", "ghost9", "hired")
+    return ev.items
+
+
+def test_verification_metrics(warehouse: Warehouse, new_york: Issuer) -> None:
+    assert ingest(warehouse, new_york, verification_events()).rejections == []
+    march = parse_query(
+        "ny", NY, date_from="2026-03-01", date_to="2026-03-31", interval="month", today=dt.date(2026, 5, 1)
+    )
+    m = run(march, warehouse.tables(new_york.issuer_id))["metrics"]
+    # from the January set: c0 (1 Mar, finance), c1 (2 Mar), c40 (3 Mar); added: c2, c3, c4, c0 again
+    assert m["verifications"] == {"value": 7}
+    assert m["verified_credentials"] == {"value": 6}  # c0 twice
+    assert m["verifications_by_industry"]["rows"] == [
+        {"key": "finance", "value": 3},
+        {"key": "technology", "value": 2},
+        {"key": "unknown", "value": 2},
+    ]
+    assert m["verifications_by_country"]["rows"] == [
+        {"key": "unknown", "value": 4},
+        {"key": "DE", "value": 2},
+        {"key": "US", "value": 1},
+    ]
+    assert m["top_verifiers"]["rows"] == [{"key": "Globex", "value": 2}]  # Hidden Inc did not consent
+    assert (m["outcomes_reported"], m["hires"]) == ({"value": 3}, {"value": 2})  # c2, c3, c4 / c2, c4
+    assert m["verification_to_hire_rate"] == {"value": round(2 / 3, 6), "numerator": 2, "denominator": 3}
+    assert m["verification_trend"]["rows"] == [{"key": "2026-03-01", "value": 7}]
+    # 53 credentials active at the end of March (43 January + 10 December, none revoked or expired)
+    assert m["verifications_per_1k_active"]["rows"] == [
+        {"key": "2026-03-01", "value": round(7 / 53 * 1000, 6), "numerator": 7, "denominator": 53},
+    ]
+
+
+def test_breakdown_rows_compare_by_key(warehouse: Warehouse, new_york: Issuer) -> None:
+    assert ingest(warehouse, new_york, verification_events()).rejections == []
+    march = parse_query(
+        "ny", NY, date_from="2026-03-01", date_to="2026-03-31", compare="previous", today=dt.date(2026, 5, 1)
+    )
+    rows = run(march, warehouse.tables(new_york.issuer_id))["metrics"]["verifications_by_industry"]["rows"]
+    assert rows[0] == {"key": "finance", "value": 3, "change": {"absolute": 3, "relative": None}}  # none in February

@@ -7,10 +7,9 @@ import datetime as dt
 
 import ibis
 import ibis.expr.types as ir
-import pyarrow as pa
 
-from credlens.domain.periods import buckets
 from credlens.domain.query import Query
+from credlens.metrics.buckets import Rows, per_bucket
 from credlens.store.scope import IssuerTables
 
 EXPIRY_HORIZON = dt.timedelta(days=90)
@@ -71,13 +70,7 @@ def state_reductions(scope: ir.Table, start: dt.datetime, end: dt.datetime) -> d
     }
 
 
-def issued_trend(query: Query, scope: ir.Table) -> list[dict[str, object]]:
+def issued_trend(query: Query, scope: ir.Table) -> Rows:
     """`issued` per interval bucket, buckets in the issuer's time zone (computed here, not trusted
     to each backend's date truncation), every bucket present even when empty."""
-    edges = [(b.start.isoformat(), *b.utc_bounds(query.timezone)) for b in buckets(query.window, query.interval)]
-    columns = {"key": [k for k, _, _ in edges], "lo": [lo for _, lo, _ in edges], "hi": [hi for _, _, hi in edges]}
-    table = ibis.memtable(pa.table(columns))  # NOTE: Arrow, not a dict: a dict goes through pandas
-    joined = table.join(scope, (scope.issued_at >= table.lo) & (scope.issued_at < table.hi), how="left")
-    counts = joined.group_by("key").aggregate(value=joined.credential_id.count()).to_pyarrow().to_pylist()
-    found = {row["key"]: int(row["value"]) for row in counts}
-    return [{"key": key, "value": found.get(key, 0)} for key, _, _ in edges]
+    return per_bucket(query, scope, "issued_at")

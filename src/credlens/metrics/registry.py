@@ -15,6 +15,7 @@ from credlens.domain.events import CHANNELS
 class Family(Enum):
     ISSUANCE = "issuance"
     ENGAGEMENT = "engagement"
+    VERIFICATION = "verification"
 
 
 class Time(Enum):
@@ -29,6 +30,7 @@ class Shape(Enum):
     MEAN = "mean"
     FUNNEL = "funnel"
     TREND = "trend"  # rows of {key: bucket start, value}
+    BREAKDOWN = "breakdown"  # rows of {key, value}, largest first
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,78 @@ def _lifecycle() -> list[Metric]:
     ]
 
 
+def _verification() -> list[Metric]:
+    family, activity = Family.VERIFICATION, Time.ACTIVITY
+    metrics = [
+        Metric(
+            "verifications",
+            family,
+            "event",
+            activity,
+            Shape.COUNT,
+            "`credential.verified` events in the window, for credentials in scope.",
+        ),
+        Metric(
+            "verified_credentials",
+            family,
+            "credential",
+            activity,
+            Shape.COUNT,
+            "Distinct credentials among `verifications`.",
+        ),
+    ]
+    for attribute in ("industry", "size", "country"):
+        metrics.append(
+            Metric(
+                f"verifications_by_{attribute}",
+                family,
+                "event",
+                activity,
+                Shape.BREAKDOWN,
+                f"`verifications` by the verifier's {attribute}; a missing value is `unknown`.",
+            )
+        )
+    return [
+        *metrics,
+        Metric(
+            "top_verifiers",
+            family,
+            "event",
+            activity,
+            Shape.BREAKDOWN,
+            "Organizations of consented verifications, by count (top 10); non-consented ones never appear.",
+        ),
+        Metric(
+            "outcomes_reported",
+            family,
+            "event",
+            activity,
+            Shape.COUNT,
+            "`verifications` with at least one `verification.outcome` (reported at any time).",
+        ),
+        Metric("hires", family, "event", activity, Shape.COUNT, "`verifications` with an outcome `hired`."),
+        Metric(
+            "verification_to_hire_rate",
+            family,
+            "fraction",
+            activity,
+            Shape.RATE,
+            "`hires` / `outcomes_reported`.",
+            numerator="hires",
+            denominator="outcomes_reported",
+        ),
+        Metric("verification_trend", family, "event", activity, Shape.TREND, "`verifications` per interval bucket."),
+        Metric(
+            "verifications_per_1k_active",
+            family,
+            "per 1,000 credentials",
+            activity,
+            Shape.TREND,
+            "Per bucket: `verifications` / `active_credentials` at the bucket's end × 1000.",
+        ),
+    ]
+
+
 def _metrics() -> list[Metric]:
     cohort, issuance, engagement = Time.COHORT, Family.ISSUANCE, Family.ENGAGEMENT
     metrics = [
@@ -137,6 +211,7 @@ def _metrics() -> list[Metric]:
             "Recipients whose earliest credential in scope was issued in the window.",
         ),
         *_lifecycle(),
+        *_verification(),
     ]
     steps = {
         **_ENGAGEMENT_STEPS,

@@ -10,6 +10,8 @@ import ibis.expr.types as ir
 
 from credlens.domain.issuers import Issuer
 from credlens.domain.query import Query, QueryError, parse_query
+from credlens.metrics import verification
+from credlens.metrics.buckets import per_bucket
 from credlens.metrics.cohort import DEFAULT_FUNNEL, FUNNEL_STEPS, new_recipients, reductions
 from credlens.metrics.issuance import enrollment_reductions, issued_trend, state_reductions
 from credlens.metrics.registry import REGISTRY, Shape
@@ -46,8 +48,16 @@ def compute(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAUL
     row.update(in_scope.aggregate(**state_reductions(in_scope, start, end)).to_pyarrow().to_pylist()[0])
     row["new_recipients"] = new_recipients(in_scope, ibis.literal(start), ibis.literal(end)).to_pyarrow().as_py()
     row.update(enrollment_reductions(query, tables, start, end))
+    verified = verification.in_window(tables, in_scope, start, end)
+    row.update(verification.totals(verified))
     shaped = _shape(row, funnel)
     shaped["issued_trend"] = {"rows": issued_trend(query, in_scope)}
+    for attribute in ("industry", "size", "country"):
+        shaped[f"verifications_by_{attribute}"] = {"rows": verification.breakdown(verified, attribute)}
+    shaped["top_verifiers"] = {"rows": verification.top_verifiers(verified)}
+    trend = per_bucket(query, verified, "verified_at")
+    shaped["verification_trend"] = {"rows": trend}
+    shaped["verifications_per_1k_active"] = {"rows": verification.per_1k_active(query, in_scope, trend)}
     return shaped
 
 
@@ -89,17 +99,23 @@ def run(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAULT_FU
     if comparison is not None:
         before = compute(comparison, tables, funnel)
         for name, value in metrics.items():
-            _add_change(value, before[name])
+            _add_change(name, value, before[name])
         result["comparison"] = {"window": _window(comparison), "metrics": before}
     return result
 
 
-def _add_change(now: Json, before: Json) -> None:
-    """Every metric and every row gets its change; trend buckets pair by position (1st with 1st)."""
+def _add_change(metric_id: str, now: Json, before: Json) -> None:
+    """Every metric and every row gets its change: breakdown rows pair by key, trend buckets and
+    funnel steps by position (the comparison window's 1st bucket with the window's 1st)."""
+    if REGISTRY[metric_id].shape is Shape.BREAKDOWN:
+        old = {row["key"]: row["value"] for row in before["rows"]}
+        for row in now["rows"]:
+            row["change"] = _change(row["value"], old.get(row["key"], 0))
+        return
     for rows in ("steps", "rows"):
         if rows in now:
-            for row, old in zip(now[rows], before[rows], strict=False):
-                row["change"] = _change(row["value"], old["value"])
+            for row, previous in zip(now[rows], before[rows], strict=False):
+                row["change"] = _change(row["value"], previous["value"])
             return
     now["change"] = _change(now["value"], before["value"])
 
