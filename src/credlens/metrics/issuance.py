@@ -1,5 +1,6 @@
 """Issuance metrics that are not plain cohort counts: enrollments and completions (activity),
-active and expiring credentials (point in time), revocations (activity), and the issued trend."""
+active and expiring credentials (point in time) and revocations (activity). The issued trend is
+`buckets.per_bucket` over `issued_at`."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import ibis
 import ibis.expr.types as ir
 
 from credlens.domain.query import Query
-from credlens.metrics.buckets import Rows, per_bucket
 from credlens.store.scope import IssuerTables
 
 EXPIRY_HORIZON = dt.timedelta(days=90)
@@ -68,9 +68,3 @@ def state_reductions(scope: ir.Table, start: dt.datetime, end: dt.datetime) -> d
         "expiring_next_90d": expiring.ifelse(1, 0).sum(),
         "revoked": revoked.ifelse(1, 0).sum(),
     }
-
-
-def issued_trend(query: Query, scope: ir.Table) -> Rows:
-    """`issued` per interval bucket, buckets in the issuer's time zone (computed here, not trusted
-    to each backend's date truncation), every bucket present even when empty."""
-    return per_bucket(query, scope, "issued_at")

@@ -16,7 +16,7 @@ from credlens.domain.query import Query, QueryError, parse_query
 from credlens.metrics import verification
 from credlens.metrics.buckets import per_bucket
 from credlens.metrics.cohort import DEFAULT_FUNNEL, FUNNEL_STEPS, new_recipients, reductions
-from credlens.metrics.issuance import enrollment_reductions, issued_trend, state_reductions
+from credlens.metrics.issuance import enrollment_reductions, state_reductions
 from credlens.metrics.registry import REGISTRY, Shape
 from credlens.store.scope import IssuerTables
 
@@ -69,7 +69,7 @@ def compute(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAUL
     row.update(verification.totals(verified))
     shaped = _shape(row, funnel)
     query = trend_window(query, in_scope)
-    shaped["issued_trend"] = {"rows": issued_trend(query, in_scope)}
+    shaped["issued_trend"] = {"rows": per_bucket(query, in_scope, "issued_at")}
     for attribute in ("industry", "size", "country"):
         shaped[f"verifications_by_{attribute}"] = {"rows": verification.breakdown(verified, attribute)}
     shaped["top_verifiers"] = {"rows": verification.top_verifiers(verified)}

@@ -64,6 +64,9 @@ def append_group(con: Con, indexes: KeyIndexes, requests: list[WriteRequest]) ->
     seen: set[tuple[int, str]] | None = set() if len(requests) > 1 else None
     issued_in_group: dict[tuple[int, str], str] = {}
     for request in requests:
+        if not request.events.num_rows:  # nothing to screen (e.g. the writer's wait_idle barrier)
+            results.append(WriteResult())
+            continue
         table = _with_hashes(request)
         result, table = _screen(con, indexes, request, table, seen, issued_in_group)
         results.append(result)

@@ -63,7 +63,11 @@ class GroupWriter:
         self._fold()
 
     def wait_idle(self) -> None:
-        """Block until every submitted batch is appended and folded (tests, shutdown, benchmarks)."""
+        """Block until every batch submitted before this call is appended and folded (tests).
+
+        An empty request queued behind them is the barrier for the appends; the fold is then run
+        here, because the writer folds only once idle for a moment.
+        """
         done: Future[WriteResult] = Future()
         self._queue.put((WriteRequest(0, _EMPTY, []), done))
         done.result()
