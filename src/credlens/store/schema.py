@@ -182,4 +182,12 @@ TABLES: tuple[str, ...] = (
     cred_hash UBIGINT NOT NULL,
     occurred_at TIMESTAMP NOT NULL,
     outcome VARCHAR NOT NULL)""",
+    # Who did what, when: sign-ins, keys, exports, erasures, recipient-level views (privacy.md).
+    # `detail` never names the recipient of an erasure.
+    """CREATE TABLE IF NOT EXISTS audit_log (
+    issuer_id INTEGER NOT NULL,
+    at TIMESTAMP NOT NULL,
+    actor VARCHAR NOT NULL,
+    action VARCHAR NOT NULL,
+    detail VARCHAR)""",
 )

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import secrets
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,14 @@ from credlens.store.scope import SCOPED_TABLES, IssuerTables
 
 DB_FILE = "credlens.duckdb"
 _ISSUER_COLUMNS = "issuer_id, slug, name, industry, timezone, suppression_k, raw_event_retention_days"
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: dt.datetime
+    actor: str
+    action: str
+    detail: str | None
 
 
 class StoreError(Exception):
@@ -159,6 +168,27 @@ class Warehouse:
                 raise StoreError(f"no issuer with id {issuer_id}")
             self._secrets[issuer_id] = str(rows[0][0])
         return self._secrets[issuer_id]
+
+    # -- audit ------------------------------------------------------------------------------
+
+    def audit(self, issuer_id: int, actor: str, action: str, detail: str | None = None) -> None:
+        """Record who (``user:<email>``, ``key:<key id>``, ``cli``) did what; never a secret or a recipient."""
+        with self._write_lock:
+            self._con.execute(
+                "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)", [issuer_id, _now(), actor, action, detail]
+            )
+
+    def audit_entries(self, issuer_id: int, limit: int = 1000) -> list[AuditEntry]:
+        """The issuer's audit log, newest first."""
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT at, actor, action, detail FROM audit_log WHERE issuer_id = ? ORDER BY at DESC LIMIT ?",
+                [issuer_id, limit],
+            )
+            .fetchall()
+        )
+        return [AuditEntry(*row) for row in rows]
 
     # -- events -----------------------------------------------------------------------------
 
