@@ -186,7 +186,7 @@ TABLES: tuple[str, ...] = (
     # `detail` never names the recipient of an erasure.
     """CREATE TABLE IF NOT EXISTS audit_log (
     issuer_id INTEGER NOT NULL,
-    at TIMESTAMP NOT NULL,
+    logged_at TIMESTAMP NOT NULL,
     actor VARCHAR NOT NULL,
     action VARCHAR NOT NULL,
     detail VARCHAR)""",

@@ -183,7 +183,8 @@ class Warehouse:
         rows = (
             self.cursor()
             .execute(
-                "SELECT at, actor, action, detail FROM audit_log WHERE issuer_id = ? ORDER BY at DESC LIMIT ?",
+                "SELECT logged_at, actor, action, detail FROM audit_log WHERE issuer_id = ? "
+                "ORDER BY logged_at DESC LIMIT ?",
                 [issuer_id, limit],
             )
             .fetchall()
