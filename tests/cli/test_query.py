@@ -65,6 +65,8 @@ def test_query_prints_the_metrics_json(tmp_path: Path) -> None:
             "2026-02-28",
             "--program",
             "p1",
+            "--funnel",
+            "issued,opened",
             "--data-dir",
             str(data_dir),
         ],
@@ -75,6 +77,7 @@ def test_query_prints_the_metrics_json(tmp_path: Path) -> None:
     assert body["query"]["program"] == ["p1"]
     assert body["metrics"]["issued"] == {"value": 2}
     assert body["metrics"]["view_rate"] == {"value": 0.5, "numerator": 1, "denominator": 2}  # 1 of 2 opened
+    assert [s["value"] for s in body["metrics"]["funnel"]["steps"]] == [2, 1]
 
 
 def test_query_errors_are_one_line(tmp_path: Path) -> None:
@@ -84,6 +87,7 @@ def test_query_errors_are_one_line(tmp_path: Path) -> None:
         ("--from", "2026-03-01", "--to", "2026-02-01"): "before it starts",
         ("--period", "30d", "--program", "nope"): "unknown program(s) nope",
         ("--period", "forever"): "--period: must be one of",
+        ("--period", "30d", "--funnel", "issued,opened,liked"): "--funnel: distinct steps starting with issued",
     }
     for args, expected in cases.items():
         result = runner.invoke(app, ["query", "--issuer", "acme", *args, "--data-dir", data_dir])

@@ -1,4 +1,4 @@
-"""Properties of the cohort metrics over random event sets (Hypothesis)."""
+"""Properties of the metrics over random event sets (Hypothesis)."""
 
 from __future__ import annotations
 
@@ -86,6 +86,11 @@ def test_funnel_never_increases_rates_are_fractions_and_order_does_not_matter(
             value = ordered["metrics"][metric.id]["value"]
             assert value is None or 0 <= value <= 1, (metric.id, value)
     assert ordered["metrics"]["issued"]["value"] == sum(1 for issued, _ in plan if issued)
+    programs = ordered["metrics"]["programs"]["rows"]
+    assert sum(row["issued"] for row in programs) == ordered["metrics"]["issued"]["value"]
+    for row in programs:
+        for rate in ("view_rate", "share_rate", "profile_add_rate", "verification_rate", "completion_rate"):
+            assert row[rate] is None or 0 <= row[rate] <= 1, (row["key"], rate, row[rate])
     rng = random.Random(seed)
     shuffled = events + rng.sample(events, min(3, len(events)))  # with re-sent duplicates
     rng.shuffle(shuffled)

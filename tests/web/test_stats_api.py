@@ -64,3 +64,22 @@ def test_stats_need_a_read_key_and_a_runnable_query(client: TestClient, keys: di
     assert bad.json()["error"]["details"][0]["field"] == "to"
     unknown = client.get("/api/v1/stats", params={"period": "30d", "program": "nope"}, headers=auth(keys["acme"].read))
     assert unknown.json()["error"]["details"][0]["field"] == "program"
+
+
+def test_custom_funnel_steps_and_suppression_reach_the_api(client: TestClient, keys: dict[str, NewKeys]) -> None:
+    seed(client, keys["acme"].ingest, 4)
+    params = {"from": "2026-02-01", "to": "2026-02-28", "funnel": "issued,opened,downloaded"}
+    body = client.get("/api/v1/stats", params=params, headers=auth(keys["acme"].read)).json()
+    assert body["query"]["funnel"] == ["issued", "opened", "downloaded"]
+    assert body["metrics"]["funnel"]["steps"] == [
+        {"step": "issued", "value": 4},
+        {"step": "opened", "value": 1},
+        {"step": "downloaded", "value": 0},
+    ]
+    # 4 recipients with no demographics: one cell `unknown` of 4 < k = 10, hidden by the privacy layer
+    gender = [r for r in body["metrics"]["recipient_demographics"]["rows"] if r["attribute"] == "gender"]
+    assert gender == [{"key": "unknown", "attribute": "gender", "value": None, "suppressed": True}]
+    bad = client.get(
+        "/api/v1/stats", params={**params, "funnel": "opened,issued"}, headers=auth(keys["acme"].read)
+    ).json()
+    assert bad["error"]["details"][0]["field"] == "funnel"

@@ -24,6 +24,10 @@ def query(
     department: Annotated[str | None, typer.Option("--department", help="Programs of this department.")] = None,
     compare: Annotated[str | None, typer.Option("--compare", help="previous or year.")] = None,
     interval: Annotated[str | None, typer.Option("--interval", help="day, week or month (trends).")] = None,
+    funnel: Annotated[
+        str | None,
+        typer.Option("--funnel", help="Funnel steps, comma-separated (default issued,opened,shared,verified)."),
+    ] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Print the metrics of metrics.md as JSON."""
@@ -41,6 +45,7 @@ def query(
                 department=department,
                 compare=compare,
                 interval=interval,
+                funnel=funnel,
             )
         except QueryError as exc:
             fail(f"--{exc.field}: {exc.message}")

@@ -15,34 +15,47 @@ from credlens.store.scope import IssuerTables
 EXPIRY_HORIZON = dt.timedelta(days=90)
 
 
-def enrollment_reductions(query: Query, tables: IssuerTables, start: dt.datetime, end: dt.datetime) -> dict[str, int]:
-    """Distinct (recipient, program) pairs enrolled in the window, and those whose recipient holds a
-    credential of that program, issued at any time."""
+def enrollments_by_program(
+    query: Query, tables: IssuerTables, start: dt.datetime, end: dt.datetime
+) -> dict[str, dict[str, int]]:
+    """Per program: distinct (recipient, program) pairs enrolled in the window, and those whose
+    recipient holds a credential of that program, issued at any time. The pairs are distinct per
+    program, so the programs' counts add up to the issuer's."""
     e = tables["enrollments"]
     e = e.filter((e.enrolled_at >= start) & (e.enrolled_at < end))
-    e = e.filter(_program_filter(query, tables, e.program_id))
+    e = e.filter(program_filter(query, tables, e.program_id))
     pairs = e.select("recipient_key", "program_id").distinct()
     c = tables["credentials"]
     held = c.filter(c.issued_at.notnull()).select("recipient_key", "program_id").distinct()
-    completed = pairs.semi_join(held, ["recipient_key", "program_id"])
-    return {"enrollments": _count(pairs), "completions": _count(completed)}
+    held = held.mutate(done=ibis.literal(1))
+    joined = pairs.left_join(held, ["recipient_key", "program_id"])
+    rows = (
+        joined.group_by("program_id")
+        .aggregate(enrollments=joined.count(), completions=joined.done.count())
+        .to_pyarrow()
+        .to_pylist()
+    )
+    return {r["program_id"]: {"enrollments": int(r["enrollments"]), "completions": int(r["completions"])} for r in rows}
 
 
-def _program_filter(query: Query, tables: IssuerTables, program_id: ir.StringValue) -> ir.BooleanValue:
-    """Enrollments carry only a program id: kind and department filters go through `programs`."""
+def enrollment_totals(per_program: dict[str, dict[str, int]]) -> dict[str, int]:
+    return {name: sum(p[name] for p in per_program.values()) for name in ("enrollments", "completions")}
+
+
+def program_filter(
+    query: Query, tables: IssuerTables, program_id: ir.StringValue, *, kind: bool = True
+) -> ir.BooleanValue:
+    """The query's program, department and (with ``kind``) kind filters, for tables that carry only a
+    program id (enrollments); tables that carry the credential's kind filter on it themselves."""
     condition: ir.BooleanValue = ibis.literal(True)
     if query.filters.programs:
         condition &= program_id.isin(query.filters.programs)
     programs = tables["programs"]
-    if query.filters.kind is not None:
+    if kind and query.filters.kind is not None:
         condition &= program_id.isin(programs.filter(programs.kind == query.filters.kind).program_id)
     if query.filters.department is not None:
         condition &= program_id.isin(programs.filter(programs.department == query.filters.department).program_id)
     return condition
-
-
-def _count(table: ir.Table) -> int:
-    return int(table.count().to_pyarrow().as_py())
 
 
 def active_at(scope: ir.Table, instant: dt.datetime) -> ir.BooleanValue:

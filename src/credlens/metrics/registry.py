@@ -10,12 +10,16 @@ from dataclasses import dataclass
 from enum import Enum
 
 from credlens.domain.events import CHANNELS
+from credlens.privacy.suppression import Rule
 
 
 class Family(Enum):
     ISSUANCE = "issuance"
     ENGAGEMENT = "engagement"
     VERIFICATION = "verification"
+    PROGRAMS = "programs"
+    RECIPIENTS = "recipients"
+    MARKET = "market demand"
 
 
 class Time(Enum):
@@ -30,7 +34,8 @@ class Shape(Enum):
     MEAN = "mean"
     FUNNEL = "funnel"
     TREND = "trend"  # rows of {key: bucket start, value}
-    BREAKDOWN = "breakdown"  # rows of {key, value}, largest first
+    BREAKDOWN = "breakdown"  # rows of {key, value, ...}, largest first
+    SEGMENT_TREND = "segment trend"  # breakdown rows, each with its `buckets` trend
 
 
 @dataclass(frozen=True)
@@ -43,6 +48,7 @@ class Metric:
     definition: str
     numerator: str | None = None  # rates: ids of the counts they divide
     denominator: str | None = None
+    privacy: Rule = Rule.NONE  # the suppression the runner applies before any surface sees the result
 
 
 _ENGAGEMENT_STEPS = {
@@ -188,6 +194,116 @@ def _verification() -> list[Metric]:
     ]
 
 
+def _programs_recipients_market() -> list[Metric]:
+    recipients, market, activity, cohort = Family.RECIPIENTS, Family.MARKET, Time.ACTIVITY, Time.COHORT
+    breakdown = Shape.BREAKDOWN
+    return [
+        Metric(
+            "programs",
+            Family.PROGRAMS,
+            "program",
+            cohort,
+            breakdown,
+            "One row per program in scope (value = `issued`): `issued`, `view_rate`, `share_rate`, "
+            "`profile_add_rate`, `verification_rate`, `completion_rate` (activity), `avg_rating` (mean rating "
+            "of `recipient.feedback` events of the cohort), `employer_interest` (verification events of the "
+            "cohort per 100 `issued`) and `perceived_value_index`: 100 × the mean, over share, profile-add and "
+            "verification rates, of the program's rate / the issuer-wide rate for the same query (a rate whose "
+            "issuer-wide value is 0 or null is left out); 100 means as valued as the issuer's average program.",
+        ),
+        Metric(
+            "credentials_per_recipient",
+            recipients,
+            "recipient",
+            Time.POINT,
+            breakdown,
+            "Recipients holding credentials in scope issued on or before the window's end, by how many they "
+            "hold: 1, 2, 3, 4, 5+.",
+        ),
+        Metric(
+            "co_held_programs",
+            recipients,
+            "recipient",
+            Time.POINT,
+            breakdown,
+            "Pairs of programs held by the same recipient (issued on or before the window's end): recipients "
+            "holding both (value), support (that count / recipients in scope) and lift (P(A and B) / (P(A) P(B))); "
+            "the 50 most held pairs.",
+        ),
+        Metric(
+            "program_sequences",
+            recipients,
+            "recipient",
+            Time.POINT,
+            breakdown,
+            "Ordered pairs: recipients who earned program A, then program B strictly later (first credential of "
+            "each, issued on or before the window's end), with the median days between; the 50 most common.",
+        ),
+        Metric(
+            "share_channels",
+            recipients,
+            "event",
+            activity,
+            breakdown,
+            "`credential.shared` events in the window by channel.",
+        ),
+        Metric(
+            "feedback",
+            recipients,
+            "event",
+            activity,
+            breakdown,
+            "`recipient.feedback` events in the window by rating (1-5), with their count and mean.",
+        ),
+        Metric(
+            "career_outcomes",
+            recipients,
+            "event",
+            activity,
+            breakdown,
+            "`recipient.outcome_reported` events in the window by outcome, with distinct recipients; sensitive: "
+            "a cell of fewer than k recipients is suppressed.",
+            privacy=Rule.SENSITIVE,
+        ),
+        Metric(
+            "recipient_demographics",
+            recipients,
+            "recipient",
+            cohort,
+            breakdown,
+            "`unique_recipients` by each demographic attribute (gender, age band, education level, employment "
+            "status, country; missing as `unknown`); sensitive: a cell of fewer than k recipients is suppressed.",
+            privacy=Rule.SENSITIVE,
+        ),
+        Metric(
+            "verifications_by_industry_trend",
+            market,
+            "event",
+            activity,
+            Shape.SEGMENT_TREND,
+            "`verifications` by verifier industry, each with its trend per interval bucket.",
+        ),
+        Metric(
+            "verifications_by_country_trend",
+            market,
+            "event",
+            activity,
+            Shape.SEGMENT_TREND,
+            "`verifications` by verifier country, each with its trend per interval bucket.",
+        ),
+        Metric(
+            "employer_segments",
+            market,
+            "event",
+            activity,
+            breakdown,
+            "`verifications` by verifier industry × size; a cell of fewer than 3 verifications is suppressed so "
+            "that a single verifier cannot be singled out.",
+            privacy=Rule.VERIFIER_CROSSING,
+        ),
+    ]
+
+
 def _metrics() -> list[Metric]:
     cohort, issuance, engagement = Time.COHORT, Family.ISSUANCE, Family.ENGAGEMENT
     metrics = [
@@ -212,6 +328,7 @@ def _metrics() -> list[Metric]:
         ),
         *_lifecycle(),
         *_verification(),
+        *_programs_recipients_market(),
     ]
     steps = {
         **_ENGAGEMENT_STEPS,

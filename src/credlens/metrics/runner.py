@@ -13,11 +13,12 @@ import ibis.expr.types as ir
 from credlens.domain.issuers import Issuer
 from credlens.domain.periods import Preset, Window
 from credlens.domain.query import Query, QueryError, parse_query
-from credlens.metrics import verification
+from credlens.metrics import market, programs, recipients, verification
 from credlens.metrics.buckets import per_bucket
 from credlens.metrics.cohort import DEFAULT_FUNNEL, FUNNEL_STEPS, new_recipients, reductions
-from credlens.metrics.issuance import enrollment_reductions, state_reductions
+from credlens.metrics.issuance import enrollment_totals, enrollments_by_program, state_reductions
 from credlens.metrics.registry import REGISTRY, Shape
+from credlens.privacy.suppression import DEFAULT_K, Rule, check_k, suppress_sensitive, suppress_small
 from credlens.store.scope import IssuerTables
 
 Json = dict[str, Any]
@@ -57,14 +58,15 @@ def trend_window(query: Query, in_scope: ir.Table) -> Query:
 
 
 def compute(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAULT_FUNNEL) -> Json:
-    """Every registered cohort metric for the query's window (no comparison)."""
+    """Every registered metric for the query's window (no comparison, before suppression)."""
     start, end = query.window.utc_bounds(query.timezone)
     in_scope = scope(query, tables)
     cohort = in_scope.filter((in_scope.issued_at >= start) & (in_scope.issued_at < end))
     row = cohort.aggregate(**reductions(cohort, funnel)).to_pyarrow().to_pylist()[0]
     row.update(in_scope.aggregate(**state_reductions(in_scope, start, end)).to_pyarrow().to_pylist()[0])
     row["new_recipients"] = new_recipients(in_scope, ibis.literal(start), ibis.literal(end)).to_pyarrow().as_py()
-    row.update(enrollment_reductions(query, tables, start, end))
+    enrollments = enrollments_by_program(query, tables, start, end)
+    row.update(enrollment_totals(enrollments))
     verified = verification.in_window(tables, in_scope, start, end)
     row.update(verification.totals(verified))
     shaped = _shape(row, funnel)
@@ -76,7 +78,43 @@ def compute(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAUL
     trend = per_bucket(query, verified, "verified_at")
     shaped["verification_trend"] = {"rows": trend}
     shaped["verifications_per_1k_active"] = {"rows": verification.per_1k_active(query, in_scope, trend)}
+    info = programs.names(query, tables)
+    rows = programs.program_rows(info, programs.per_program(cohort), enrollments, shaped)
+    shaped["programs"] = {"rows": rows}
+    shaped.update(_recipients(query, tables, in_scope, cohort, {k: v["name"] for k, v in info.items()}))
+    for attribute in ("industry", "country"):
+        shaped[f"verifications_by_{attribute}_trend"] = {"rows": market.segment_trend(query, verified, attribute)}
+    shaped["employer_segments"] = {"rows": market.employer_segments(verified)}
     return shaped
+
+
+def _recipients(query: Query, tables: IssuerTables, in_scope: ir.Table, cohort: ir.Table, names: Json) -> Json:
+    start, end = query.window.utc_bounds(query.timezone)
+    holdings = recipients.held_by(in_scope, end)
+    return {
+        "credentials_per_recipient": {"rows": recipients.credentials_per_recipient(in_scope, end)},
+        "co_held_programs": {"rows": recipients.co_held_programs(holdings, names)},
+        "program_sequences": {"rows": recipients.program_sequences(holdings, names)},
+        "share_channels": {"rows": recipients.share_channels(query, tables)},
+        "feedback": recipients.feedback(query, tables),
+        "career_outcomes": {"rows": recipients.career_outcomes(tables, in_scope, start, end)},
+        "recipient_demographics": {"rows": recipients.recipient_demographics(tables, cohort)},
+    }
+
+
+def protect(metrics: Json, k: int) -> Json:
+    """The privacy layer: every result goes through here, once, before any surface sees it.
+
+    Sensitive breakdowns lose cells of fewer than k recipients (and their complementary cell);
+    verifier crossings lose cells of fewer than 3 verifications (privacy.md).
+    """
+    for metric_id, result in metrics.items():
+        rule = REGISTRY[metric_id].privacy
+        if rule is Rule.SENSITIVE:
+            result["rows"] = suppress_sensitive(result["rows"], k)
+        elif rule is Rule.VERIFIER_CROSSING:
+            result["rows"] = suppress_small(result["rows"])
+    return metrics
 
 
 def _shape(row: Json, funnel: tuple[str, ...]) -> Json:
@@ -99,23 +137,33 @@ def _shape(row: Json, funnel: tuple[str, ...]) -> Json:
     return out
 
 
-def run_for(issuer: Issuer, tables: IssuerTables, programs: list[str] | None = None, **params: str | None) -> Json:
+def run_for(
+    issuer: Issuer,
+    tables: IssuerTables,
+    programs: list[str] | None = None,
+    funnel: str | None = None,
+    **params: str | None,
+) -> Json:
     """What every surface calls: parse the parameters as received (`from`/`to` or `period`, filters,
-    `compare`, `interval`) for the issuer, then run. Raises QueryError naming the bad parameter."""
+    `compare`, `interval`, `funnel` as comma-separated steps) for the issuer, then run with the
+    issuer's suppression threshold. Raises QueryError naming the bad parameter."""
     query = parse_query(issuer.slug, issuer.timezone, programs=tuple(programs or ()), **params)  # type: ignore[arg-type]
-    return run(query, tables)
+    steps = DEFAULT_FUNNEL if not funnel else tuple(step.strip() for step in funnel.split(","))
+    return run(query, tables, steps, k=issuer.suppression_k)
 
 
-def run(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAULT_FUNNEL) -> Json:
-    """The metrics JSON of interfaces.md, with the comparison window and changes when asked."""
+def run(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAULT_FUNNEL, *, k: int = DEFAULT_K) -> Json:
+    """The metrics JSON of interfaces.md, suppressed per privacy.md, with the comparison window and
+    changes when asked (a change involving a suppressed cell is null)."""
     bad = [step for step in funnel if step not in FUNNEL_STEPS]
-    if bad or funnel[0] != "issued":
-        raise QueryError("funnel", f"steps start with issued and come from {', '.join(FUNNEL_STEPS)}")
-    metrics = compute(query, tables, funnel)
-    result: Json = {"query": describe(query), "metrics": metrics}
+    if bad or funnel[0] != "issued" or len(set(funnel)) != len(funnel):
+        raise QueryError("funnel", f"distinct steps starting with issued, from {', '.join(FUNNEL_STEPS)}")
+    check_k(k)
+    metrics = protect(compute(query, tables, funnel), k)
+    result: Json = {"query": {**describe(query), "funnel": list(funnel)}, "metrics": metrics}
     comparison = query.comparison()
     if comparison is not None:
-        before = compute(comparison, tables, funnel)
+        before = protect(compute(comparison, tables, funnel), k)
         for name, value in metrics.items():
             _add_change(name, value, before[name])
         result["comparison"] = {"window": _window(comparison), "metrics": before}
@@ -123,19 +171,38 @@ def run(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAULT_FU
 
 
 def _add_change(metric_id: str, now: Json, before: Json) -> None:
-    """Every metric and every row gets its change: breakdown rows pair by key, trend buckets and
-    funnel steps by position (the comparison window's 1st bucket with the window's 1st)."""
-    if REGISTRY[metric_id].shape is Shape.BREAKDOWN:
-        old = {row["key"]: row["value"] for row in before["rows"]}
+    """Every metric and every row gets its change: breakdown rows pair by key (and attribute), trend
+    buckets and funnel steps by position (the comparison window's 1st bucket with the window's 1st)."""
+    shape = REGISTRY[metric_id].shape
+    if shape in (Shape.BREAKDOWN, Shape.SEGMENT_TREND):
+        old = {(row.get("attribute"), row["key"]): row for row in before["rows"]}
         for row in now["rows"]:
-            row["change"] = _change(row["value"], old.get(row["key"], 0))
+            previous = old.get((row.get("attribute"), row["key"]))
+            row["change"] = _change(row["value"], _previous_value(row, previous))
+            if shape is Shape.SEGMENT_TREND:
+                buckets = previous["buckets"] if previous else [{"value": 0}] * len(row["buckets"])
+                _pair_by_position(row["buckets"], buckets)
+        if "mean" in now:
+            now["mean_change"] = _change(now["mean"], before["mean"])
         return
     for rows in ("steps", "rows"):
         if rows in now:
-            for row, previous in zip(now[rows], before[rows], strict=False):
-                row["change"] = _change(row["value"], previous["value"])
+            _pair_by_position(now[rows], before[rows])
             return
     now["change"] = _change(now["value"], before["value"])
+
+
+def _previous_value(row: Json, previous: Json | None) -> float | None:
+    """A row absent from the comparison window was 0 there, unless this one is hidden."""
+    if previous is None:
+        return None if row.get("suppressed") else 0
+    value: float | None = previous["value"]
+    return value
+
+
+def _pair_by_position(rows: list[Json], before: list[Json]) -> None:
+    for row, previous in zip(rows, before, strict=False):
+        row["change"] = _change(row["value"], previous["value"])
 
 
 def _change(now: float | None, before: float | None) -> Json:

@@ -26,6 +26,7 @@ def stats(
     department: Annotated[str | None, Query()] = None,
     compare: Annotated[str | None, Query(description="previous or year")] = None,
     interval: Annotated[str | None, Query(description="day, week or month")] = None,
+    funnel: Annotated[str | None, Query(description="funnel steps, comma-separated, starting with issued")] = None,
 ) -> dict[str, Any]:
     """Every metric of the read key's issuer for one window, with the comparison window when asked."""
     try:
@@ -40,6 +41,7 @@ def stats(
             department=department,
             compare=compare,
             interval=interval,
+            funnel=funnel,
         )
     except QueryError as exc:
         raise ApiError(
