@@ -74,7 +74,9 @@ def reductions(cohort: ir.Table, funnel: tuple[str, ...]) -> dict[str, ir.Scalar
     return named
 
 
-def new_recipients(scope: ir.Table, start: ir.Value, end: ir.Value) -> ir.Scalar:
-    """Recipients whose earliest credential in scope (any time) was issued in [start, end)."""
-    first = scope.group_by("recipient_key").aggregate(first_issued=scope.issued_at.min())
-    return first.filter((first.first_issued >= start) & (first.first_issued < end)).count()
+def new_recipients(holdings: ir.Table, start: ir.Value) -> ir.Table:
+    """Recipients whose earliest credential in scope was issued in the window: from the holdings
+    issued before the window's end (see recipients.held_by), those whose earliest is after its start."""
+    first = holdings.group_by("recipient_key").aggregate(first_issued=holdings.first_at.min())
+    new = first.filter(first.first_issued >= start)
+    return new.aggregate(new_recipients=new.count())

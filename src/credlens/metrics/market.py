@@ -1,33 +1,44 @@
 """Market demand (activity): who verifies, per interval bucket, and employer segments.
 
 Read from the per-verification table like the verification metrics, so the totals of every view
-agree with `verifications`.
+agree with `verifications`. Builders return expressions; the runner executes them (plan.py).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
-from credlens.domain.query import Query
-from credlens.metrics.buckets import bucket_table
+from credlens.metrics.plan import buckets_table
 
 Rows = list[dict[str, Any]]
 UNKNOWN = "unknown"
+SEGMENTS = ("industry", "country")
 
 
-def segment_trend(query: Query, verified: ir.Table, attribute: str) -> Rows:
-    """Verifications by ``attribute`` (largest first), each with every bucket of the window."""
-    edges = bucket_table(query)
-    v = verified.mutate(segment=verified[attribute].fill_null(UNKNOWN))
-    joined = v.join(edges, (v.verified_at >= edges.lo) & (v.verified_at < edges.hi))
-    counts = joined.group_by("segment", "key").aggregate(value=joined.count()).to_pyarrow().to_pylist()
-    keys = edges.key.to_pyarrow().to_pylist()
+def segment_trends(verified: ir.Table) -> ir.Table:
+    """Verifications per bucket by industry and by country: ONE query."""
+    edges = buckets_table()
+    joined = verified.join(edges, (verified.verified_at >= edges.lo) & (verified.verified_at < edges.hi))
+    return ibis.union(
+        *(
+            joined.group_by("key", segment=joined[a].fill_null(UNKNOWN))
+            .aggregate(value=joined.count())
+            .mutate(attribute=ibis.literal(a))
+            for a in SEGMENTS
+        )
+    )
+
+
+def segment_trend(keys: list[str], rows: Rows, attribute: str) -> Rows:
+    """One attribute's segments (largest first), each with every bucket of the window."""
     per: dict[str, dict[str, int]] = {}
-    for r in counts:
-        per.setdefault(r["segment"], {})[r["key"]] = int(r["value"])
-    rows = [
+    for r in rows:
+        if r["attribute"] == attribute:
+            per.setdefault(r["segment"], {})[r["key"]] = int(r["value"])
+    out = [
         {
             "key": segment,
             "value": sum(found.values()),
@@ -35,14 +46,17 @@ def segment_trend(query: Query, verified: ir.Table, attribute: str) -> Rows:
         }
         for segment, found in per.items()
     ]
-    return sorted(rows, key=lambda r: (-r["value"], r["key"]))
+    return sorted(out, key=lambda r: (-r["value"], r["key"]))
 
 
-def employer_segments(verified: ir.Table) -> Rows:
+def employer_segments(verified: ir.Table) -> ir.Table:
     """Verifications by industry × size (suppressed below 3 by the privacy layer)."""
     industry = verified.industry.fill_null(UNKNOWN).name("industry")
     size = verified["size"].fill_null(UNKNOWN).name("size")
-    rows = verified.group_by(industry, size).aggregate(value=verified.count()).to_pyarrow().to_pylist()
+    return verified.group_by(industry, size).aggregate(value=verified.count())
+
+
+def segment_rows(rows: Rows) -> Rows:
     out = [
         {
             "key": f"{r['industry']} × {r['size']}",

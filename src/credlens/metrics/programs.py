@@ -23,30 +23,31 @@ RATES = {
 VALUE_RATES = ("share_rate", "profile_add_rate", "verification_rate")  # perceived value index
 
 
-def names(query: Query, tables: IssuerTables) -> dict[str, Json]:
+def names(query: Query, tables: IssuerTables) -> ir.Table:
     """The programs matching the query's filters, with their current name, kind and department."""
     p = tables["programs"]
     p = p.filter(program_filter(query, tables, p.program_id))
-    rows = p.select("program_id", "name", "kind", "department").to_pyarrow().to_pylist()
-    return {r.pop("program_id"): r for r in rows}
+    return p.select("program_id", "name", "kind", "department")
 
 
-def per_program(cohort: ir.Table) -> dict[str, Json]:
+def name_rows(rows: list[Json]) -> dict[str, Json]:
+    return {r["program_id"]: {k: v for k, v in r.items() if k != "program_id"} for r in rows}
+
+
+def per_program(cohort: ir.Table) -> ir.Table:
     """The cohort's counts per program, in one grouped aggregate over the per-credential table."""
     c = cohort
     counts = {step: PREDICATES[step](c).ifelse(1, 0).sum() for step in ("issued", *RATES.values())}
-    rows = (
-        c.group_by("program_id")
-        .aggregate(
-            **counts,
-            rating_sum=c.rating_sum.sum(),
-            rating_count=c.rating_count.sum(),
-            verification_events=c.verifications.sum(),
-        )
-        .to_pyarrow()
-        .to_pylist()
+    return c.group_by("program_id").aggregate(
+        **counts,
+        rating_sum=c.rating_sum.sum(),
+        rating_count=c.rating_count.sum(),
+        verification_events=c.verifications.sum(),
     )
-    return {r.pop("program_id"): {k: int(v or 0) for k, v in r.items()} for r in rows}
+
+
+def count_rows(rows: list[Json]) -> dict[str, Json]:
+    return {r["program_id"]: {k: int(v or 0) for k, v in r.items() if k != "program_id"} for r in rows}
 
 
 def program_rows(

@@ -2,67 +2,94 @@
 
 One row per verification carries its verifier's attributes and its folded outcomes, so volume,
 breakdowns, outcomes and trends are all computed from the same rows and agree with each other.
-Verifications of credentials never issued count nowhere (the semi-join on the scope).
+Verifications of credentials never issued count nowhere (the semi-join on the scope). Builders
+return expressions; the runner executes them (plan.py) and shapes the rows here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from itertools import accumulate
 from typing import Any
 
+import ibis
 import ibis.expr.types as ir
 
-from credlens.domain.periods import buckets
-from credlens.domain.query import Query
-from credlens.metrics.issuance import active_at
-from credlens.store.scope import IssuerTables
+from credlens.metrics.issuance import ended_at
+from credlens.metrics.plan import buckets_table
 
 TOP_VERIFIERS = 10
 UNKNOWN = "unknown"
+ATTRIBUTES = ("industry", "size", "country")
 Rows = list[dict[str, Any]]
 
 
-def in_window(tables: IssuerTables, scope: ir.Table, start: dt.datetime, end: dt.datetime) -> ir.Table:
-    v = tables["verifications"]
-    v = v.filter((v.verified_at >= start) & (v.verified_at < end))
+def in_window(verifications: ir.Table, scope: ir.Table, start: dt.datetime, end: dt.datetime) -> ir.Table:
+    v = verifications.filter((verifications.verified_at >= start) & (verifications.verified_at < end))
     return v.semi_join(scope, v.credential_id == scope.credential_id)
 
 
-def totals(v: ir.Table) -> dict[str, int]:
-    row = (
-        v.aggregate(
-            verifications=v.count(),
-            verified_credentials=v.credential_id.nunique(),
-            outcomes_reported=(v.outcome_count > 0).ifelse(1, 0).sum(),
-            hires=(v.hired_count > 0).ifelse(1, 0).sum(),
-        )
-        .to_pyarrow()
-        .to_pylist()[0]
+def totals(v: ir.Table) -> ir.Table:
+    return v.aggregate(
+        verifications=v.count(),
+        verified_credentials=v.credential_id.nunique(),
+        outcomes_reported=(v.outcome_count > 0).ifelse(1, 0).sum(),
+        hires=(v.hired_count > 0).ifelse(1, 0).sum(),
     )
-    return {k: int(value or 0) for k, value in row.items()}
 
 
-def breakdown(v: ir.Table, column: str) -> Rows:
-    """Verifications by one verifier attribute; a missing value is `unknown`; largest first."""
-    key = v[column].fill_null(UNKNOWN).name("key")
-    rows = v.group_by(key).aggregate(value=v.count()).to_pyarrow().to_pylist()
-    return sorted(({"key": r["key"], "value": int(r["value"])} for r in rows), key=lambda r: (-r["value"], r["key"]))
-
-
-def top_verifiers(v: ir.Table) -> Rows:
-    """Organizations of consented verifications only; the others never appear (privacy.md)."""
+def breakdowns(v: ir.Table) -> ir.Table:
+    """Verifications by each verifier attribute (a missing value is `unknown`), and by organization
+    for consented verifications only (privacy.md): ONE query, a union of group-bys."""
+    parts = [
+        v.group_by(key=v[a].fill_null(UNKNOWN)).aggregate(value=v.count()).mutate(attribute=ibis.literal(a))
+        for a in ATTRIBUTES
+    ]
     named = v.filter(v.consent & v.organization.notnull())
-    return breakdown(named, "organization")[:TOP_VERIFIERS]
+    by_organization = named.group_by(key=named.organization).aggregate(value=named.count())
+    return ibis.union(*parts, by_organization.mutate(attribute=ibis.literal("organization")))
 
 
-def per_1k_active(query: Query, scope: ir.Table, trend: Rows) -> Rows:
+def breakdown_rows(rows: Rows, attribute: str, limit: int | None = None) -> Rows:
+    """One attribute's rows, largest first."""
+    out = [{"key": r["key"], "value": int(r["value"])} for r in rows if r["attribute"] == attribute]
+    return sorted(out, key=lambda r: (-r["value"], r["key"]))[:limit]
+
+
+def active_changes(scope: ir.Table) -> ir.Table:
+    """Per bucket, credentials that became active (issued) and that stopped (ended, or issued already
+    ended), plus those before the first bucket: active at a bucket's end is then a running sum.
+
+    NOTE: measured here, testing `active_at(bucket end)` for every credential and bucket costs a
+    range join of credentials × buckets; two bucket counts and a running sum are exact and cheap.
+    """
+    ended = ended_at(scope)
+    stopped_at = ended.isnull().ifelse(ibis.null("timestamp"), ibis.greatest(scope.issued_at, ended))
+    c = scope.mutate(started=scope.issued_at, stopped=stopped_at)
+    edges = buckets_table()
+    first = edges.lo.min().as_scalar()
+    pre = c.aggregate(
+        started=(c.started < first).ifelse(1, 0).sum(), stopped=(c.stopped < first).ifelse(1, 0).sum()
+    ).mutate(key=ibis.literal(""))
+    started = c.join(edges, (c.started >= edges.lo) & (c.started < edges.hi))
+    stopped = c.filter(c.stopped.notnull())
+    stopped = stopped.join(edges, (stopped.stopped >= edges.lo) & (stopped.stopped < edges.hi))
+    parts = [
+        pre,
+        started.group_by("key").aggregate(started=started.count()).mutate(stopped=ibis.literal(0, "int64")),
+        stopped.group_by("key").aggregate(stopped=stopped.count()).mutate(started=ibis.literal(0, "int64")),
+    ]
+    return ibis.union(*(part.select("key", part.started.cast("int64"), part.stopped.cast("int64")) for part in parts))
+
+
+def per_1k_active(keys: list[str], changes: Rows, trend: Rows) -> Rows:
     """Per bucket: verifications / active credentials at the bucket's end × 1000 (null when none)."""
-    ends = [b.utc_bounds(query.timezone)[1] for b in buckets(query.window, query.interval)]
-    active = scope.aggregate(**{f"b{i}": active_at(scope, end).ifelse(1, 0).sum() for i, end in enumerate(ends)})
-    counts = active.to_pyarrow().to_pylist()[0]
+    net = dict.fromkeys(["", *keys], 0)
+    for row in changes:
+        net[row["key"]] += int(row["started"] or 0) - int(row["stopped"] or 0)
+    active = list(accumulate(net[key] for key in ["", *keys]))[1:]
     rows = []
-    for i, row in enumerate(trend):
-        denominator = int(counts[f"b{i}"] or 0)
+    for row, denominator in zip(trend, active, strict=True):
         value = round(row["value"] / denominator * 1000, 6) if denominator else None
         rows.append({"key": row["key"], "value": value, "numerator": row["value"], "denominator": denominator})
     return rows

@@ -3,19 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import ibis.expr.types as ir
+import pyarrow as pa
 
 SCOPED_TABLES = ("credentials", "daily", "programs", "recipients", "verifications", "enrollments", "reported_outcomes")
 
 
 @dataclass(frozen=True)
 class IssuerTables:
-    """Ibis tables of one issuer; ``self["credentials"]`` holds only that issuer's rows."""
+    """Ibis tables of one issuer; ``self["credentials"]`` holds only that issuer's rows.
+
+    ``execute`` runs SQL compiled from these expressions on the reader's own connection, so the
+    metrics can cache compiled SQL (metrics/plan.py) and still read only this issuer's rows.
+    """
 
     _tables: dict[str, ir.Table]
     issuer_id: int
+    _con: Any = None
 
     def __getitem__(self, name: str) -> ir.Table:
         table = self._tables[name]
         return table.filter(table.issuer_id == self.issuer_id)
+
+    def execute(self, sql: str) -> pa.Table:
+        result: pa.Table = self._con.sql(sql).to_arrow_table()
+        return result
+
+    def execute_statement(self, sql: str) -> None:
+        self._con.execute(sql)
+
+    def register(self, name: str, table: pa.Table) -> None:
+        """Make an Arrow table (e.g. the trend buckets) readable under ``name`` by this reader only."""
+        self._con.register(name, table)

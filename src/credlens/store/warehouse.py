@@ -81,8 +81,9 @@ class Warehouse:
     def tables(self, issuer_id: int) -> IssuerTables:
         """The issuer's rows of every table as Ibis expressions: the only way metrics read the store,
         so a query can never start from another issuer's rows."""
-        backend = ibis.duckdb.from_connection(self.cursor())
-        return IssuerTables({name: backend.table(name) for name in SCOPED_TABLES}, issuer_id)
+        cursor = self.cursor()
+        backend = ibis.duckdb.from_connection(cursor)
+        return IssuerTables({name: backend.table(name) for name in SCOPED_TABLES}, issuer_id, cursor)
 
     # -- issuers and keys -------------------------------------------------------------------
 

@@ -1,0 +1,52 @@
+"""Compiled metric SQL is cached by shape and reused for every window, with the bounds substituted."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import ibis
+import pytest
+
+from credlens.domain.issuers import Issuer
+from credlens.domain.query import parse_query
+from credlens.metrics.plan import CACHE, SENTINELS, compile_template
+from credlens.metrics.runner import run
+from credlens.store.warehouse import Warehouse
+from tests.conftest import ingest
+
+
+def test_a_second_window_compiles_nothing_and_counts_its_own_rows(warehouse: Warehouse, issuer: Issuer) -> None:
+    events = [
+        {
+            "id": f"i{n}",
+            "type": "credential.issued",
+            "occurred_at": f"2026-0{month}-10T12:00:00Z",
+            "credential_id": f"c{n}",
+            "program": {"id": "p1"},
+            "recipient": {"id": f"r{n}"},
+        }
+        for n, month in enumerate([1, 2, 2, 3, 3, 3])
+    ]
+    assert ingest(warehouse, issuer, events).rejections == []
+    tables = warehouse.tables(issuer.issuer_id)
+
+    def issued(month: int) -> int:
+        start = dt.date(2026, month, 1)
+        end = dt.date(2026, month + 1, 1) - dt.timedelta(days=1)
+        query = parse_query(
+            issuer.slug, issuer.timezone, date_from=str(start), date_to=str(end), today=dt.date(2026, 6, 1)
+        )
+        value: int = run(query, tables)["metrics"]["issued"]["value"]
+        return value
+
+    assert issued(1) == 1
+    compiled = CACHE.compiled
+    assert (issued(2), issued(3)) == (2, 3)
+    assert CACHE.compiled == compiled  # the same shape: every statement came from the cache
+
+
+def test_a_bound_computed_in_python_is_refused() -> None:
+    t = ibis.table({"at": "timestamp"}, name="t")
+    assert "MAKE_TIMESTAMP(1901" in compile_template(t.filter(t.at < SENTINELS.end))
+    with pytest.raises(AssertionError, match="derived from a sentinel"):
+        compile_template(t.filter(t.at < SENTINELS.end + dt.timedelta(days=90)))
