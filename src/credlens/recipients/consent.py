@@ -9,7 +9,7 @@ def opted_in(tables: IssuerTables) -> tuple[int, int]:
     """(recipients with ``detailed_tracking = true``, all recipients) of the issuer."""
     r = tables["recipients"]
     row = (
-        r.aggregate(opted=r.detailed_tracking.fillna(False).cast("int64").sum(), total=r.count())
+        r.aggregate(opted=r.detailed_tracking.fill_null(False).cast("int64").sum(), total=r.count())
         .to_pyarrow()
         .to_pylist()[0]
     )

@@ -6,6 +6,8 @@ import datetime as dt
 from dataclasses import dataclass
 from enum import Enum
 
+import ibis
+
 from credlens.store.scope import IssuerTables
 
 EXPIRING_SOON = dt.timedelta(days=90)
@@ -53,7 +55,7 @@ def holdings(tables: IssuerTables, recipient_key: str, now: dt.datetime) -> list
             "owner_views",
             "shares",
         )
-        .order_by([joined.issued_at.desc(), joined.credential_id])
+        .order_by([ibis.desc("issued_at"), "credential_id"])
         .to_pyarrow()
         .to_pylist()
     )
