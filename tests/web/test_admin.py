@@ -35,7 +35,9 @@ def admin(client: TestClient, world: World) -> TestClient:
 def test_invite_a_program_manager_who_sets_a_password_once_and_signs_in(app_client: TestClient, world: World) -> None:
     admin(app_client, world)
     created = post_form(
-        app_client, "/admin/users", {"email": "Pat@Alpha-zq.example", "role": "program_manager", "program": "alpha-zq-p2"}
+        app_client,
+        "/admin/users",
+        {"email": "Pat@Alpha-zq.example", "role": "program_manager", "program": "alpha-zq-p2"},
     )
     assert created.status_code == 200
     link = shown_once(created.text)
@@ -77,7 +79,11 @@ def test_programs_of_a_manager_are_assigned_from_the_issuers_programs(app_client
     assert unknown.status_code == 422
     warehouse = app_client.app.state.warehouse  # type: ignore[attr-defined]
     assert warehouse.accounts.user(world.a.issuer.issuer_id, manager.user_id).programs == ("alpha-zq-p1", "alpha-zq-p2")
-    assert ("user:admin@alpha-zq.example", "user.programs_changed", "program_manager@alpha-zq.example: alpha-zq-p1, alpha-zq-p2") in audit(app_client, world)
+    assert (
+        "user:admin@alpha-zq.example",
+        "user.programs_changed",
+        "program_manager@alpha-zq.example: alpha-zq-p1, alpha-zq-p2",
+    ) in audit(app_client, world)
 
 
 def test_disabling_a_user_ends_their_sessions_and_is_audited(app_client: TestClient, world: World) -> None:
@@ -93,7 +99,9 @@ def test_disabling_a_user_ends_their_sessions_and_is_audited(app_client: TestCli
     assert ("user:admin@alpha-zq.example", "user.disabled", "executive@alpha-zq.example") in audit(app_client, world)
 
 
-def test_a_new_key_is_shown_once_stored_hashed_works_and_stops_when_revoked(app_client: TestClient, world: World) -> None:
+def test_a_new_key_is_shown_once_stored_hashed_works_and_stops_when_revoked(
+    app_client: TestClient, world: World
+) -> None:
     admin(app_client, world)
     created = post_form(app_client, "/admin/keys", {"kind": "read"})
     key = shown_once(created.text)
@@ -116,7 +124,9 @@ def test_a_new_key_is_shown_once_stored_hashed_works_and_stops_when_revoked(app_
     assert all(key not in str(entry) for entry in entries)
 
 
-def test_the_audit_log_is_a_page_and_a_csv_download_which_is_itself_audited(app_client: TestClient, world: World) -> None:
+def test_the_audit_log_is_a_page_and_a_csv_download_which_is_itself_audited(
+    app_client: TestClient, world: World
+) -> None:
     admin(app_client, world)
     page = app_client.get("/admin/audit")
     assert page.status_code == 200
@@ -127,17 +137,21 @@ def test_the_audit_log_is_a_page_and_a_csv_download_which_is_itself_audited(app_
     assert "attachment" in download.headers["content-disposition"]
     rows = list(csv.reader(io.StringIO(download.text)))
     assert rows[0] == ["at_utc", "actor", "action", "detail"]
-    assert ["user:admin@alpha-zq.example", "export", "audit log CSV"] == rows[1][1:]  # newest first
+    assert rows[1][1:] == ["user:admin@alpha-zq.example", "export", "audit log CSV"]  # newest first
     assert ["user:admin@alpha-zq.example", "signin", ""] in [r[1:] for r in rows]
     assert all("bravo" not in cell for row in rows for cell in row)
 
 
 def test_the_admin_sees_how_many_recipients_opted_in(app_client: TestClient, world: World) -> None:
     warehouse = app_client.app.state.warehouse  # type: ignore[attr-defined]
-    opted, total = warehouse.cursor().execute(
-        "SELECT count(*) FILTER (WHERE detailed_tracking), count(*) FROM recipients WHERE issuer_id = ?",
-        [world.a.issuer.issuer_id],
-    ).fetchall()[0]
+    opted, total = (
+        warehouse.cursor()
+        .execute(
+            "SELECT count(*) FILTER (WHERE detailed_tracking), count(*) FROM recipients WHERE issuer_id = ?",
+            [world.a.issuer.issuer_id],
+        )
+        .fetchall()[0]
+    )
     assert 0 < opted < total == 40  # 40 learners, some of them opted in
     admin(app_client, world)
     text = app_client.get("/admin").text

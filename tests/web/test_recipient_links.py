@@ -98,7 +98,8 @@ def test_forged_and_tampered_links_are_refused(app_client: TestClient, world: Wo
     b_payload = json.loads(b64decode(other.rsplit("/", 1)[1].split(".")[0]))
     forgeries = [
         f"{b64encode(json.dumps({**payload, 'e': payload['e'] + 10**6}).encode())}.{signature}",  # longer life
-        f"{b64encode(json.dumps({**b_payload, 'i': world.a.issuer.issuer_id}).encode())}.{signature}",  # B's key, A's issuer
+        # B's recipient key, A's issuer
+        f"{b64encode(json.dumps({**b_payload, 'i': world.a.issuer.issuer_id}).encode())}.{signature}",
         f"{body}.{signature[:-2]}AA",
         body,
         "x" * 2000,

@@ -54,8 +54,15 @@ def _events(prefix: str, name: str, issued: int) -> list[dict[str, Any]]:
                 "type": "credential.issued",
                 "occurred_at": "2026-02-10T09:00:00Z",
                 "credential_id": f"{prefix}-c{n:03d}",
-                "program": {"id": program, "name": f"{name} Program {1 + n % 2}", "kind": "badge" if n % 2 else "certificate"},
-                "recipient": {"email": f"learner{n % 40}@{prefix}.example", "consent": {"detailed_tracking": n % 3 == 0}},
+                "program": {
+                    "id": program,
+                    "name": f"{name} Program {1 + n % 2}",
+                    "kind": "badge" if n % 2 else "certificate",
+                },
+                "recipient": {
+                    "email": f"learner{n % 40}@{prefix}.example",
+                    "consent": {"detailed_tracking": n % 3 == 0},
+                },
                 "expires_at": "2027-02-10T09:00:00Z",
             }
         )
@@ -98,6 +105,9 @@ def _tenant(store: Warehouse, slug: str, name: str, issued: int) -> Tenant:
 def build_world(data_dir: Path) -> World:
     store = Warehouse(data_dir)
     try:
-        return World(a=_tenant(store, "alpha-zq", "Alpha-zq Academy", A_ISSUED), b=_tenant(store, "bravo", "Bravo Institute", B_ISSUED))
+        return World(
+            a=_tenant(store, "alpha-zq", "Alpha-zq Academy", A_ISSUED),
+            b=_tenant(store, "bravo", "Bravo Institute", B_ISSUED),
+        )
     finally:
         store.close()
