@@ -94,3 +94,10 @@ def _status(row: dict[str, dt.datetime | None], now: dt.datetime) -> Status:
 def count_holdings(tables: IssuerTables, recipient_key: str) -> int:
     c = tables["credentials"]
     return int(c.filter((c.recipient_key == recipient_key) & c.issued_at.notnull()).count().to_pyarrow().as_py())
+
+
+def holders_among(tables: IssuerTables, recipient_keys: list[str]) -> set[str]:
+    """Which of these recipient keys hold at least one issued credential (one query for many candidates)."""
+    c = tables["credentials"]
+    held = c.filter(c.recipient_key.isin(recipient_keys) & c.issued_at.notnull()).select("recipient_key").distinct()
+    return {row["recipient_key"] for row in held.to_pyarrow().to_pylist()}
