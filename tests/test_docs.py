@@ -37,7 +37,9 @@ def test_every_api_route_and_error_code_is_documented(tmp_path: Path) -> None:
     app = create_app(Settings(data_dir=tmp_path))
     # NOTE: FastAPI 0.165 keeps included routers as wrappers in app.routes; iter_route_contexts flattens them.
     routes = [
-        r for r in iter_route_contexts(app.routes) if isinstance(r.original_route, APIRoute) and r.path.startswith("/api/")
+        r
+        for r in iter_route_contexts(app.routes)
+        if isinstance(r.original_route, APIRoute) and r.path.startswith("/api/")
     ]
     assert len(routes) >= 4
     for route in routes:

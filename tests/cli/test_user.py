@@ -116,3 +116,19 @@ def test_recipient_link_from_the_cli_opens_the_recipients_page(world_dir: tuple[
         assert "alpha-zq" not in page.text.lower()
     code, _, err = cli(data_dir, "recipient-link", "--issuer", "bravo")
     assert (code, "--email or --earner-id" in err) == (1, True)
+
+
+def test_issuer_create_records_its_keys_by_id_never_the_keys(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    code, out, _ = cli(data_dir, "issuer", "create", "initech", "--name", "Initech")
+    assert code == 0
+    keys = re.findall(r"(cl_(?:ingest|read)_\S+)", out)
+    assert len(keys) == 2
+    store = Warehouse(data_dir)
+    try:
+        entries = [(e.actor, e.action, e.detail) for e in store.audit_entries(1)]
+    finally:
+        store.close()
+    assert sorted(entries) == sorted(
+        ("cli", "key.created", f"{key.split('_')[1]} key {key.split('_')[2]}") for key in keys
+    )

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from credlens.cli.common import DataDir, fail, open_store, out, settings
+from credlens.cli.common import DataDir, audit_new_keys, fail, open_store, out, settings
 from credlens.cli.demo_access import demo_sign_ins
 from credlens.cli.serve import run_server
 from credlens.domain.issuers import Issuer
@@ -81,6 +81,7 @@ def demo(
             )
         first = warehouse.issuers()[0]
         keys = warehouse.new_keys(first.issuer_id)
+        audit_new_keys(warehouse, first.issuer_id, keys)
         out.print(f"demo issuer [bold]{first.slug}[/] ({len(warehouse.issuers())} issuers in all)", soft_wrap=True)
         out.print(f"  ingest key: {keys.ingest}", soft_wrap=True)
         out.print(f"  read key:   {keys.read}", soft_wrap=True)

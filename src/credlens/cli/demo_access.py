@@ -64,8 +64,9 @@ def _recipient_link(warehouse: Warehouse, issuer: Issuer, config: Settings, now:
         for ref in ({"email": f"learner{r}@example.org"}, {"earner_id": f"{spec.earner_prefix}{r:07d}"}):
             candidates[recipient_key(secret, **ref)] = ref
     holders = holders_among(warehouse.tables(issuer.issuer_id), list(candidates))
-    ref = next((candidates[key] for key in candidates if key in holders), None)
-    if ref is None:
+    refs = [ref for key, ref in candidates.items() if key in holders]
+    if not refs:
         return None
+    ref = refs[0]
     token, _ = issue(config.server_secret(), issuer.issuer_id, secret, now, days=30, **ref)
     return f"{config.base_url()}/r/{token}"

@@ -61,8 +61,6 @@ async def sign_in(request: Request, form: Form, warehouse: WarehouseDep, at: Now
         message = "This account is disabled." if matches and user is not None else WRONG
         return render(request, "signin.html", {"error": message, "email": email}, status=401)
     limiter.succeeded(email)
-    issuer = warehouse.issuer_by_id(user.issuer_id)
-    assert issuer is not None
     response = RedirectResponse("/admin" if may_administer(user) else "/", status_code=303)
     sessions.end(request, response, warehouse)  # whatever this browser held before
     sessions.start(response, warehouse, user.issuer_id, at, user_id=user.user_id)
