@@ -25,7 +25,9 @@ def test_sign_in_sets_a_secure_http_only_lax_session_cookie_holding_a_token_stor
 ) -> None:
     response = sign_in(app_client, world.a.email(Role.EXECUTIVE))
     assert (response.status_code, response.headers["location"]) == (303, "/")
-    cookie = next(c for c in response.headers.get_list("set-cookie") if c.startswith(sessions.COOKIE + "="))
+    session_cookies = [c for c in response.headers.get_list("set-cookie") if c.startswith(sessions.COOKIE + "=")]
+    assert len(session_cookies) == 1
+    cookie = session_cookies[0]
     attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
     assert {"secure", "httponly", "path", "max-age"} <= attributes
     assert "samesite=lax" in cookie.lower()
@@ -52,8 +54,8 @@ def test_a_wrong_password_or_unknown_account_gets_one_answer_and_failures_are_au
     wrong = sign_in(app_client, world.a.email(Role.ADMIN), "not the password at all")
     unknown = sign_in(app_client, "nobody@nowhere.example", "not the password at all")
     assert wrong.status_code == unknown.status_code == 401
-    assert "wrong e-mail or password" in wrong.text
-    assert "wrong e-mail or password" in unknown.text
+    assert "Wrong e-mail or password." in wrong.text
+    assert "Wrong e-mail or password." in unknown.text
     assert sessions.COOKIE not in app_client.cookies
     assert ("user:admin@alpha-zq.example", "signin.failed", "wrong password") in audit_actions(
         app_client, world.a.issuer.issuer_id

@@ -71,8 +71,10 @@ def current(request: Request, warehouse: Warehouse, now: dt.datetime) -> Session
     return session
 
 
-def end(request: Request, response: Response, warehouse: Warehouse) -> None:
+def end(request: Request, response: Response | None, warehouse: Warehouse) -> None:
+    """End the browser's session on the server; clear its cookie unless a new session replaces it (None)."""
     token = request.cookies.get(COOKIE)
-    if token:
+    if token and len(token) <= 100:
         warehouse.accounts.end_session(token_hash(token))
-    response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")
+    if response is not None:
+        response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")

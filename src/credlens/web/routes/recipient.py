@@ -26,7 +26,7 @@ def open_link(request: Request, token: str, warehouse: WarehouseDep, at: Now) ->
     if warehouse.issuer_by_id(claim.issuer_id) is None:
         raise ApiError(404, "invalid_link", "this link is not valid; ask the issuer for a new one")
     response = RedirectResponse("/recipient", status_code=303)
-    sessions.end(request, response, warehouse)
+    sessions.end(request, None, warehouse)  # the new cookie replaces the old
     sessions.start(response, warehouse, claim.issuer_id, at, recipient_key=claim.recipient_key, until=claim.expires_at)
     return response
 

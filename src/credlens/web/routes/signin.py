@@ -16,7 +16,7 @@ from credlens.web.forms import Form
 from credlens.web.pages import render
 
 router = APIRouter(include_in_schema=False)
-WRONG = "wrong e-mail or password"
+WRONG = "Wrong e-mail or password."
 
 
 def home_of(staff: Staff) -> str:
@@ -62,7 +62,7 @@ async def sign_in(request: Request, form: Form, warehouse: WarehouseDep, at: Now
         return render(request, "signin.html", {"error": message, "email": email}, status=401)
     limiter.succeeded(email)
     response = RedirectResponse("/admin" if may_administer(user) else "/", status_code=303)
-    sessions.end(request, response, warehouse)  # whatever this browser held before
+    sessions.end(request, None, warehouse)  # whatever this browser held before; the new cookie replaces it
     sessions.start(response, warehouse, user.issuer_id, at, user_id=user.user_id)
     warehouse.audit(user.issuer_id, user.actor, "signin")
     return response
