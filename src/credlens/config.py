@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
+
+SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
+_MIN_SECRET_LENGTH = 32
+# Words of at least 7 letters: a random key contains one by chance about once in 10^8.
+_PLACEHOLDERS = ("changeme", "placeholder", "example", "secretkey", "yoursecret", "default", "insecure", "password")
 
 
 class SettingsError(ValueError):
@@ -17,10 +24,24 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8000
     environment: str = "development"
+    secret_key: str | None = None
+    public_url: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.environment not in ("development", "production", "test"):
+            raise SettingsError("CREDLENS_ENV must be development, production or test")
+        if self.environment != "development":
+            problem = secret_problem(self.secret_key)
+            if problem:
+                raise SettingsError(
+                    f"CREDLENS_SECRET_KEY {problem} (required when CREDLENS_ENV={self.environment}); generate one with "
+                    "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+                )
 
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
-        """``CREDLENS_DATA_DIR``, ``CREDLENS_HOST``, ``CREDLENS_PORT``, ``CREDLENS_ENV``; overrides win."""
+        """``CREDLENS_DATA_DIR``, ``CREDLENS_HOST``, ``CREDLENS_PORT``, ``CREDLENS_ENV``,
+        ``CREDLENS_SECRET_KEY``, ``CREDLENS_PUBLIC_URL``; overrides win."""
         env = os.environ
         try:
             port = int(env.get("CREDLENS_PORT", "8000"))
@@ -31,8 +52,46 @@ class Settings:
             "host": env.get("CREDLENS_HOST", "127.0.0.1"),
             "port": port,
             "environment": env.get("CREDLENS_ENV", "development"),
+            "secret_key": env.get("CREDLENS_SECRET_KEY") or None,
+            "public_url": env.get("CREDLENS_PUBLIC_URL") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if values["environment"] not in ("development", "production", "test"):
-            raise SettingsError("CREDLENS_ENV must be development, production or test")
         return cls(**values)  # type: ignore[arg-type]
+
+    @property
+    def development(self) -> bool:
+        return self.environment == "development"
+
+    def base_url(self) -> str:
+        """Where people reach the server: links printed by the CLI start with it."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
+
+    def server_secret(self) -> bytes:
+        """The key of every server-side signature (recipient links, CSRF tokens).
+
+        In development, without ``CREDLENS_SECRET_KEY``, a random key is generated once per data directory
+        (``secret.key``, mode 0600) so the demo works with no configuration and links survive restarts.
+        """
+        if self.secret_key:
+            return self.secret_key.encode()
+        if not self.development:  # unreachable through __post_init__, kept as a guard
+            raise SettingsError("CREDLENS_SECRET_KEY is required outside development")
+        path = self.data_dir / SECRET_FILE
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip().encode()
+
+
+def secret_problem(secret: str | None) -> str | None:
+    """Why a configured secret is unusable (missing, short, a placeholder), or None when it is fine."""
+    if not secret:
+        return "is missing"
+    if len(secret) < _MIN_SECRET_LENGTH:
+        return f"is shorter than {_MIN_SECRET_LENGTH} characters"
+    letters = re.sub(r"[^a-z0-9]", "", secret.lower())
+    if any(word in letters for word in _PLACEHOLDERS) or len(set(secret)) < 10:
+        return "looks like a placeholder"
+    return None

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from credlens.config import Settings, SettingsError
-from credlens.domain.issuers import Issuer
+from credlens.domain.issuers import Issuer, NewKeys
 from credlens.store.warehouse import StoreError, Warehouse
 
 err = Console(stderr=True, highlight=False)
@@ -56,3 +56,9 @@ def find_issuer(warehouse: Warehouse, slug: str) -> Issuer:
         known = ", ".join(i.slug for i in warehouse.issuers()) or "none yet"
         fail(f"unknown issuer {slug!r} (known: {known}); create it with `credlens issuer create`")
     return issuer
+
+
+def audit_new_keys(warehouse: Warehouse, issuer_id: int, keys: NewKeys) -> None:
+    """Record the keys a command handed out, by key id (the keys themselves are never recorded)."""
+    for kind, key in (("ingest", keys.ingest), ("read", keys.read)):
+        warehouse.audit(issuer_id, "cli", "key.created", f"{kind} key {key.split('_')[2]}")

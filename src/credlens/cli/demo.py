@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from credlens.cli.common import DataDir, fail, open_store, out
+from credlens.cli.common import DataDir, audit_new_keys, fail, open_store, out, settings
+from credlens.cli.demo_access import demo_sign_ins
 from credlens.cli.serve import run_server
 from credlens.domain.issuers import Issuer
 from credlens.ingest.decode import convert_rows
@@ -68,6 +69,7 @@ def demo(
     """Build a realistic demo data set (8+ issuers) and serve it."""
     if scale not in SCALE_NAMES:
         fail(f"unknown scale {scale!r}; use one of {', '.join(SCALE_NAMES)}")
+    config = settings(data_dir, host=host, port=port)
     with open_store(data_dir) as warehouse:
         if warehouse.meta("demo_scale") == scale:
             out.print(f"demo data ({scale}) already built in {warehouse.path}")
@@ -79,8 +81,11 @@ def demo(
             )
         first = warehouse.issuers()[0]
         keys = warehouse.new_keys(first.issuer_id)
+        audit_new_keys(warehouse, first.issuer_id, keys)
         out.print(f"demo issuer [bold]{first.slug}[/] ({len(warehouse.issuers())} issuers in all)", soft_wrap=True)
         out.print(f"  ingest key: {keys.ingest}", soft_wrap=True)
         out.print(f"  read key:   {keys.read}", soft_wrap=True)
+        for line in demo_sign_ins(warehouse, first, config):
+            out.print(line, soft_wrap=True, highlight=False, markup=False)
     if not no_serve:
         run_server(data_dir, host, port)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from credlens.cli.common import DataDir, open_store, out
+from credlens.cli.common import DataDir, audit_new_keys, open_store, out
 
 app = typer.Typer(help="Manage issuers (tenants).", no_args_is_help=True)
 
@@ -22,6 +22,7 @@ def create(
     """Create an issuer; prints its ingest key and read key once (they are stored hashed)."""
     with open_store(data_dir) as warehouse:
         issuer, keys = warehouse.create_issuer(slug, name, industry=industry, timezone=timezone)
+        audit_new_keys(warehouse, issuer.issuer_id, keys)
     out.print(f"created issuer [bold]{issuer.slug}[/] ({issuer.name}, {issuer.timezone})")
     out.print(f"ingest key: {keys.ingest}", soft_wrap=True)
     out.print(f"read key:   {keys.read}", soft_wrap=True)

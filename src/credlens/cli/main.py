@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from credlens.cli import demo, importer, issuer, query, serve
+from credlens.cli import demo, importer, issuer, links, query, serve, user
 
 app = typer.Typer(
     name="credlens",
@@ -14,10 +14,12 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(issuer.app, name="issuer")
+app.add_typer(user.app, name="user")
 app.command("import")(importer.import_file)
 app.command("query")(query.query)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
+app.command("recipient-link")(links.recipient_link)
 
 
 def main() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from enum import Enum
@@ -31,3 +32,13 @@ class NewKeys:
 
     ingest: str
     read: str
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    """What is known of a key after it was handed out: never the key itself."""
+
+    key_id: str
+    kind: KeyKind
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None

@@ -78,6 +78,37 @@ TABLES: tuple[str, ...] = (
     key_hash VARCHAR NOT NULL,
     created_at TIMESTAMP NOT NULL,
     revoked_at TIMESTAMP)""",
+    # Issuer staff (access/, privacy.md roles). An e-mail is one account of one issuer across the
+    # installation, so signing in needs no issuer. Passwords are Argon2id hashes; NULL until set.
+    """CREATE TABLE IF NOT EXISTS users (
+    user_id VARCHAR PRIMARY KEY,
+    issuer_id INTEGER NOT NULL,
+    email VARCHAR NOT NULL UNIQUE,
+    role VARCHAR NOT NULL,
+    password_hash VARCHAR,
+    created_at TIMESTAMP NOT NULL,
+    disabled_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS user_programs (
+    issuer_id INTEGER NOT NULL,
+    user_id VARCHAR NOT NULL,
+    program_id VARCHAR NOT NULL)""",
+    # Sessions and invitations are found by the SHA-256 of their random token: the token itself is
+    # only ever in the browser's cookie or the link handed out once.
+    """CREATE TABLE IF NOT EXISTS sessions (
+    session_hash VARCHAR PRIMARY KEY,
+    issuer_id INTEGER NOT NULL,
+    user_id VARCHAR,
+    recipient_key VARCHAR,
+    created_at TIMESTAMP NOT NULL,
+    last_seen_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS invitations (
+    invitation_hash VARCHAR PRIMARY KEY,
+    issuer_id INTEGER NOT NULL,
+    user_id VARCHAR NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    expires_at TIMESTAMP NOT NULL,
+    used_at TIMESTAMP)""",
     f"""CREATE TABLE IF NOT EXISTS events (
     issuer_id INTEGER NOT NULL,
     seq BIGINT NOT NULL,

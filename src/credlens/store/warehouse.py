@@ -18,8 +18,9 @@ from typing import Any
 import duckdb
 import ibis
 
-from credlens.domain.issuers import SLUG_PATTERN, Issuer, KeyKind, NewKeys
+from credlens.domain.issuers import SLUG_PATTERN, ApiKey, Issuer, KeyKind, NewKeys
 from credlens.privacy.pseudonyms import new_secret
+from credlens.store.accounts import Accounts
 from credlens.store.appends import KeyIndexes, WriteRequest, WriteResult, append_group
 from credlens.store.folds import compact_daily, fold_pending, unfolded
 from credlens.store.schema import SCHEMA_VERSION, TABLES
@@ -62,6 +63,7 @@ class Warehouse:
         self._write_lock = threading.Lock()
         self._indexes = KeyIndexes()
         self._secrets: dict[int, str] = {}
+        self.accounts = Accounts(self._con, self._write_lock)
         if not read_only:
             self._migrate()
             self.fold()  # events acknowledged before a crash may not have been folded yet
@@ -112,6 +114,36 @@ class Warehouse:
         with self._write_lock:
             return NewKeys(ingest=self._new_key(issuer_id, KeyKind.INGEST), read=self._new_key(issuer_id, KeyKind.READ))
 
+    def create_key(self, issuer_id: int, kind: KeyKind) -> tuple[ApiKey, str]:
+        """One new key of a kind: its description, and the key itself to hand out once."""
+        with self._write_lock:
+            token = self._new_key(issuer_id, kind)
+        key = next(k for k in self.api_keys(issuer_id) if k.key_id == token.split("_")[2])
+        return key, token
+
+    def api_keys(self, issuer_id: int) -> list[ApiKey]:
+        """The issuer's keys, newest first, without their secrets (only hashes are stored)."""
+        rows = (
+            self.cursor()
+            .execute(
+                "SELECT key_id, kind, created_at, revoked_at FROM api_keys WHERE issuer_id = ? "
+                "ORDER BY created_at DESC, key_id",
+                [issuer_id],
+            )
+            .fetchall()
+        )
+        return [ApiKey(key_id, KeyKind(kind), created, revoked) for key_id, kind, created, revoked in rows]
+
+    def revoke_key(self, issuer_id: int, key_id: str) -> bool:
+        """Revoke one of the issuer's live keys; False when it has no such live key."""
+        with self._write_lock:
+            rows = self._con.execute(
+                "UPDATE api_keys SET revoked_at = ? WHERE issuer_id = ? AND key_id = ? AND revoked_at IS NULL "
+                "RETURNING key_id",
+                [_now(), issuer_id, key_id],
+            ).fetchall()
+        return bool(rows)
+
     def meta(self, key: str) -> str | None:
         rows = self.cursor().execute("SELECT value FROM meta WHERE key = ?", [key]).fetchall()
         return str(rows[0][0]) if rows else None
@@ -131,6 +163,12 @@ class Warehouse:
 
     def issuer(self, slug: str) -> Issuer | None:
         rows = self.cursor().execute(f"SELECT {_ISSUER_COLUMNS} FROM issuers WHERE slug = ?", [slug]).fetchall()
+        return Issuer(*rows[0]) if rows else None
+
+    def issuer_by_id(self, issuer_id: int) -> Issuer | None:
+        rows = (
+            self.cursor().execute(f"SELECT {_ISSUER_COLUMNS} FROM issuers WHERE issuer_id = ?", [issuer_id]).fetchall()
+        )
         return Issuer(*rows[0]) if rows else None
 
     def issuers(self) -> list[Issuer]:

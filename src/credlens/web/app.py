@@ -6,16 +6,26 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from credlens import __version__
+from credlens.access.ratelimit import Limits, SignInLimiter
 from credlens.config import Settings
 from credlens.store.warehouse import Warehouse
 from credlens.store.writer import GroupWriter
 from credlens.web import errors
-from credlens.web.routes import events, health, stats
+from credlens.web.pages import STATIC_DIR
+from credlens.web.routes import admin as admin_pages
+from credlens.web.routes import events, health, home, invitations, links, recipient, signin, stats
+from credlens.web.security import logs
+from credlens.web.security.forms import FormGuard
+from credlens.web.security.headers import SecurityHeaders
+from credlens.web.sessions import Clock, utcnow
 
 
-def create_app(settings: Settings) -> FastAPI:
+def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | None = None) -> FastAPI:
+    """The app for a data directory; ``clock`` and ``limits`` are there for tests of expiry and limits."""
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warehouse = Warehouse(settings.data_dir)
@@ -27,9 +37,21 @@ def create_app(settings: Settings) -> FastAPI:
             app.state.writer.close()
             warehouse.close()
 
-    app = FastAPI(title="credlens", version=__version__, lifespan=lifespan)
+    # NOTE: no /docs or /redoc: Swagger UI needs inline scripts and a CDN, which the CSP forbids.
+    # /openapi.json stays, for any OpenAPI viewer.
+    app = FastAPI(title="credlens", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
+    secret = settings.server_secret()
+    app.state.settings = settings
+    app.state.secret = secret
+    app.state.clock = clock
+    app.state.limiter = SignInLimiter(limits or Limits())
     errors.install(app)
-    app.include_router(health.router)
-    app.include_router(events.router)
-    app.include_router(stats.router)
+    app.add_middleware(FormGuard, secret=secret)
+    app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
+    logs.install()
+    for router in (health.router, events.router, stats.router, links.router):
+        app.include_router(router)
+    for router in (home.router, signin.router, invitations.router, recipient.router, admin_pages.router):
+        app.include_router(router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -22,7 +22,7 @@ def get_writer(request: Request) -> GroupWriter:
     return writer
 
 
-def _bearer(request: Request) -> str:
+def bearer(request: Request) -> str:
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -31,14 +31,14 @@ def _bearer(request: Request) -> str:
 
 
 def ingest_issuer(request: Request, warehouse: Annotated[Warehouse, Depends(get_warehouse)]) -> Issuer:
-    issuer = warehouse.issuer_for_key(_bearer(request), KeyKind.INGEST)
+    issuer = warehouse.issuer_for_key(bearer(request), KeyKind.INGEST)
     if issuer is None:
         raise ApiError(401, "unauthorized", "the ingest key is unknown or revoked")
     return issuer
 
 
 def read_issuer(request: Request, warehouse: Annotated[Warehouse, Depends(get_warehouse)]) -> Issuer:
-    issuer = warehouse.issuer_for_key(_bearer(request), KeyKind.READ)
+    issuer = warehouse.issuer_for_key(bearer(request), KeyKind.READ)
     if issuer is None:
         raise ApiError(401, "unauthorized", "the read key is unknown or revoked")
     return issuer
@@ -48,3 +48,9 @@ WarehouseDep = Annotated[Warehouse, Depends(get_warehouse)]
 WriterDep = Annotated[GroupWriter, Depends(get_writer)]
 IngestIssuer = Annotated[Issuer, Depends(ingest_issuer)]
 ReadIssuer = Annotated[Issuer, Depends(read_issuer)]
+
+
+def public_base(request: Request) -> str:
+    """The server's address as people reach it (``CREDLENS_PUBLIC_URL``, else the request's), no trailing slash."""
+    settings = request.app.state.settings
+    return str(settings.public_url or request.base_url).rstrip("/")

@@ -1,4 +1,9 @@
-"""Every error answer has one JSON shape: {"error": {"code", "message", "details"}} (interfaces.md)."""
+"""Every error answer has one JSON shape: {"error": {"code", "message", "details"}} (interfaces.md).
+
+Pages (every path outside ``/api/``) answer the same status with a small HTML page carrying the
+same message, and a page that needs a signed-in user sends the browser to the sign-in page.
+No answer ever carries a traceback, a query or a file path.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +12,10 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from credlens.web.security.headers import SECURITY_HEADERS
 
 log = logging.getLogger("credlens.web")
 
@@ -19,28 +26,59 @@ class ApiError(Exception):
         self.status, self.code, self.message, self.details = status, code, message, details or []
 
 
+class SignInRequired(ApiError):
+    """No live session: pages redirect to the sign-in page, the API answers 401."""
+
+    def __init__(self, message: str = "sign in first") -> None:
+        super().__init__(401, "sign_in_required", message)
+
+
 def error_response(status: int, code: str, message: str, details: list[Any] | None = None) -> JSONResponse:
     return JSONResponse({"error": {"code": code, "message": message, "details": details or []}}, status_code=status)
+
+
+def is_page(path: str) -> bool:
+    """Pages are for people; ``/api/`` and the OpenAPI document are for programs."""
+    return not path.startswith("/api/") and path != "/openapi.json"
+
+
+def problem(request: Request, status: int, code: str, message: str, details: list[Any] | None = None) -> Response:
+    """The error answer the request's surface expects: an HTML page or the JSON shape."""
+    if is_page(request.url.path):
+        from credlens.web.pages import render  # noqa: PLC0415 - pages import this module
+
+        return render(request, "error.html", {"status": status, "code": code, "message": message}, status=status)
+    return error_response(status, code, message, details)
 
 
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into the JSON error shape."""
 
+    @app.exception_handler(SignInRequired)
+    async def sign_in_required(request: Request, exc: SignInRequired) -> Response:
+        if is_page(request.url.path):
+            return RedirectResponse("/signin", status_code=303)
+        return error_response(exc.status, exc.code, exc.message)
+
     @app.exception_handler(ApiError)
-    async def api_error(_: Request, exc: ApiError) -> JSONResponse:
-        return error_response(exc.status, exc.code, exc.message, exc.details)
+    async def api_error(request: Request, exc: ApiError) -> Response:
+        return problem(request, exc.status, exc.code, exc.message, exc.details)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return error_response(exc.status_code, code, str(exc.detail))
+        return problem(request, exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(RequestValidationError)
-    async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation_error(request: Request, exc: RequestValidationError) -> Response:
         details = [{"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]} for e in exc.errors()]
-        return error_response(422, "invalid_request", "the request's parameters are invalid", details)
+        return problem(request, 422, "invalid_request", "the request's parameters are invalid", details)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.error("unexpected error: %s", type(exc).__name__, exc_info=exc)
-        return error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
+        response = error_response(500, "internal_error", "an unexpected error occurred; it has been logged")
+        # NOTE: this handler runs outside every middleware (Starlette's ServerErrorMiddleware), so
+        # the security headers are added here too.
+        response.headers.update(SECURITY_HEADERS)
+        return response

@@ -6,17 +6,26 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from credlens.access.scope import ScopeRefused, stats_programs
 from credlens.domain.query import QueryError
 from credlens.metrics.runner import run_for
-from credlens.web.deps import ReadIssuer, WarehouseDep
+from credlens.web.auth import StatsReader
+from credlens.web.deps import WarehouseDep
 from credlens.web.errors import ApiError
 
 router = APIRouter()
 
 
-@router.get("/api/v1/stats", responses={400: {"description": "a query that cannot be run"}})
+@router.get(
+    "/api/v1/stats",
+    responses={
+        400: {"description": "a query that cannot be run"},
+        401: {"description": "no read key and no signed-in user"},
+        403: {"description": "outside the signed-in user's programs, or a recipient session"},
+    },
+)
 def stats(
-    issuer: ReadIssuer,
+    reader: StatsReader,
     warehouse: WarehouseDep,
     date_from: Annotated[str | None, Query(alias="from", description="First day, YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, Query(alias="to", description="Last day, inclusive")] = None,
@@ -28,7 +37,16 @@ def stats(
     interval: Annotated[str | None, Query(description="day, week or month")] = None,
     funnel: Annotated[str | None, Query(description="funnel steps, comma-separated, starting with issued")] = None,
 ) -> dict[str, Any]:
-    """Every metric of the read key's issuer for one window, with the comparison window when asked."""
+    """Every metric of the issuer for one window, with the comparison window when asked.
+
+    With a read key or an admin's or executive's session: any programs. With a program manager's
+    session: `program` must name programs assigned to them, else `403 forbidden` (never narrowed)."""
+    if reader.user is not None:
+        try:
+            program = stats_programs(reader.user, program)
+        except ScopeRefused as exc:
+            raise ApiError(403, "forbidden", str(exc)) from exc
+    issuer = reader.issuer
     try:
         return run_for(
             issuer,

@@ -1,0 +1,103 @@
+"""The credentials one recipient holds at one issuer, for the recipient's own page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from enum import Enum
+
+import ibis
+
+from credlens.store.scope import IssuerTables
+
+EXPIRING_SOON = dt.timedelta(days=90)
+
+
+class Status(Enum):
+    ACTIVE = "active"
+    EXPIRING_SOON = "expiring soon"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+@dataclass(frozen=True)
+class Holding:
+    credential_id: str
+    program_id: str | None
+    program_name: str | None
+    kind: str | None
+    issued_at: dt.datetime
+    expires_at: dt.datetime | None
+    status: Status
+    public_views: int
+    owner_views: int
+    shares: int
+
+
+def holdings(tables: IssuerTables, recipient_key: str, now: dt.datetime) -> list[Holding]:
+    """Issued credentials of the recipient, newest first, with their program's name and counters."""
+    c = tables["credentials"]
+    p = tables["programs"]
+    mine = c.filter((c.recipient_key == recipient_key) & c.issued_at.notnull())
+    joined = mine.left_join(p.select("program_id", program_name=p.name), mine.program_id == p.program_id)
+    rows = (
+        joined.select(
+            "credential_id",
+            mine.program_id,
+            "program_name",
+            "kind",
+            "issued_at",
+            "expires_at",
+            "expired_at",
+            "revoked_at",
+            "renewed_at",
+            "public_views",
+            "owner_views",
+            "shares",
+        )
+        .order_by([ibis.desc("issued_at"), "credential_id"])
+        .to_pyarrow()
+        .to_pylist()
+    )
+    return [
+        Holding(
+            row["credential_id"],
+            row["program_id"],
+            row["program_name"],
+            row["kind"],
+            row["issued_at"],
+            row["expires_at"],
+            _status(row, now),
+            row["public_views"],
+            row["owner_views"],
+            row["shares"],
+        )
+        for row in rows
+    ]
+
+
+def _status(row: dict[str, dt.datetime | None], now: dt.datetime) -> Status:
+    expires = row["expires_at"]
+    if row["revoked_at"] is not None:
+        return Status.REVOKED
+    expired_event = row["expired_at"]
+    renewed = row["renewed_at"]
+    if (expired_event is not None and (renewed is None or renewed < expired_event)) or (
+        expires is not None and expires <= now
+    ):
+        return Status.EXPIRED
+    if expires is not None and expires - now <= EXPIRING_SOON:
+        return Status.EXPIRING_SOON
+    return Status.ACTIVE
+
+
+def count_holdings(tables: IssuerTables, recipient_key: str) -> int:
+    c = tables["credentials"]
+    return int(c.filter((c.recipient_key == recipient_key) & c.issued_at.notnull()).count().to_pyarrow().as_py())
+
+
+def holders_among(tables: IssuerTables, recipient_keys: list[str]) -> set[str]:
+    """Which of these recipient keys hold at least one issued credential (one query for many candidates)."""
+    c = tables["credentials"]
+    held = c.filter(c.recipient_key.isin(recipient_keys) & c.issued_at.notnull()).select("recipient_key").distinct()
+    return {row["recipient_key"] for row in held.to_pyarrow().to_pylist()}

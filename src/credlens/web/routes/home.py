@@ -1,0 +1,28 @@
+"""The signed-in start page: what this user may see. The dashboards will take its place."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from credlens.domain.accounts import Role
+from credlens.web.auth import Recipient, SignedIn
+from credlens.web.pages import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def home(request: Request, principal: SignedIn) -> Response:
+    if principal is None:
+        return RedirectResponse("/signin", status_code=303)
+    if isinstance(principal, Recipient):
+        return RedirectResponse("/recipient", status_code=303)
+    user = principal.user
+    params: list[tuple[str, str]] = [("period", "last_quarter")]
+    if user.role is Role.PROGRAM_MANAGER:
+        params += [("program", p) for p in user.programs]
+    stats_url = "/api/v1/stats?" + urlencode(params)
+    return render(request, "home.html", {"user": user, "issuer": principal.issuer, "stats_url": stats_url})

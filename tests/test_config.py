@@ -1,0 +1,64 @@
+"""Settings: the secret key is refused when missing or a placeholder outside development."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from credlens.config import Settings, SettingsError
+
+GOOD = "q7Vw2pL9xK4mZ8rT1bN6hJ3dF0sY5gCe"
+
+
+@pytest.mark.parametrize("environment", ["production", "test"])
+@pytest.mark.parametrize(
+    ("secret", "reason"),
+    [
+        (None, "is missing"),
+        ("", "is missing"),
+        ("short-but-random-9fK2", "shorter than 32"),
+        ("change-me-change-me-change-me-123456", "placeholder"),
+        ("CHANGEME_please_0123456789abcdefghij", "placeholder"),
+        ("your-secret-key-goes-here-1234567890", "placeholder"),
+        ("a" * 40, "placeholder"),
+    ],
+)
+def test_a_missing_or_placeholder_secret_is_refused_outside_development(
+    tmp_path: Path, environment: str, secret: str | None, reason: str
+) -> None:
+    with pytest.raises(SettingsError, match=reason) as refused:
+        Settings(data_dir=tmp_path, environment=environment, secret_key=secret)
+    assert "CREDLENS_SECRET_KEY" in str(refused.value)
+    if secret:
+        assert secret not in str(refused.value)  # the refusal never repeats the value
+
+
+def test_a_real_secret_is_accepted_and_used(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, environment="production", secret_key=GOOD)
+    assert settings.server_secret() == GOOD.encode()
+    assert not (tmp_path / "secret.key").exists()
+
+
+def test_from_env_reads_the_secret_and_refuses_a_placeholder(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("CREDLENS_ENV", "production")
+    monkeypatch.setenv("CREDLENS_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CREDLENS_SECRET_KEY", "changeme")
+    with pytest.raises(SettingsError, match="CREDLENS_SECRET_KEY"):
+        Settings.from_env()
+    monkeypatch.setenv("CREDLENS_SECRET_KEY", GOOD)
+    monkeypatch.setenv("CREDLENS_PUBLIC_URL", "https://credlens.example.org/")
+    settings = Settings.from_env()
+    assert settings.secret_key == GOOD
+    assert settings.base_url() == "https://credlens.example.org"
+
+
+def test_development_generates_one_secret_per_data_directory(tmp_path: Path) -> None:
+    first = Settings(data_dir=tmp_path / "one")
+    assert first.server_secret() == first.server_secret() == Settings(data_dir=tmp_path / "one").server_secret()
+    assert first.server_secret() != Settings(data_dir=tmp_path / "two").server_secret()
+    assert len(first.server_secret()) >= 48
+    mode = stat.S_IMODE(os.stat(tmp_path / "one" / "secret.key").st_mode)
+    assert mode == 0o600

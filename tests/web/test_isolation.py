@@ -1,0 +1,263 @@
+"""Tenant isolation: every route, probed with issuer B's sessions, keys and links and issuer A's ids, finds
+nothing of A and changes nothing of A. The routes come from the app's route table (tests/web/isolation.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+
+from credlens.access.links import RecipientClaim, make_token
+from credlens.access.tokens import new_token, token_hash
+from credlens.domain.accounts import Role
+from credlens.privacy.pseudonyms import recipient_key
+from credlens.web.app import create_app
+from credlens.web.deps import ReadIssuer, WarehouseDep
+from credlens.web.security.headers import SECURITY_HEADERS
+from tests.web.browser import csrf, sign_in
+from tests.web.conftest import BASE_URL
+from tests.web.isolation import Fillers, Principal, Probe, Uncovered, endpoints, leaks, run_probes, summary
+from tests.web.world import A_ISSUED, World
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
+A_MARKERS = ("alpha-zq",)  # in A's slug, name, program ids and names, credential ids, user e-mails, recipients
+
+
+def _live(client: TestClient) -> bool:
+    token = client.cookies.get("credlens_session")
+    if not token:
+        return False
+    warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
+    return warehouse.accounts.session(token_hash(token)) is not None
+
+
+def staff(app: FastAPI, name: str, email: str) -> Principal:
+    client = TestClient(app, base_url=BASE_URL)
+
+    def ensure(principal: Principal) -> None:
+        if not _live(principal.client):  # a probe of /signout ended it: sign in again
+            assert sign_in(principal.client, email).status_code == 303
+
+    principal = Principal(name, client, ensure)
+    ensure(principal)
+    principal.csrf = csrf(client)
+    return principal
+
+
+def recipient(app: FastAPI, name: str, link: str) -> Principal:
+    client = TestClient(app, base_url=BASE_URL)
+
+    def ensure(principal: Principal) -> None:
+        if not _live(principal.client):
+            assert principal.client.get(link, follow_redirects=False).status_code == 303
+
+    principal = Principal(name, client, ensure)
+    ensure(principal)
+    principal.csrf = csrf(client)
+    return principal
+
+
+def keyed(app: FastAPI, name: str, key: str) -> Principal:
+    return Principal(name, TestClient(app, base_url=BASE_URL, headers={"Authorization": f"Bearer {key}"}))
+
+
+def link_for(client: TestClient, ingest_key: str, email: str) -> str:
+    response = client.post(
+        "/api/v1/recipient-links", json={"email": email}, headers={"Authorization": f"Bearer {ingest_key}"}
+    )
+    assert response.status_code == 200
+    return str(response.json()["url"]).removeprefix(BASE_URL)
+
+
+def forged_link(b_link: str, a_issuer_id: int, a_recipient_key: str) -> str:
+    """A link claiming A's recipient of A's issuer, carrying the signature of B's genuine link."""
+    signature = b_link.rsplit(".", 1)[1]
+    claim = RecipientClaim(a_issuer_id, a_recipient_key, dt.datetime(2030, 1, 1))
+    body = make_token(b"any key but the server's, so the body is well formed", claim).split(".")[0]
+    return f"{body}.{signature}"
+
+
+def snapshot(client: TestClient, world: World) -> dict[str, Any]:
+    """Everything of A that B could try to change."""
+    warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
+    warehouse.fold()
+    a = world.a.issuer.issuer_id
+    stats = client.get(
+        "/api/v1/stats", params={"period": "all"}, headers={"Authorization": f"Bearer {world.a.keys.read}"}
+    ).json()
+    stats["query"].pop("generated_at")
+    cursor = warehouse.cursor()
+    return {
+        "stats": stats,
+        "users": warehouse.accounts.users(a),
+        "keys": warehouse.api_keys(a),
+        "audit": [(e.actor, e.action, e.detail) for e in warehouse.audit_entries(a)],
+        "tables": {
+            table: cursor.execute(f"SELECT count(*) FROM {table} WHERE issuer_id = ?", [a]).fetchall()
+            for table in ("events", "credentials", "daily", "programs", "recipients", "user_programs", "invitations")
+        },
+        "credentials": cursor.execute(
+            "SELECT sum(public_views), sum(owner_views), sum(shares) FROM credentials WHERE issuer_id = ?", [a]
+        ).fetchall(),
+    }
+
+
+def fillers(client: TestClient, world: World, b_link: str) -> Fillers:
+    warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
+    b_manager = world.b.users[Role.PROGRAM_MANAGER]
+    b_invitation = new_token()
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    warehouse.accounts.create_invitation(
+        world.b.issuer.issuer_id, b_manager.user_id, token_hash(b_invitation), now, now + dt.timedelta(days=7)
+    )
+    a_recipient = recipient_key(warehouse.pseudonym_secret(world.a.issuer.issuer_id), email=world.a.recipient_email)
+    a_ids = {
+        "user_id": [u.user_id for u in world.a.users.values()],
+        "key_id": world.a.key_ids,
+        "program_id": world.a.programs,
+        "credential_id": world.a.credentials[:2],
+    }
+    return Fillers(
+        path={
+            **a_ids,
+            # bearer-token routes: B's own genuine link and invitation, a link forged for A, garbage
+            "token": [
+                b_link.rsplit("/", 1)[1],
+                b_invitation,
+                forged_link(b_link, world.a.issuer.issuer_id, a_recipient),
+                "x" * 40,
+            ],
+        },
+        query={"program": world.a.programs, "credential": world.a.credentials[:2]},
+        plain_query={"period": ["all"]},
+        form={
+            "email": ["intruder@bravo.example"],
+            "password": ["correct horse battery staple"],
+            "confirm": ["correct horse battery staple"],
+            "role": ["executive"],
+            "kind": ["read"],
+            "program": world.a.programs,
+            **a_ids,
+        },
+        json_bodies=[
+            {"email": world.a.recipient_email, "credential_id": world.a.credentials[0], "program": world.a.programs[0]},
+            [
+                {
+                    "id": f"probe-{n}",
+                    "type": "credential.viewed",
+                    "occurred_at": "2026-02-12T09:00:00Z",
+                    "credential_id": credential,
+                    "actor": "public",
+                }
+                for n, credential in enumerate(world.a.credentials[:2])
+            ],
+        ],
+    )
+
+
+def probe_as_issuer_b(app_client: TestClient, world: World) -> tuple[list[Principal], list[Probe]]:
+    """Every route, as each of B's principals, with A's ids and B's own (or forged) tokens."""
+    app: FastAPI = app_client.app  # type: ignore[assignment]
+    b_link = link_for(app_client, world.b.keys.ingest, world.b.recipient_email)
+    principals = [
+        Principal("anonymous", TestClient(app, base_url=BASE_URL)),
+        staff(app, "B admin", world.b.email(Role.ADMIN)),
+        staff(app, "B executive", world.b.email(Role.EXECUTIVE)),
+        staff(app, "B program manager", world.b.email(Role.PROGRAM_MANAGER)),
+        recipient(app, "B recipient link", b_link),
+        keyed(app, "B read key", world.b.keys.read),
+        keyed(app, "B ingest key", world.b.keys.ingest),
+    ]
+    return principals, run_probes(app, principals, fillers(app_client, world, b_link))
+
+
+def leaked(probes: list[Probe]) -> dict[tuple[str, str, str, int], list[str]]:
+    found = {(p.principal, p.endpoint, p.url, p.status): leaks(p, A_MARKERS, (A_ISSUED,)) for p in probes}
+    return {k: v for k, v in found.items() if v}
+
+
+@pytest.mark.slow
+def test_no_route_shows_or_changes_anything_of_another_issuer(
+    app_client: TestClient, world: World, record_property: Any
+) -> None:
+    app: FastAPI = app_client.app  # type: ignore[assignment]
+    before = snapshot(app_client, world)
+
+    principals, probes = probe_as_issuer_b(app_client, world)
+
+    assert leaked(probes) == {}
+    missing_headers = {
+        (p.principal, p.endpoint, p.url)
+        for p in probes
+        if any(p.headers.get(name.lower()) != value for name, value in SECURITY_HEADERS.items())
+    }
+    assert missing_headers == set()
+    assert not [p for p in probes if p.status >= 500]
+    assert snapshot(app_client, world) == before
+    probed = {(p.principal, p.endpoint) for p in probes}
+    assert probed == {(pr.name, str(e)) for pr in principals for e in endpoints(app)}  # every route, every principal
+    # B's principals got real answers too, not only refusals: the probes reached the routes' code
+    assert {p.principal for p in probes if p.status == 200} >= {
+        "B admin",
+        "B executive",
+        "B read key",
+        "B recipient link",
+    }
+
+    report = summary(probes, app)
+    ARTIFACTS.mkdir(exist_ok=True)
+    (ARTIFACTS / "isolation.json").write_text(json.dumps(report, indent=2) + "\n")
+    record_property("isolation_routes", report["routes"])
+    record_property("isolation_probes", report["probes"])
+    print(
+        f"\nisolation: {report['routes']} routes, {report['endpoints']} endpoints, {report['probes']} probes "
+        f"by {len(principals)} principals of issuer B; statuses {report['statuses']}"
+    )
+    assert report["routes"] >= 17
+
+
+@pytest.mark.slow
+def test_the_suite_catches_a_route_that_forgets_the_issuer(app_client: TestClient, world: World) -> None:
+    """Mutation check: a route added later that reads programs unscoped is probed unasked and caught."""
+    app: FastAPI = app_client.app  # type: ignore[assignment]
+
+    @app.get("/api/v1/careless-programs")
+    def careless(issuer: ReadIssuer, warehouse: WarehouseDep) -> list[str]:
+        del issuer  # the bug: the key's issuer is ignored
+        return [row[0] for row in warehouse.cursor().execute("SELECT program_id FROM programs").fetchall()]
+
+    _, probes = probe_as_issuer_b(app_client, world)
+    assert {endpoint for (_, endpoint, _, _) in leaked(probes)} == {"GET /api/v1/careless-programs"}
+
+
+def test_the_probes_would_see_a_leak(app_client: TestClient, world: World) -> None:
+    """The control: A's own principals get answers the same check flags, so a clean run above means something."""
+    app: FastAPI = app_client.app  # type: ignore[assignment]
+    a_admin = staff(app, "A admin", world.a.email(Role.ADMIN))
+    a_holder = recipient(app, "A recipient", link_for(app_client, world.a.keys.ingest, world.a.recipient_email))
+    a_reader = keyed(app, "A read key", world.a.keys.read)
+    for principal, url in ((a_admin, "/admin"), (a_holder, "/recipient"), (a_reader, "/api/v1/stats?period=all")):
+        response = principal.client.get(url)
+        probe = Probe(
+            principal.name, f"GET {url}", url, response.status_code, response.text, dict(response.headers), ()
+        )
+        assert response.status_code == 200
+        assert leaks(probe, A_MARKERS, (A_ISSUED,)), url
+
+
+def test_a_route_the_probes_cannot_fill_fails_the_suite(settings: Any, world: World) -> None:
+    app = create_app(settings)
+
+    @app.get("/api/v1/mystery/{thing_id}")
+    def mystery(thing_id: str) -> dict[str, str]:
+        return {"thing": thing_id}
+
+    known = {"token": ["x"], "user_id": ["u"], "key_id": ["k"]}
+    with TestClient(app, base_url=BASE_URL), pytest.raises(Uncovered, match="thing_id"):
+        run_probes(app, [Principal("anonymous", TestClient(app, base_url=BASE_URL))], Fillers(path=known))

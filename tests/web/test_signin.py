@@ -1,0 +1,168 @@
+"""Sign-in, sessions and sign-out through the real app: Argon2 passwords, cookies, expiry, rate limits, CSRF."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi.testclient import TestClient
+
+from credlens.access import csrf as csrf_tokens
+from credlens.domain.accounts import Role
+from credlens.web import sessions
+from credlens.web.sessions import ABSOLUTE, IDLE
+from tests.web.browser import csrf, post_form, sign_in
+from tests.web.conftest import BASE_URL, FakeClock
+from tests.web.world import World
+
+
+def audit_actions(client: TestClient, issuer_id: int) -> list[tuple[str, str, str | None]]:
+    warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
+    return [(e.actor, e.action, e.detail) for e in warehouse.audit_entries(issuer_id)]
+
+
+def test_sign_in_sets_a_secure_http_only_lax_session_cookie_holding_a_token_stored_only_hashed(
+    app_client: TestClient, world: World
+) -> None:
+    response = sign_in(app_client, world.a.email(Role.EXECUTIVE))
+    assert (response.status_code, response.headers["location"]) == (303, "/")
+    session_cookies = [c for c in response.headers.get_list("set-cookie") if c.startswith(sessions.COOKIE + "=")]
+    assert len(session_cookies) == 1
+    cookie = session_cookies[0]
+    attributes = {part.strip().split("=")[0].lower() for part in cookie.split(";")}
+    assert {"secure", "httponly", "path", "max-age"} <= attributes
+    assert "samesite=lax" in cookie.lower()
+    token = app_client.cookies[sessions.COOKIE]
+    warehouse = app_client.app.state.warehouse  # type: ignore[attr-defined]
+    stored = warehouse.cursor().execute("SELECT session_hash FROM sessions").fetchall()
+    assert len(stored) == 1
+    assert stored[0][0] != token
+    assert token not in str(warehouse.cursor().execute("SELECT * FROM sessions").fetchall())
+    page = app_client.get("/")
+    assert page.status_code == 200
+    assert "Alpha-zq Academy" in page.text  # the navigation names the issuer...
+    assert world.a.email(Role.EXECUTIVE) in page.text  # ...and the signed-in user
+    assert ("user:executive@alpha-zq.example", "signin", None) in audit_actions(app_client, world.a.issuer.issuer_id)
+
+
+def test_admins_land_on_the_admin_page(app_client: TestClient, world: World) -> None:
+    assert sign_in(app_client, world.a.email(Role.ADMIN)).headers["location"] == "/admin"
+
+
+def test_a_wrong_password_or_unknown_account_gets_one_answer_and_failures_are_audited(
+    app_client: TestClient, world: World
+) -> None:
+    wrong = sign_in(app_client, world.a.email(Role.ADMIN), "not the password at all")
+    unknown = sign_in(app_client, "nobody@nowhere.example", "not the password at all")
+    assert wrong.status_code == unknown.status_code == 401
+    assert "Wrong e-mail or password." in wrong.text
+    assert "Wrong e-mail or password." in unknown.text
+    assert sessions.COOKIE not in app_client.cookies
+    assert ("user:admin@alpha-zq.example", "signin.failed", "wrong password") in audit_actions(
+        app_client, world.a.issuer.issuer_id
+    )
+    assert app_client.get("/", follow_redirects=False).headers["location"] == "/signin"
+
+
+def test_sign_in_without_a_csrf_token_or_with_a_forged_one_is_refused(app_client: TestClient, world: World) -> None:
+    form = {"email": world.a.email(Role.ADMIN), "password": "correct horse battery staple"}
+    missing = app_client.post("/signin", data=form, follow_redirects=False)
+    csrf(app_client)  # the browser now holds a CSRF cookie
+    forged = app_client.post("/signin", data={**form, "csrf_token": "x" * 43}, follow_redirects=False)
+    other_browser = TestClient(app_client.app, base_url=BASE_URL)
+    stolen = other_browser.post("/signin", data={**form, "csrf_token": csrf(app_client)}, follow_redirects=False)
+    for response in (missing, forged, stolen):
+        assert response.status_code == 403
+        assert "did not come from this site" in response.text
+        assert sessions.COOKIE not in response.cookies
+    assert sign_in(app_client, world.a.email(Role.ADMIN)).status_code == 303
+
+
+def test_the_csrf_cookie_is_strict_and_the_token_is_its_signature(app_client: TestClient) -> None:
+    page = app_client.get("/signin")
+    cookie = next(c for c in page.headers.get_list("set-cookie") if c.startswith(csrf_tokens.COOKIE + "="))
+    assert "samesite=strict" in cookie.lower()
+    assert "secure" in cookie.lower()
+    assert "httponly" in cookie.lower()
+    assert app_client.cookies[csrf_tokens.COOKIE] not in page.text  # the page carries a signature, not the cookie
+
+
+def test_sign_out_ends_the_session_and_needs_csrf(app_client: TestClient, world: World) -> None:
+    sign_in(app_client, world.a.email(Role.EXECUTIVE))
+    refused = app_client.post("/signout", data={}, follow_redirects=False)
+    assert refused.status_code == 403
+    assert app_client.get("/").status_code == 200  # still signed in
+    token = app_client.cookies[sessions.COOKIE]
+    out = post_form(app_client, "/signout")
+    assert (out.status_code, out.headers["location"]) == (303, "/signin")
+    assert app_client.get("/", follow_redirects=False).headers["location"] == "/signin"
+    # the old token is dead on the server too, not only forgotten by the browser
+    replay = TestClient(app_client.app, base_url=BASE_URL)
+    replay.cookies.set(sessions.COOKIE, token)
+    assert replay.get("/", follow_redirects=False).headers["location"] == "/signin"
+
+
+def test_a_session_expires_after_idle_time(app_client: TestClient, world: World, clock: FakeClock) -> None:
+    sign_in(app_client, world.a.email(Role.EXECUTIVE))
+    clock.advance(seconds=IDLE.total_seconds() - 60)
+    assert app_client.get("/").status_code == 200  # activity keeps it alive...
+    clock.advance(seconds=IDLE.total_seconds() - 60)
+    assert app_client.get("/").status_code == 200
+    clock.advance(seconds=IDLE.total_seconds() + 1)  # ...idleness ends it
+    assert app_client.get("/", follow_redirects=False).headers["location"] == "/signin"
+
+
+def test_a_session_expires_at_its_absolute_limit_even_when_active(
+    app_client: TestClient, world: World, clock: FakeClock
+) -> None:
+    sign_in(app_client, world.a.email(Role.EXECUTIVE))
+    steps = int(ABSOLUTE / (IDLE / 2))
+    for _ in range(steps - 1):
+        clock.advance(seconds=(IDLE / 2).total_seconds())
+        assert app_client.get("/").status_code == 200
+    clock.advance(seconds=(IDLE / 2).total_seconds() + 1)
+    assert app_client.get("/", follow_redirects=False).headers["location"] == "/signin"
+
+
+def test_sign_in_is_rate_limited_per_account_and_a_right_password_does_not_lift_it(
+    app_client: TestClient, world: World, clock: FakeClock
+) -> None:
+    email = world.a.email(Role.ADMIN)
+    for _ in range(5):
+        assert sign_in(app_client, email, "wrong password, again").status_code == 401
+    limited = sign_in(app_client, email)  # the right password, but too late
+    assert limited.status_code == 429
+    assert int(limited.headers["Retry-After"]) > 0
+    assert "Too many failed sign-ins" in limited.text
+    assert sign_in(app_client, world.a.email(Role.EXECUTIVE)).status_code == 303  # other accounts are not held
+    assert ("user:admin@alpha-zq.example", "signin.failed", "rate limited") in audit_actions(
+        app_client, world.a.issuer.issuer_id
+    )
+    clock.advance(minutes=16)
+    assert sign_in(app_client, email).status_code == 303
+
+
+def test_sign_in_is_rate_limited_overall(settings: object, world: World, clock: FakeClock) -> None:
+    from credlens.access.ratelimit import Limits  # noqa: PLC0415
+    from credlens.web.app import create_app  # noqa: PLC0415
+
+    app = create_app(settings, clock=clock, limits=Limits(per_account=5, overall=8))  # type: ignore[arg-type]
+    with TestClient(app, base_url=BASE_URL) as client:
+        for n in range(8):  # spread over accounts, under each account's limit
+            assert sign_in(client, f"guess{n % 4}@nowhere.example", "nope nope nope").status_code == 401
+        assert sign_in(client, world.a.email(Role.ADMIN)).status_code == 429
+        clock.advance(minutes=16)
+        assert sign_in(client, world.a.email(Role.ADMIN)).status_code == 303
+
+
+def test_a_disabled_user_is_signed_out_and_cannot_sign_in(app_client: TestClient, world: World) -> None:
+    sign_in(app_client, world.a.email(Role.EXECUTIVE))
+    warehouse = app_client.app.state.warehouse  # type: ignore[attr-defined]
+    warehouse.accounts.disable(world.a.issuer.issuer_id, world.a.users[Role.EXECUTIVE].user_id, clock_now())
+    assert app_client.get("/", follow_redirects=False).headers["location"] == "/signin"
+    again = sign_in(app_client, world.a.email(Role.EXECUTIVE))
+    assert again.status_code == 401
+    assert "disabled" in again.text
+
+
+def clock_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
