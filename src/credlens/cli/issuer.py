@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from credlens.cli.common import DataDir, open_store, out
+from credlens.cli.common import DataDir, fail, find_issuer, open_store, out
 
 app = typer.Typer(help="Manage issuers (tenants).", no_args_is_help=True)
 
@@ -26,3 +26,29 @@ def create(
     out.print(f"ingest key: {keys.ingest}", soft_wrap=True)
     out.print(f"read key:   {keys.read}", soft_wrap=True)
     out.print("[dim]store these now: credlens keeps only their hashes[/]")
+
+
+@app.command("set-retention")
+def set_retention(
+    slug: Annotated[str, typer.Argument(help="Issuer slug.")],
+    days: Annotated[str, typer.Argument(metavar="DAYS|keep", help="Days to keep raw events, or `keep` (default).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Keep raw events DAYS days, or `keep` them all; older ones are deleted once folded (`credlens retention`)."""
+    if days == "keep":
+        value = None
+    elif days.isdigit() and int(days) >= 1:
+        value = int(days)
+    else:
+        fail(f"DAYS must be a whole number of days (1 or more) or `keep`, not {days!r}")
+    with open_store(data_dir) as warehouse:
+        issuer = find_issuer(warehouse, slug)
+        warehouse.set_retention(issuer.issuer_id, value, actor="cli")
+    if value is None:
+        out.print(f"{slug} keeps every raw event")
+    else:
+        out.print(
+            f"{slug} keeps raw events {value} days; older ones are deleted by the next retention run"
+            " (daily in the server, or `credlens retention`)",
+            soft_wrap=True,
+        )

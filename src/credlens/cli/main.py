@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from credlens.cli import demo, importer, issuer, query, serve
+from credlens.cli import demo, importer, issuer, privacy, query, serve
 
 app = typer.Typer(
     name="credlens",
@@ -18,6 +18,9 @@ app.command("import")(importer.import_file)
 app.command("query")(query.query)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
+app.command("erase")(privacy.erase)
+app.command("retention")(privacy.retention)
+app.command("timeline")(privacy.timeline)
 
 
 def main() -> None:

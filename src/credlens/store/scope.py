@@ -6,7 +6,16 @@ from dataclasses import dataclass
 
 import ibis.expr.types as ir
 
-SCOPED_TABLES = ("credentials", "daily", "programs", "recipients", "verifications", "enrollments", "reported_outcomes")
+SCOPED_TABLES = (
+    "events",
+    "credentials",
+    "daily",
+    "programs",
+    "recipients",
+    "verifications",
+    "enrollments",
+    "reported_outcomes",
+)
 
 
 @dataclass(frozen=True)

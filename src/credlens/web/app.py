@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from credlens import __version__
 from credlens.config import Settings
+from credlens.store.maintenance import RetentionJob
 from credlens.store.warehouse import Warehouse
 from credlens.store.writer import GroupWriter
 from credlens.web import errors
@@ -21,9 +22,11 @@ def create_app(settings: Settings) -> FastAPI:
         warehouse = Warehouse(settings.data_dir)
         app.state.warehouse = warehouse
         app.state.writer = GroupWriter(warehouse)
+        app.state.retention = RetentionJob(warehouse)
         try:
             yield
         finally:
+            app.state.retention.close()
             app.state.writer.close()
             warehouse.close()
 
