@@ -123,7 +123,9 @@ def bob_events() -> list[dict[str, Any]]:
             verification_id="bob-evt-verify",
             outcome="interviewed",
         ),
-        on("bob-cred-gamma", "bob-evt-promo", "recipient.outcome_reported", "2026-01-07T12:00:00Z", outcome="promotion"),
+        on(
+            "bob-cred-gamma", "bob-evt-promo", "recipient.outcome_reported", "2026-01-07T12:00:00Z", outcome="promotion"
+        ),
         on("nobody-cred", "nobody-evt-view", "credential.viewed", "2026-01-08T12:00:00Z", actor="public"),
     ]
 

@@ -98,7 +98,7 @@ def detailed_tracking(tables: Tables, recipient_key: str) -> bool:
     )
     e = tables["events"]
     raw = e.filter((e.recipient_key == recipient_key) & e.detailed_tracking.notnull()).select(
-        tracking=e.detailed_tracking, at=e.occurred_at, src=e.event_id
+        tracking=e.detailed_tracking, at=e.occurred_at.cast(folded.at.type()), src=e.event_id.cast("string")
     )
     latest = folded.union(raw).order_by([ibis.desc("at"), ibis.desc("src")]).limit(1)
     rows = latest.to_pyarrow().to_pylist()

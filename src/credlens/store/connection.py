@@ -12,7 +12,6 @@ rewrite that makes deleted rows physically gone.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import os
 import threading
@@ -29,6 +28,7 @@ REWRITE_ALIAS = "credlens_rewrite"
 # How long a rewrite waits for a moment with no reader holding a cursor before giving up (it is then
 # retried by the next retention run or at the next start).
 DRAIN_TIMEOUT = 30.0
+GAP_WAIT = 1.0  # seconds of waiting for a moment with no reader before holding new ones at the gate
 
 
 class ConnectionLocked(Exception):
@@ -43,7 +43,7 @@ class Connection:
         self.read_only = read_only
         self._gate = threading.Condition()
         self._swapping = False
-        self._readers: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._readers: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()  # cursor -> thread
         self.con = self._open()
 
     def _open(self) -> Any:
@@ -57,12 +57,17 @@ class Connection:
         return con
 
     def cursor(self) -> Any:
-        """A connection for one reader; it counts as reading until it is garbage (end of a request)."""
+        """A connection for one reader; it counts as reading until it is garbage (end of a request).
+
+        While a rewrite waits to swap the file, only a thread that still holds a cursor gets another
+        (it is finishing its work); others wait until the swap is done.
+        """
+        me = threading.get_ident()
         with self._gate:
-            while self._swapping:
+            while self._swapping and me not in self._readers.values():
                 self._gate.wait()
             cursor = self.con.cursor()
-            self._readers.add(cursor)
+            self._readers[cursor] = me
         return cursor
 
     def close(self) -> None:
@@ -100,26 +105,32 @@ class Connection:
         return True
 
     def _hold_readers(self, timeout: float) -> bool:
-        """Wait for a moment when no reader holds a cursor, and keep new ones waiting from then on.
+        """Keep new readers waiting once the ones reading now are done; False (and readers let through
+        again) if some still hold a cursor after ``timeout``.
 
-        New readers are never blocked while waiting (a reader may need a second cursor to finish),
-        only from the moment there are none until the swap is done (milliseconds).
+        First, for up to GAP_WAIT, wait for a moment with no reader at all (nobody waits then); under
+        steady load there may be none, so then new readers are held at the gate while the current ones
+        finish (see ``cursor``).
         """
-        deadline = time.monotonic() + timeout
-        next_collect = 0.0
-        while True:
+        gap_until = time.monotonic() + min(GAP_WAIT, timeout)
+        while time.monotonic() < gap_until:
             with self._gate:
                 if not len(self._readers):
                     self._swapping = True
                     return True
-            now = time.monotonic()
-            if now >= deadline:
-                log.warning("file rewrite postponed: readers still held cursors after %.0f s", timeout)
-                return False
-            if now >= next_collect:  # a cursor kept alive only by a reference cycle
-                gc.collect()
-                next_collect = now + 1.0
-            time.sleep(0.005)
+            time.sleep(0.002)
+        deadline = time.monotonic() + timeout
+        with self._gate:
+            self._swapping = True
+            while len(self._readers):  # NOTE: polled: a cursor's end is a garbage collection, not a signal
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._swapping = False
+                    self._gate.notify_all()
+                    log.warning("file rewrite postponed: readers still held cursors after %.0f s", timeout)
+                    return False
+                self._gate.wait(min(0.002, remaining))
+        return True
 
 
 def remove_leftovers(path: Path) -> None:

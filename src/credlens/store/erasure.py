@@ -77,10 +77,14 @@ _THEIR_TOMBSTONES = """
 # A program's name, kind and department are the latest an issuance gave (rollups.PROGRAMS); they are the
 # issuer's catalogue and stay, but the id of an erased issuance they name as their source is blanked ('' sorts
 # first, so only a later issuance at the very same instant decides differently than it would have).
-_UNLINK_PROGRAMS = "UPDATE programs SET " + ", ".join(
-    f"{g}_src = CASE WHEN {g}_src IN (SELECT issue_event_id FROM erase_credentials) THEN '' ELSE {g}_src END"
-    for g in ("name", "kind", "department")
-) + " WHERE issuer_id = $issuer"
+_UNLINK_PROGRAMS = (
+    "UPDATE programs SET "
+    + ", ".join(
+        f"{g}_src = CASE WHEN {g}_src IN (SELECT issue_event_id FROM erase_credentials) THEN '' ELSE {g}_src END"
+        for g in ("name", "kind", "department")
+    )
+    + " WHERE issuer_id = $issuer"
+)
 # Each finds its rows from the key or the temp tables above, never from a table deleted before it.
 _DELETES: tuple[tuple[str, str], ...] = (
     ("events", "DELETE FROM events WHERE seq IN (SELECT seq FROM erase_seqs)"),

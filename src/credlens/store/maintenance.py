@@ -30,6 +30,10 @@ class RetentionJob:
         self._thread = threading.Thread(target=self._run, name="credlens-retention", daemon=True)
         self._thread.start()
 
+    @property
+    def alive(self) -> bool:
+        return self._thread.is_alive()
+
     def close(self) -> None:
         """Stop; a run under way finishes first."""
         self._stop.set()
