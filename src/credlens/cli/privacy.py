@@ -42,7 +42,10 @@ def erase(issuer: Issuer, email: Email = None, earner_id: EarnerId = None, data_
 
 def _summary(slug: str, report: ErasureReport) -> None:
     if not report.found:
-        out.print(f"nothing stored for this recipient in {slug} (check the address or earner id); nothing erased")
+        out.print(
+            f"nothing stored for this recipient in {slug} (check the address or earner id); nothing erased",
+            soft_wrap=True,
+        )
         return
     removed = ", ".join(f"{getattr(report, field)} {label}" for field, label in _ROWS if getattr(report, field))
     out.print(f"erased from {slug}: {removed}", soft_wrap=True)
@@ -53,7 +56,12 @@ def _summary(slug: str, report: ErasureReport) -> None:
             " as anonymous daily counts"
         )
     out.print(line, soft_wrap=True)
-    out.print("database file rewritten without them" if report.purged else "database file rewrite postponed")
+    out.print(
+        "database file rewritten without them"
+        if report.purged
+        else "database file rewrite postponed: readers held the store; it happens at the next retention run or start",
+        soft_wrap=True,
+    )
 
 
 def retention(
@@ -67,7 +75,9 @@ def retention(
         slugs = {i.issuer_id: i.slug for i in warehouse.issuers()}
     if not run.issuers:
         who = f"{issuer} keeps" if issuer else "every issuer keeps"
-        out.print(f"{who} every raw event (set a retention with `credlens issuer set-retention SLUG DAYS`)")
+        out.print(
+            f"{who} every raw event (set a retention with `credlens issuer set-retention SLUG DAYS`)", soft_wrap=True
+        )
         return
     for report in run.issuers:
         line = (

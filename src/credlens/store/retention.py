@@ -35,6 +35,15 @@ class RetentionReport:
     waiting: int
 
 
+@dataclass(frozen=True)
+class RetentionRun:
+    """What a retention run did: one report per issuer with a retention, and whether the file was
+    rewritten without the deleted events (False: nothing to rewrite, or postponed by busy readers)."""
+
+    issuers: list[RetentionReport]
+    purged: bool
+
+
 _CANDIDATES = """
     CREATE OR REPLACE TEMP TABLE retire_candidates AS
     SELECT e.seq, e.issuer_id,
@@ -50,7 +59,8 @@ _TOMBSTONES = f"""
     INSERT INTO event_tombstones
     SELECT issuer_id, id_hash, event_id, cred_hash,
            CASE WHEN recipient_key IS NOT NULL THEN md5_number_lower(recipient_key) END
-    FROM events WHERE seq IN ({_RETIRED})"""
+    FROM events WHERE seq IN ({_RETIRED})
+    ORDER BY issuer_id, cred_hash, event_id"""
 
 
 def retire(con: Con, now: dt.datetime, issuer_id: int | None = None) -> list[RetentionReport]:

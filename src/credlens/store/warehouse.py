@@ -25,7 +25,7 @@ from credlens.store.appends import KeyIndexes, WriteRequest, WriteResult, append
 from credlens.store.connection import Connection, ConnectionLocked, remove_leftovers
 from credlens.store.erasure import ErasureReport, erase
 from credlens.store.folds import compact_daily, fold_pending, unfolded
-from credlens.store.retention import RetentionReport, retire
+from credlens.store.retention import RetentionRun, retire
 from credlens.store.schema import SCHEMA_VERSION, TABLES
 from credlens.store.scope import SCOPED_TABLES, IssuerTables
 
@@ -47,15 +47,6 @@ class StoreError(Exception):
 
 class StoreLocked(StoreError):
     """Another process (usually ``credlens serve``) holds the database file."""
-
-
-@dataclass(frozen=True)
-class RetentionRun:
-    """What a retention run did: one report per issuer with a retention, and whether the file was
-    rewritten without the deleted events (False: nothing to rewrite, or postponed by busy readers)."""
-
-    issuers: list[RetentionReport]
-    purged: bool
 
 
 class Warehouse:
