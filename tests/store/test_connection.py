@@ -6,6 +6,7 @@ import threading
 import time
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from credlens.store import connection
@@ -26,7 +27,7 @@ def test_rewrite_swaps_in_a_copy_without_the_pending_mark(db: Connection) -> Non
     db.con.execute("DELETE FROM t WHERE i < 500")
     assert db.rewrite()
     assert db.con.execute("SELECT count(*), min(i) FROM t").fetchall() == [(500, 500)]
-    assert db.con.execute("SELECT * FROM meta").fetchall() == [("kept", "yes")]
+    assert db.con.execute("SELECT * FROM meta WHERE key <> 'rewrite_id'").fetchall() == [("kept", "yes")]
     assert sorted(p.name for p in db.path.parent.iterdir()) == ["credlens.duckdb"]
     db.close()
 
@@ -62,3 +63,12 @@ def test_a_reader_that_never_lets_go_postpones_the_rewrite(db: Connection) -> No
     assert db.cursor().execute("SELECT 1").fetchall() == [(1,)]  # the gate is open again
     assert not db.path.with_name("credlens.duckdb.rewrite").exists()
     db.close()
+
+
+def test_a_second_connection_to_the_file_in_this_process_makes_the_rewrite_fail_loudly(db: Connection) -> None:
+    other = duckdb.connect(str(db.path))  # the same DuckDB instance: it keeps the old file open
+    try:
+        with pytest.raises(RuntimeError, match="another connection in this process still holds the old file"):
+            db.rewrite()
+    finally:
+        other.close()

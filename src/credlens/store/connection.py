@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import secrets
 import threading
 import time
 import weakref
@@ -83,10 +84,12 @@ class Connection:
         fresh = self.path.with_name(self.path.name + REWRITE_SUFFIX)
         remove_leftovers(self.path)
         (name,) = self.con.execute("SELECT current_database()").fetchall()[0]
+        token = secrets.token_hex(8)
         self.con.execute(f"ATTACH '{fresh}' AS {REWRITE_ALIAS}")
         try:
             self.con.execute(f"COPY FROM DATABASE {name} TO {REWRITE_ALIAS}")
             self.con.execute(f"DELETE FROM {REWRITE_ALIAS}.meta WHERE key = 'purge_pending'")
+            self.con.execute(f"INSERT OR REPLACE INTO {REWRITE_ALIAS}.meta VALUES ('rewrite_id', ?)", [token])
         finally:
             self.con.execute(f"DETACH {REWRITE_ALIAS}")  # checkpoints the copy: no WAL is left beside it
         if not self._hold_readers(DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
@@ -98,11 +101,22 @@ class Connection:
             os.replace(fresh, self.path)
             _sync_directory(self.path.parent)
             self.con = self._open()
+            self._check_swapped(token)
         finally:
             with self._gate:
                 self._swapping = False
                 self._gate.notify_all()
         return True
+
+    def _check_swapped(self, token: str) -> None:
+        """DuckDB shares one instance per file within a process: had anything else in this process kept
+        the old file open, we would now be writing to it, unlinked. Fail loudly instead."""
+        rows = self.con.execute("SELECT value FROM meta WHERE key = 'rewrite_id'").fetchall()
+        if rows != [(token,)]:
+            raise RuntimeError(
+                f"{self.path} was replaced by a rewritten copy, but another connection in this process still "
+                "holds the old file; only the Warehouse may open the database"
+            )
 
     def _hold_readers(self, timeout: float) -> bool:
         """Keep new readers waiting once the ones reading now are done; False (and readers let through
