@@ -240,3 +240,23 @@ def test_readers_released_in_time_let_the_rewrite_through(warehouse: Warehouse, 
     report = warehouse.erase_person(issuer.issuer_id, email=ANN_EMAIL, actor="cli")
     assert report.purged
     assert warehouse.cursor().execute("SELECT count(*) FROM credentials").fetchall() == [(2,)]  # Bob's and nobody's
+
+
+def test_a_failed_rewrite_leaves_the_store_working_and_the_rewrite_owed(
+    warehouse: Warehouse, issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    load(warehouse, issuer)
+
+    def full_disk(src: object, dst: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(connection.os, "replace", full_disk)
+    report = warehouse.erase_person(issuer.issuer_id, email=ANN_EMAIL, actor="cli")
+    assert (report.credentials, report.purged) == (2, False)
+    assert warehouse.meta("purge_pending") == "1"
+    assert warehouse.cursor().execute("SELECT count(*) FROM credentials").fetchall() == [(2,)]  # Bob's, the orphan
+    assert [p.name for p in warehouse.path.parent.iterdir() if "rewrite" in p.name] == []
+
+    monkeypatch.undo()
+    assert warehouse.apply_retention(actor="cli").purged  # the next run owes and does the rewrite
+    assert warehouse.meta("purge_pending") is None

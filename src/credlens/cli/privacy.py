@@ -59,7 +59,7 @@ def _summary(slug: str, report: ErasureReport) -> None:
     out.print(
         "database file rewritten without them"
         if report.purged
-        else "database file rewrite postponed: readers held the store; it happens at the next retention run or start",
+        else "database file rewrite postponed; it happens at the next retention run or start of the store",
         soft_wrap=True,
     )
 

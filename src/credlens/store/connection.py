@@ -98,9 +98,11 @@ class Connection:
         try:
             self.con.close()
             _remove(self.path.with_name(self.path.name + ".wal"))  # closed cleanly: already checkpointed
-            os.replace(fresh, self.path)
-            _sync_directory(self.path.parent)
-            self.con = self._open()
+            try:
+                os.replace(fresh, self.path)
+                _sync_directory(self.path.parent)
+            finally:
+                self.con = self._open()  # the fresh file, or the old one if the swap failed
             self._check_swapped(token)
         finally:
             with self._gate:

@@ -65,6 +65,9 @@ _TOMBSTONES = f"""
 
 def retire(con: Con, now: dt.datetime, issuer_id: int | None = None) -> list[RetentionReport]:
     """Retire every retirable event (of one issuer, or of all) in one transaction; caller holds the write lock."""
+    retentions = _retentions(con, issuer_id)
+    if not retentions:  # the default: nothing to scan
+        return []
     con.execute("BEGIN TRANSACTION")
     try:
         params = {"issuer": issuer_id, "folded": folded_seq(con), "now": now}
@@ -87,7 +90,7 @@ def retire(con: Con, now: dt.datetime, issuer_id: int | None = None) -> list[Ret
         raise
     return [
         RetentionReport(issuer, days, now - dt.timedelta(days=days), *counts.get(issuer, (0, 0)))
-        for issuer, days in _retentions(con, issuer_id)
+        for issuer, days in retentions
     ]
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
 from dataclasses import dataclass, replace
@@ -30,6 +31,7 @@ from credlens.store.schema import SCHEMA_VERSION, TABLES
 from credlens.store.scope import SCOPED_TABLES, IssuerTables
 
 DB_FILE = "credlens.duckdb"
+log = logging.getLogger("credlens.store")
 _ISSUER_COLUMNS = "issuer_id, slug, name, industry, timezone, suppression_k, raw_event_retention_days"
 
 
@@ -249,7 +251,8 @@ class Warehouse:
         Folds first, deletes in one transaction, writes the audit entry ``erasure`` with the counts
         (never who), then rewrites the database file so the deleted bytes are gone. Safe to call from
         any thread while the server runs: writers wait on the write lock; readers keep reading until
-        the file swap, which waits (≤ 30 s) for a moment when no reader holds a cursor.
+        the file swap, which waits (≤ 31 s) for the readers' cursors to be released; the calling thread
+        must not itself hold one (a ``tables()`` or ``cursor()``), or the swap is postponed.
         """
         with self._write_lock:
             self._fold()
@@ -290,10 +293,17 @@ class Warehouse:
         return RetentionRun(reports, purged)
 
     def _purge_if_pending(self) -> bool:
-        """Rewrite the file if an erasure or retention run left deleted rows in it (write lock held)."""
+        """Rewrite the file if an erasure or retention run left deleted rows in it (write lock held).
+        False if there was none, or it is postponed (busy readers, or a failure such as a full disk)."""
         remove_leftovers(self.path)
-        rows = self._con.execute("SELECT 1 FROM meta WHERE key = 'purge_pending'").fetchall()
-        return bool(rows) and self._db.rewrite()
+        if not self._con.execute("SELECT 1 FROM meta WHERE key = 'purge_pending'").fetchall():
+            return False
+        try:
+            return self._db.rewrite()
+        except (duckdb.Error, OSError):
+            log.exception("rewriting the database file failed; it is tried again at the next retention run or start")
+            remove_leftovers(self.path)
+            return False
 
     def recipient_timeline(self, issuer_id: int, recipient_key: str, *, actor: str) -> consent.Timeline:
         """One recipient's credentials and events, if they opted in to detailed tracking; otherwise
