@@ -26,7 +26,8 @@ from credlens.store.folds import DAILY_DIMS, daily_counts_sql
 class ErasureReport:
     """Rows removed per table; never who. ``daily_events``: events subtracted from `daily`;
     ``daily_unattributed``: events still counted in `daily` whose raw rows retention had deleted;
-    ``purged``: the file was rewritten without them (False: it will be at the next retention run or start)."""
+    ``purged``: the file was rewritten without them (False if nothing was found, or if the rewrite was
+    postponed: it then happens at the next retention run or start)."""
 
     credentials: int = 0
     events: int = 0
