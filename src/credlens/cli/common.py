@@ -12,7 +12,7 @@ from rich.console import Console
 
 from credlens.config import Settings, SettingsError
 from credlens.domain.issuers import Issuer, NewKeys
-from credlens.store.warehouse import StoreError, Warehouse
+from credlens.store.warehouse import StoreError, StoreLocked, Warehouse
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -37,9 +37,12 @@ def settings(data_dir: Path | None = None, **overrides: object) -> Settings:
 
 
 @contextmanager
-def open_store(data_dir: Path | None) -> Iterator[Warehouse]:
+def open_store(data_dir: Path | None, *, when_locked: str | None = None) -> Iterator[Warehouse]:
+    """The store, or one line and exit 1; ``when_locked`` replaces the message if a server holds it."""
     try:
         warehouse = Warehouse(settings(data_dir).data_dir)
+    except StoreLocked as exc:
+        fail(when_locked or str(exc))
     except StoreError as exc:
         fail(str(exc))
     try:

@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from credlens.cli.common import DataDir, audit_new_keys, open_store, out
+from credlens.cli.common import DataDir, audit_new_keys, fail, find_issuer, open_store, out
+from credlens.store.warehouse import StoreError
 
 app = typer.Typer(help="Manage issuers (tenants).", no_args_is_help=True)
 
@@ -27,3 +28,45 @@ def create(
     out.print(f"ingest key: {keys.ingest}", soft_wrap=True)
     out.print(f"read key:   {keys.read}", soft_wrap=True)
     out.print("[dim]store these now: credlens keeps only their hashes[/]")
+
+
+@app.command("set-k")
+def set_k(
+    slug: Annotated[str, typer.Argument(help="Issuer slug.")],
+    k: Annotated[int, typer.Argument(help="Hide sensitive cells of fewer than K recipients (5 or more; default 10).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Set the small-cell threshold k of sensitive breakdowns (privacy.md); never below 5."""
+    with open_store(data_dir) as warehouse:
+        issuer = find_issuer(warehouse, slug)
+        try:
+            warehouse.set_suppression_k(issuer.issuer_id, k, actor="cli")
+        except StoreError as exc:
+            fail(str(exc))
+    out.print(f"{slug} hides sensitive cells of fewer than {k} recipients")
+
+
+@app.command("set-retention")
+def set_retention(
+    slug: Annotated[str, typer.Argument(help="Issuer slug.")],
+    days: Annotated[str, typer.Argument(metavar="DAYS|keep", help="Days to keep raw events, or `keep` (default).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Keep raw events DAYS days, or `keep` them all; older ones are deleted once folded (`credlens retention`)."""
+    if days == "keep":
+        value = None
+    elif days.isdigit() and int(days) >= 1:
+        value = int(days)
+    else:
+        fail(f"DAYS must be a whole number of days (1 or more) or `keep`, not {days!r}")
+    with open_store(data_dir) as warehouse:
+        issuer = find_issuer(warehouse, slug)
+        warehouse.set_retention(issuer.issuer_id, value, actor="cli")
+    if value is None:
+        out.print(f"{slug} keeps every raw event")
+    else:
+        out.print(
+            f"{slug} keeps raw events {value} days; older ones are deleted by the next retention run"
+            " (daily in the server, or `credlens retention`)",
+            soft_wrap=True,
+        )

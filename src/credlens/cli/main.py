@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from credlens.cli import demo, importer, issuer, links, query, serve, user
+from credlens.cli import demo, importer, issuer, links, privacy, query, serve, user
 
 app = typer.Typer(
     name="credlens",
@@ -20,6 +20,9 @@ app.command("query")(query.query)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("recipient-link")(links.recipient_link)
+app.command("erase")(privacy.erase)
+app.command("retention")(privacy.retention)
+app.command("timeline")(privacy.timeline)
 
 
 def main() -> None:

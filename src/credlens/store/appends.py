@@ -22,8 +22,33 @@ from credlens.store.schema import EVENT_COLUMNS
 Con = Any  # a DuckDB connection; typed loosely because duckdb ships no stubs
 STORED_COLUMNS = ", ".join(("issuer_id", "seq", "id_hash", "cred_hash", *EVENT_COLUMNS))
 _STORAGE_ORDER = "ORDER BY issuer_id, CAST(occurred_at AS DATE), type, event_id"
-_ISSUED_HASHES = "SELECT cred_hash FROM events WHERE issuer_id = ? AND type = 'credential.issued'"
-_EVENT_HASHES = "SELECT id_hash FROM events WHERE issuer_id = ?"
+# NOTE: retention (retention.py) deletes folded raw events; what dedupe needs of them stays behind:
+# the event id in `event_tombstones`, the issuance in `credentials` (issue_event_id). Both queries
+# take the issuer id twice.
+_ISSUED_HASHES = (
+    "SELECT cred_hash FROM events WHERE issuer_id = ? AND type = 'credential.issued' "
+    "UNION ALL SELECT cred_hash FROM credentials WHERE issuer_id = ? AND issue_event_id IS NOT NULL"
+)
+_EVENT_HASHES = (
+    "SELECT id_hash FROM events WHERE issuer_id = ? UNION ALL SELECT id_hash FROM event_tombstones WHERE issuer_id = ?"
+)
+_CANDIDATES = "id_hash IN (SELECT unnest(?::UBIGINT[]))"
+_STORED_IDS = (
+    f"SELECT event_id FROM events WHERE issuer_id = ? AND {_CANDIDATES} "
+    f"UNION ALL SELECT event_id FROM event_tombstones WHERE issuer_id = ? AND {_CANDIDATES}"
+)
+_STORED_ISSUES = (
+    "SELECT credential_id, event_id FROM events WHERE issuer_id = ? AND type = 'credential.issued'"
+    " AND cred_hash IN (SELECT unnest(?::UBIGINT[])) "
+    "UNION SELECT credential_id, issue_event_id FROM credentials WHERE issuer_id = ? AND issue_event_id IS NOT NULL"
+    " AND cred_hash IN (SELECT unnest(?::UBIGINT[]))"
+)
+# After retention or an erasure the greatest stored seq may be below the fold cursor: new events
+# must still be numbered after it, or they would never be folded.
+_NEXT_SEQ = (
+    "SELECT greatest((SELECT coalesce(max(seq), 0) FROM events),"
+    " (SELECT coalesce(max(CAST(value AS BIGINT)), 0) FROM meta WHERE key = 'folded_seq')) + 1"
+)
 
 
 @dataclass
@@ -89,7 +114,7 @@ def append_group(con: Con, indexes: KeyIndexes, requests: list[WriteRequest]) ->
 
 def _next_seq(con: Con, indexes: KeyIndexes) -> int:
     if indexes.next_seq is None:
-        indexes.next_seq = int(con.execute("SELECT coalesce(max(seq), 0) + 1 FROM events").fetchall()[0][0])
+        indexes.next_seq = int(con.execute(_NEXT_SEQ).fetchall()[0][0])
     return indexes.next_seq
 
 
@@ -158,10 +183,8 @@ def _new_events(con: Con, indexes: KeyIndexes, issuer: int, table: pa.Table) -> 
     hashes = table.column("id_hash").to_numpy()
     candidates = hashes[index.contains(hashes)]
     if len(candidates):  # a hash hit is only a candidate: confirm against the stored strings
-        rows = con.execute(
-            "SELECT event_id FROM events WHERE issuer_id = ? AND id_hash IN (SELECT unnest(?::UBIGINT[]))",
-            [issuer, candidates.tolist()],
-        ).fetchall()
+        hashes_list = candidates.tolist()
+        rows = con.execute(_STORED_IDS, [issuer, hashes_list, issuer, hashes_list]).fetchall()
         if rows:
             stored = pa.array(sorted(row[0] for row in rows), pa.string())
             keep = pc.and_(keep, pc.invert(pc.is_in(table.column("event_id"), stored)))
@@ -189,11 +212,8 @@ def _issuance_conflicts(
     candidates = hashes[index.contains(hashes)]
     stored: dict[str, str] = {}
     if len(candidates):
-        rows = con.execute(
-            "SELECT credential_id, event_id FROM events WHERE issuer_id = ? AND type = 'credential.issued'"
-            " AND cred_hash IN (SELECT unnest(?::UBIGINT[]))",
-            [issuer, candidates.tolist()],
-        ).fetchall()
+        hashes_list = candidates.tolist()
+        rows = con.execute(_STORED_ISSUES, [issuer, hashes_list, issuer, hashes_list]).fetchall()
         stored = dict(rows)
     rejections = []
     columns = [issues.column(c).to_pylist() for c in ("position", "event_id", "credential_id")]
@@ -210,7 +230,7 @@ def _issuance_conflicts(
 
 def _index(con: Con, cache: dict[int, HashSet64], issuer: int, sql: str) -> HashSet64:
     if issuer not in cache:
-        column = con.execute(sql, [issuer]).fetchnumpy()
+        column = con.execute(sql, [issuer, issuer]).fetchnumpy()
         cache[issuer] = HashSet64(next(iter(column.values())).astype(np.uint64))
     return cache[issuer]
 

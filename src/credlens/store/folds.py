@@ -105,18 +105,26 @@ def _daily(con: Con, start: int) -> None:
                  AND e.cred_hash = l.cred_hash AND e.credential_id = l.credential_id
                 WHERE e.seq <= ?
             )
-            SELECT a.issuer_id,
-                   CAST(timezone(i.timezone, a.occurred_at AT TIME ZONE 'UTC') AS DATE) AS day,
-                   c.program_id, c.kind, a.type, a.actor, a.channel, a.rating,
-                   a.verifier_industry, a.verifier_size, a.verifier_country, count(*) AS events
-            FROM attributable a
-            JOIN issued_now c USING (issuer_id, credential_id)
-            JOIN issuers i USING (issuer_id)
-            GROUP BY ALL""",
+            """
+            + daily_counts_sql("attributable", "issued_now"),
             [start],
         )
     finally:
         con.unregister("issued_now")
+
+
+def daily_counts_sql(events: str, credentials: str) -> str:
+    """What `daily` counts of the rows of ``events`` (columns of `events`) whose credential is in
+    ``credentials`` (issuer_id, credential_id, program_id, kind): added by a fold, subtracted by an erasure."""
+    return f"""
+        SELECT a.issuer_id,
+               CAST(timezone(i.timezone, a.occurred_at AT TIME ZONE 'UTC') AS DATE) AS day,
+               c.program_id, c.kind, a.type, a.actor, a.channel, a.rating,
+               a.verifier_industry, a.verifier_size, a.verifier_country, count(*) AS events
+        FROM {events} a
+        JOIN {credentials} c USING (issuer_id, credential_id)
+        JOIN issuers i USING (issuer_id)
+        GROUP BY ALL"""
 
 
 def compact_daily(con: Con) -> None:

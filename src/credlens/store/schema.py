@@ -213,6 +213,14 @@ TABLES: tuple[str, ...] = (
     cred_hash UBIGINT NOT NULL,
     occurred_at TIMESTAMP NOT NULL,
     outcome VARCHAR NOT NULL)""",
+    # What deduplication needs of a raw event deleted by retention (retention.py): its id, and the
+    # hashes of its credential and recipient so that an erasure can delete it too.
+    """CREATE TABLE IF NOT EXISTS event_tombstones (
+    issuer_id INTEGER NOT NULL,
+    id_hash UBIGINT NOT NULL,
+    event_id VARCHAR NOT NULL,
+    cred_hash UBIGINT,
+    recipient_hash UBIGINT)""",
     # Who did what, when: sign-ins, keys, exports, erasures, recipient-level views (privacy.md).
     # `detail` never names the recipient of an erasure.
     """CREATE TABLE IF NOT EXISTS audit_log (

@@ -8,7 +8,16 @@ from typing import Any
 import ibis.expr.types as ir
 import pyarrow as pa
 
-SCOPED_TABLES = ("credentials", "daily", "programs", "recipients", "verifications", "enrollments", "reported_outcomes")
+SCOPED_TABLES = (
+    "events",
+    "credentials",
+    "daily",
+    "programs",
+    "recipients",
+    "verifications",
+    "enrollments",
+    "reported_outcomes",
+)
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
 import secrets
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,14 +20,20 @@ import duckdb
 import ibis
 
 from credlens.domain.issuers import SLUG_PATTERN, ApiKey, Issuer, KeyKind, NewKeys
-from credlens.privacy.pseudonyms import new_secret
+from credlens.privacy import consent
+from credlens.privacy.pseudonyms import new_secret, recipient_key
+from credlens.privacy.suppression import check_k
 from credlens.store.accounts import Accounts
 from credlens.store.appends import KeyIndexes, WriteRequest, WriteResult, append_group
+from credlens.store.connection import Connection, ConnectionLocked, remove_leftovers
+from credlens.store.erasure import ErasureReport, erase
 from credlens.store.folds import compact_daily, fold_pending, unfolded
+from credlens.store.retention import RetentionRun, retire
 from credlens.store.schema import SCHEMA_VERSION, TABLES
 from credlens.store.scope import SCOPED_TABLES, IssuerTables
 
 DB_FILE = "credlens.duckdb"
+log = logging.getLogger("credlens.store")
 _ISSUER_COLUMNS = "issuer_id, slug, name, industry, timezone, suppression_k, raw_event_retention_days"
 
 
@@ -51,15 +58,14 @@ class Warehouse:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / DB_FILE
         try:
-            self._con = duckdb.connect(str(self.path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
-                raise StoreLocked(
-                    f"the database {self.path} is held by another process (a running `credlens serve`?); "
-                    "stop it, or send the events to its POST /api/v1/events instead"
-                ) from exc
+            self._db = Connection(self.path, read_only=read_only)
+        except ConnectionLocked as exc:
+            raise StoreLocked(
+                f"the database {self.path} is held by another process (a running `credlens serve`?); "
+                "stop it, or send the events to its POST /api/v1/events instead"
+            ) from exc
+        except duckdb.Error as exc:
             raise StoreError(f"cannot open {self.path}: {exc}") from exc
-        self._con.execute("SET enable_progress_bar = false")
         self._write_lock = threading.Lock()
         self._indexes = KeyIndexes()
         self._secrets: dict[int, str] = {}
@@ -67,6 +73,13 @@ class Warehouse:
         if not read_only:
             self._migrate()
             self.fold()  # events acknowledged before a crash may not have been folded yet
+            with self._write_lock:
+                self._purge_if_pending()  # an erasure or retention run whose file rewrite did not happen
+
+    @property
+    def _con(self) -> Any:
+        """The connection, for the holder of the write lock (it changes when the file is rewritten)."""
+        return self._db.con
 
     def _migrate(self) -> None:
         for ddl in TABLES:
@@ -74,11 +87,12 @@ class Warehouse:
         self._con.execute("INSERT INTO meta VALUES ('schema_version', ?) ON CONFLICT DO NOTHING", [str(SCHEMA_VERSION)])
 
     def close(self) -> None:
-        self._con.close()
+        self._db.close()
 
     def cursor(self) -> Any:
-        """A connection for one reader (a request, a command); cheap, and safe in its own thread."""
-        return self._con.cursor()
+        """A connection for one reader (a request, a command); cheap, and safe in its own thread.
+        Drop it when done: a file rewrite (erasure, retention) waits for a moment with no reader."""
+        return self._db.cursor()
 
     def tables(self, issuer_id: int) -> IssuerTables:
         """The issuer's rows of every table as Ibis expressions: the only way metrics read the store,
@@ -213,9 +227,10 @@ class Warehouse:
     def audit(self, issuer_id: int, actor: str, action: str, detail: str | None = None) -> None:
         """Record who (``user:<email>``, ``key:<key id>``, ``cli``) did what; never a secret or a recipient."""
         with self._write_lock:
-            self._con.execute(
-                "INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)", [issuer_id, _now(), actor, action, detail]
-            )
+            self._audit(issuer_id, actor, action, detail)
+
+    def _audit(self, issuer_id: int, actor: str, action: str, detail: str | None) -> None:
+        self._con.execute("INSERT INTO audit_log VALUES (?, ?, ?, ?, ?)", [issuer_id, _now(), actor, action, detail])
 
     def audit_entries(self, issuer_id: int, limit: int = 1000) -> list[AuditEntry]:
         """The issuer's audit log, newest first."""
@@ -239,10 +254,13 @@ class Warehouse:
 
     def fold(self) -> int:
         """Bring the derived tables up to date with every appended event (folds.py)."""
-        total = 0
         with self._write_lock:
-            while folded := fold_pending(self._con):
-                total += folded
+            return self._fold()
+
+    def _fold(self) -> int:
+        total = 0
+        while folded := fold_pending(self._con):
+            total += folded
         return total
 
     def unfolded(self) -> int:
@@ -254,6 +272,99 @@ class Warehouse:
         with self._write_lock:
             compact_daily(self._con)
             self._con.execute("CHECKPOINT")
+
+    # -- privacy operations (privacy.md) ---------------------------------------------------------
+
+    def recipient_key(self, issuer_id: int, *, email: str | None = None, earner_id: str | None = None) -> str:
+        """The pseudonymous key that ingestion gives this e-mail or earner id (exactly one of them)."""
+        if (email is None) == (earner_id is None):
+            raise StoreError("name the recipient by an e-mail or by an earner id (one of them)")
+        if email is not None and "@" not in email:
+            raise StoreError(f"{email!r} is not an e-mail address")
+        if earner_id is not None and not earner_id.strip():
+            raise StoreError("the earner id is empty")
+        return recipient_key(self.pseudonym_secret(issuer_id), email=email, earner_id=earner_id)
+
+    def erase_recipient(self, issuer_id: int, recipient_key: str, *, actor: str) -> ErasureReport:
+        """Physically delete everything of one recipient of one issuer (store/erasure.py).
+
+        Folds first, deletes in one transaction, writes the audit entry ``erasure`` with the counts
+        (never who), then rewrites the database file so the deleted bytes are gone. Safe to call from
+        any thread while the server runs: writers wait on the write lock; readers keep reading until
+        the file swap, which waits (≤ 31 s) for the readers' cursors to be released; the calling thread
+        must not itself hold one (a ``tables()`` or ``cursor()``), or the swap is postponed.
+        """
+        with self._write_lock:
+            self._fold()
+            report = erase(self._con, issuer_id, recipient_key)
+            self._audit(issuer_id, actor, "erasure", report.describe())
+            purged = self._purge_if_pending() if report.found else False
+        return replace(report, purged=purged)
+
+    def erase_person(
+        self, issuer_id: int, *, email: str | None = None, earner_id: str | None = None, actor: str
+    ) -> ErasureReport:
+        """``erase_recipient`` for the recipient ingestion knew by this e-mail or earner id."""
+        return self.erase_recipient(
+            issuer_id, self.recipient_key(issuer_id, email=email, earner_id=earner_id), actor=actor
+        )
+
+    def set_retention(self, issuer_id: int, days: int | None, *, actor: str) -> None:
+        """Keep raw events ``days`` days (None: keep them all); applied by the next retention run."""
+        if days is not None and days < 1:
+            raise StoreError(f"a retention is at least 1 day, not {days}; or `keep` to keep every raw event")
+        with self._write_lock:
+            self._con.execute("UPDATE issuers SET raw_event_retention_days = ? WHERE issuer_id = ?", [days, issuer_id])
+            self._audit(issuer_id, actor, "retention.set", "keep" if days is None else f"{days} days")
+
+    def set_suppression_k(self, issuer_id: int, k: int, *, actor: str) -> None:
+        """Raise (or lower, never below 5) the issuer's small-cell threshold k (privacy.md)."""
+        try:
+            check_k(k)
+        except ValueError as exc:
+            raise StoreError(str(exc)) from exc
+        with self._write_lock:
+            self._con.execute("UPDATE issuers SET suppression_k = ? WHERE issuer_id = ?", [k, issuer_id])
+            self._audit(issuer_id, actor, "suppression_k.set", str(k))
+
+    def apply_retention(
+        self, issuer_id: int | None = None, *, now: dt.datetime | None = None, actor: str
+    ) -> RetentionRun:
+        """Delete the raw events past every issuer's retention (or one issuer's), once folded and
+        attributed (store/retention.py), then rewrite the file without them."""
+        with self._write_lock:
+            self._fold()
+            reports = retire(self._con, now or _now(), issuer_id)
+            for report in reports:
+                if report.deleted:
+                    detail = f"deleted={report.deleted} waiting={report.waiting} days={report.days}"
+                    self._audit(report.issuer_id, actor, "retention", detail)
+            purged = self._purge_if_pending()
+        return RetentionRun(reports, purged)
+
+    def _purge_if_pending(self) -> bool:
+        """Rewrite the file if an erasure or retention run left deleted rows in it (write lock held).
+        False if there was none, or it is postponed (busy readers, or a failure such as a full disk)."""
+        remove_leftovers(self.path)
+        if not self._con.execute("SELECT 1 FROM meta WHERE key = 'purge_pending'").fetchall():
+            return False
+        try:
+            return self._db.rewrite()
+        except (duckdb.Error, OSError):
+            log.exception("rewriting the database file failed; it is tried again at the next retention run or start")
+            remove_leftovers(self.path)
+            return False
+
+    def recipient_timeline(self, issuer_id: int, recipient_key: str, *, actor: str) -> consent.Timeline:
+        """One recipient's credentials and events, if they opted in to detailed tracking; otherwise
+        raises ``consent.ConsentRequired`` with the reason. A shown timeline is audited (never whose)."""
+        timeline = consent.recipient_timeline(self.tables(issuer_id), recipient_key)
+        self.audit(issuer_id, actor, "recipient.timeline_viewed")
+        return timeline
+
+    def opted_in_count(self, issuer_id: int) -> int:
+        """Recipients of the issuer who currently consent to detailed tracking."""
+        return consent.opted_in_count(self.tables(issuer_id))
 
 
 def _hash_key(token: str) -> str:

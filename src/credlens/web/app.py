@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from credlens import __version__
 from credlens.access.ratelimit import Limits, SignInLimiter
 from credlens.config import Settings
+from credlens.store.maintenance import RetentionJob
 from credlens.store.warehouse import Warehouse
 from credlens.store.writer import GroupWriter
 from credlens.web import errors
@@ -31,9 +32,11 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
         warehouse = Warehouse(settings.data_dir)
         app.state.warehouse = warehouse
         app.state.writer = GroupWriter(warehouse)
+        app.state.retention = RetentionJob(warehouse)
         try:
             yield
         finally:
+            app.state.retention.close()
             app.state.writer.close()
             warehouse.close()
 

@@ -1,0 +1,170 @@
+"""The process's one DuckDB connection to the warehouse file, its readers' cursors, and the file
+rewrite that makes deleted rows physically gone.
+
+# TRICKY: DuckDB does not overwrite what it deletes. Measured here (uncompressed storage, so a byte
+# search is meaningful): after DELETE + CHECKPOINT every deleted value was still in the file (rows stay
+# in their row group behind a deletion mark); rewriting the table (CREATE TABLE AS, DROP, CHECKPOINT)
+# left them in the freed blocks, and the file doubled. Only a copy of the whole database into a fresh
+# file (`COPY FROM DATABASE`, DuckDB's documented way to compact) leaves nothing behind, so that is
+# what an erasure or a retention run ends with: copy, then swap the fresh file in (docs/architecture.md).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import secrets
+import threading
+import time
+import weakref
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+log = logging.getLogger("credlens.store")
+REWRITE_SUFFIX = ".rewrite"
+REWRITE_ALIAS = "credlens_rewrite"
+# How long a rewrite waits for a moment with no reader holding a cursor before giving up (it is then
+# retried by the next retention run or at the next start).
+DRAIN_TIMEOUT = 30.0
+GAP_WAIT = 1.0  # seconds of waiting for a moment with no reader before holding new ones at the gate
+
+
+class ConnectionLocked(Exception):
+    """Another process holds the database file."""
+
+
+class Connection:
+    """Owns the DuckDB connection; ``con`` is for the holder of the write lock, ``cursor()`` for readers."""
+
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        self.path = path
+        self.read_only = read_only
+        self._gate = threading.Condition()
+        self._swapping = False
+        self._readers: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()  # cursor -> thread
+        self.con = self._open()
+
+    def _open(self) -> Any:
+        try:
+            con = duckdb.connect(str(self.path), read_only=self.read_only)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise ConnectionLocked(str(exc)) from exc
+            raise
+        con.execute("SET enable_progress_bar = false")
+        return con
+
+    def cursor(self) -> Any:
+        """A connection for one reader; it counts as reading until it is garbage (end of a request).
+
+        While a rewrite waits to swap the file, only a thread that still holds a cursor gets another
+        (it is finishing its work); others wait until the swap is done.
+        """
+        me = threading.get_ident()
+        with self._gate:
+            while self._swapping and me not in self._readers.values():
+                self._gate.wait()
+            cursor = self.con.cursor()
+            self._readers[cursor] = me
+        return cursor
+
+    def close(self) -> None:
+        self.con.close()
+
+    def rewrite(self, drain_timeout: float | None = None) -> bool:
+        """Copy every table into a fresh file and put it in place of this one; False if readers never
+        let go within ``drain_timeout`` (the copy is then discarded and nothing changes).
+
+        The caller holds the write lock: nothing may be written between the copy and the swap. The copy
+        leaves out ``meta.purge_pending`` (the mark of a rewrite still owed), the original keeps it.
+        """
+        fresh = self.path.with_name(self.path.name + REWRITE_SUFFIX)
+        remove_leftovers(self.path)
+        (name,) = self.con.execute("SELECT current_database()").fetchall()[0]
+        token = secrets.token_hex(8)
+        self.con.execute(f"ATTACH '{fresh}' AS {REWRITE_ALIAS}")
+        try:
+            self.con.execute(f"COPY FROM DATABASE {name} TO {REWRITE_ALIAS}")
+            self.con.execute(f"DELETE FROM {REWRITE_ALIAS}.meta WHERE key = 'purge_pending'")
+            self.con.execute(f"INSERT OR REPLACE INTO {REWRITE_ALIAS}.meta VALUES ('rewrite_id', ?)", [token])
+        finally:
+            self.con.execute(f"DETACH {REWRITE_ALIAS}")  # checkpoints the copy: no WAL is left beside it
+        if not self._hold_readers(DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
+            remove_leftovers(self.path)
+            return False
+        try:
+            self.con.close()
+            _remove(self.path.with_name(self.path.name + ".wal"))  # closed cleanly: already checkpointed
+            try:
+                os.replace(fresh, self.path)
+                _sync_directory(self.path.parent)
+            finally:
+                self.con = self._open()  # the fresh file, or the old one if the swap failed
+            self._check_swapped(token)
+        finally:
+            with self._gate:
+                self._swapping = False
+                self._gate.notify_all()
+        return True
+
+    def _check_swapped(self, token: str) -> None:
+        """DuckDB shares one instance per file within a process: had anything else in this process kept
+        the old file open, we would now be writing to it, unlinked. Fail loudly instead."""
+        rows = self.con.execute("SELECT value FROM meta WHERE key = 'rewrite_id'").fetchall()
+        if rows != [(token,)]:
+            raise RuntimeError(
+                f"{self.path} was replaced by a rewritten copy, but another connection in this process still "
+                "holds the old file; only the Warehouse may open the database"
+            )
+
+    def _hold_readers(self, timeout: float) -> bool:
+        """Keep new readers waiting once the ones reading now are done; False (and readers let through
+        again) if some still hold a cursor after ``timeout``.
+
+        First, for up to GAP_WAIT, wait for a moment with no reader at all (nobody waits then); under
+        steady load there may be none, so then new readers are held at the gate while the current ones
+        finish (see ``cursor``).
+        """
+        gap_until = time.monotonic() + min(GAP_WAIT, timeout)
+        while time.monotonic() < gap_until:
+            with self._gate:
+                if not len(self._readers):
+                    self._swapping = True
+                    return True
+            time.sleep(0.002)
+        deadline = time.monotonic() + timeout
+        with self._gate:
+            self._swapping = True
+            while len(self._readers):  # NOTE: polled: a cursor's end is a garbage collection, not a signal
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    self._swapping = False
+                    self._gate.notify_all()
+                    log.warning("file rewrite postponed: readers still held cursors after %.0f s", timeout)
+                    return False
+                self._gate.wait(min(0.002, remaining))
+        return True
+
+
+def remove_leftovers(path: Path) -> None:
+    """The fresh copy of an interrupted rewrite (the original file was never touched)."""
+    fresh = path.with_name(path.name + REWRITE_SUFFIX)
+    for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
+        _remove(leftover)
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        path.unlink()
+
+
+def _sync_directory(directory: Path) -> None:
+    """Make the rename durable (POSIX: the directory entry is only on disk once the directory is synced)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
