@@ -18,6 +18,7 @@ import ibis
 from credlens.cli.demo import build_single_issuer
 from credlens.domain.query import Query, parse_query
 from credlens.metrics.cohort import DEFAULT_FUNNEL, reductions
+from credlens.metrics.plan import SENTINELS, Plan
 from credlens.metrics.runner import run, scope
 from credlens.store.rollups import CREDENTIALS, aggregate_sql
 from credlens.store.scope import IssuerTables
@@ -45,11 +46,13 @@ FROM steps
 
 
 def compute_cohort(query: Query, tables: IssuerTables) -> object:
-    """The cohort metrics alone (one aggregate over `credentials`): what the raw-event query also computes."""
-    start, end = query.window.utc_bounds(query.timezone)
+    """The cohort metrics alone (one aggregate over `credentials`, as the engine runs it: compiled
+    once, plan.py): what the raw-event query also computes."""
+    plan = Plan(query, tables, DEFAULT_FUNNEL)
+    w = SENTINELS
     in_scope = scope(query, tables)
-    cohort = in_scope.filter((in_scope.issued_at >= start) & (in_scope.issued_at < end))
-    return cohort.aggregate(**reductions(cohort, DEFAULT_FUNNEL)).to_pyarrow()
+    cohort = in_scope.filter((in_scope.issued_at >= w.start) & (in_scope.issued_at < w.end))
+    return plan.fetch("cohort", lambda: cohort.aggregate(**reductions(cohort, DEFAULT_FUNNEL)))
 
 
 def compute_cohort_from_events(query: Query, store: Warehouse, issuer_id: int) -> object:
