@@ -7,6 +7,7 @@ of p2 and does not, ``learner3`` holds 4 of p2 and consents; the program manager
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -382,3 +383,17 @@ def test_the_timeline_form_and_api_need_csrf(app_client: TestClient, world: Worl
     no_header = api(app_client, "/api/v1/recipient-timeline", {"email": LEARNER0}, token=False)
     assert (no_header.status_code, no_header.json()["error"]["code"]) == (403, "csrf_failed")
     assert not [e for e in audit(app_client, world) if e[1] == "recipient.timeline_viewed"]
+
+
+def test_no_log_line_names_the_person_erased_or_looked_up(
+    app_client: TestClient, world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    as_role(app_client, world, Role.ADMIN)
+    assert post_form(app_client, "/timeline", {"recipient_email": LEARNER0}).status_code == 200
+    assert post_form(app_client, "/timeline", {"recipient_email": LEARNER1}).status_code == 403
+    assert post_form(app_client, "/admin/erasure", {"recipient_email": LEARNER0, "repeat": LEARNER0}).status_code == 200
+    assert api(app_client, "/api/v1/erasures", {"email": LEARNER3}).status_code == 200
+    server = [r for r in caplog.records if not r.name.startswith(("httpx2", "httpcore2"))]  # the test client's own
+    logged = "\n".join(r.getMessage() for r in server).lower()
+    assert all(f"learner{n}" not in logged for n in (0, 1, 3))
