@@ -29,19 +29,27 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 A_MARKERS = ("alpha-zq",)  # in A's slug, name, program ids and names, credential ids, user e-mails, recipients
 
 
-def _live(client: TestClient) -> bool:
+def _live(client: TestClient, kind: str) -> bool:
+    """Whether the client holds a live session of its own kind ("user" or "recipient"): a probe of
+    ``/r/{token}`` replaces any session with a recipient's, a probe of ``/signout`` ends it."""
     token = client.cookies.get("credlens_session")
     if not token:
         return False
     warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
-    return warehouse.accounts.session(token_hash(token)) is not None
+    session = warehouse.accounts.session(token_hash(token))
+    return session is not None and getattr(session, f"{kind}_id" if kind == "user" else "recipient_key") is not None
+
+
+def _no_session(principal: Principal) -> None:
+    """Anonymous and keyed principals hold no session: drop the one a probe of ``/r/{token}`` opened."""
+    principal.client.cookies.delete("credlens_session")
 
 
 def staff(app: FastAPI, name: str, email: str) -> Principal:
     client = TestClient(app, base_url=BASE_URL)
 
     def ensure(principal: Principal) -> None:
-        if not _live(principal.client):  # a probe of /signout ended it: sign in again
+        if not _live(principal.client, "user"):  # ended by /signout, or replaced by /r/{token}: sign in again
             assert sign_in(principal.client, email).status_code == 303
 
     principal = Principal(name, client, ensure)
@@ -54,7 +62,7 @@ def recipient(app: FastAPI, name: str, link: str) -> Principal:
     client = TestClient(app, base_url=BASE_URL)
 
     def ensure(principal: Principal) -> None:
-        if not _live(principal.client):
+        if not _live(principal.client, "recipient"):
             assert principal.client.get(link, follow_redirects=False).status_code == 303
 
     principal = Principal(name, client, ensure)
@@ -64,7 +72,8 @@ def recipient(app: FastAPI, name: str, link: str) -> Principal:
 
 
 def keyed(app: FastAPI, name: str, key: str) -> Principal:
-    return Principal(name, TestClient(app, base_url=BASE_URL, headers={"Authorization": f"Bearer {key}"}))
+    client = TestClient(app, base_url=BASE_URL, headers={"Authorization": f"Bearer {key}"})
+    return Principal(name, client, _no_session)
 
 
 def link_for(client: TestClient, ingest_key: str, email: str) -> str:
@@ -143,10 +152,14 @@ def fillers(client: TestClient, world: World, b_link: str) -> Fillers:
             "role": ["executive"],
             "kind": ["read"],
             "program": world.a.programs,
+            # the erasure and timeline forms: A's recipient (consenting, 4 credentials at A), typed twice
+            "recipient_email": [world.a.recipient_email],
+            "repeat": [world.a.recipient_email],
             **a_ids,
         },
         json_bodies=[
             {"email": world.a.recipient_email, "credential_id": world.a.credentials[0], "program": world.a.programs[0]},
+            {"email": world.a.recipient_email},  # the erasure and timeline APIs take nothing else
             [
                 {
                     "id": f"probe-{n}",
@@ -166,7 +179,7 @@ def probe_as_issuer_b(app_client: TestClient, world: World) -> tuple[list[Princi
     app: FastAPI = app_client.app  # type: ignore[assignment]
     b_link = link_for(app_client, world.b.keys.ingest, world.b.recipient_email)
     principals = [
-        Principal("anonymous", TestClient(app, base_url=BASE_URL)),
+        Principal("anonymous", TestClient(app, base_url=BASE_URL), _no_session),
         staff(app, "B admin", world.b.email(Role.ADMIN)),
         staff(app, "B executive", world.b.email(Role.EXECUTIVE)),
         staff(app, "B program manager", world.b.email(Role.PROGRAM_MANAGER)),
@@ -200,6 +213,24 @@ def test_no_route_shows_or_changes_anything_of_another_issuer(
     assert missing_headers == set()
     assert not [p for p in probes if p.status >= 500]
     assert snapshot(app_client, world) == before
+    # each principal kept its own identity on every route (a probe of /r/{token} must not turn B's staff
+    # into B's recipient for the routes probed after it)
+    status = {(p.principal, p.endpoint): p.status for p in probes}
+    for who, endpoint in (("B admin", "GET /admin"), ("B admin", "GET /admin/erasure"), ("B admin", "GET /timeline")):
+        assert status[(who, endpoint)] == 200, (who, endpoint)
+    assert status[("B program manager", "GET /timeline")] == 200
+    assert status[("anonymous", "GET /admin")] == status[("B read key", "GET /admin")] == 303
+    # B's admin reached the erasure code with A's recipient (page and API) and erased nothing, at A or B;
+    # nobody of B was shown a timeline of A's (consenting) recipient
+    warehouse = app_client.app.state.warehouse  # type: ignore[attr-defined]
+    b_audit = warehouse.audit_entries(world.b.issuer.issuer_id)
+    b_erasures = [e for e in b_audit if e.action == "erasure"]
+    assert len(b_erasures) >= 2
+    assert all("credentials=0 events=0" in (e.detail or "") for e in b_erasures)
+    assert not [e for e in b_audit if e.action == "recipient.timeline_viewed"]
+    erased_by_api = [p for p in probes if p.principal == "B admin" and p.endpoint == "POST /api/v1/erasures"]
+    assert [p.status for p in erased_by_api].count(200) == 1
+    assert all(json.loads(p.text).get("found") is False for p in erased_by_api if p.status == 200)
     probed = {(p.principal, p.endpoint) for p in probes}
     assert probed == {(pr.name, str(e)) for pr in principals for e in endpoints(app)}  # every route, every principal
     # B's principals got real answers too, not only refusals: the probes reached the routes' code
@@ -219,7 +250,7 @@ def test_no_route_shows_or_changes_anything_of_another_issuer(
         f"\nisolation: {report['routes']} routes, {report['endpoints']} endpoints, {report['probes']} probes "
         f"by {len(principals)} principals of issuer B; statuses {report['statuses']}"
     )
-    assert report["routes"] >= 17
+    assert report["routes"] >= 20
 
 
 @pytest.mark.slow

@@ -30,3 +30,18 @@ def stats_programs(user: User, requested: Sequence[str] | None) -> list[str] | N
 
 def may_administer(user: User) -> bool:
     return user.role is Role.ADMIN
+
+
+def timeline_programs(user: User) -> tuple[str, ...] | None:
+    """The programs whose part of a recipient's timeline the user may see: None for every program
+    (admins); a program manager's own programs; executives see aggregates only (privacy.md: "no
+    recipient-level view") and are refused."""
+    if user.role is Role.ADMIN:
+        return None
+    if user.role is Role.PROGRAM_MANAGER:
+        return user.programs
+    raise ScopeRefused("executives see every aggregate but no recipient-level view; timelines are for admins")
+
+
+def may_view_timelines(user: User) -> bool:
+    return user.role in (Role.ADMIN, Role.PROGRAM_MANAGER)

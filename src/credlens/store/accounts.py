@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from credlens.domain.accounts import EMAIL_PATTERN, Invitation, Role, Session, User, normalize_email
@@ -24,12 +24,20 @@ class AccountError(Exception):
 
 
 class Accounts:
-    def __init__(self, con: Any, write_lock: threading.Lock) -> None:
-        self._con = con
+    def __init__(self, con: Callable[[], Any], cursor: Callable[[], Any], write_lock: threading.Lock) -> None:
+        # NOTE: providers, not a connection: an erasure or retention run replaces the warehouse's
+        # connection (file rewrite), and reads must count as readers of the file while they run.
+        self._connection = con
+        self._cursor = cursor
         self._lock = write_lock
 
+    @property
+    def _con(self) -> Any:
+        """The warehouse's current connection, for the holder of the write lock."""
+        return self._connection()
+
     def _read(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
-        rows: list[tuple[Any, ...]] = self._con.cursor().execute(sql, list(params)).fetchall()
+        rows: list[tuple[Any, ...]] = self._cursor().execute(sql, list(params)).fetchall()
         return rows
 
     # -- users ------------------------------------------------------------------------------

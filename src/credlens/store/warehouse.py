@@ -69,7 +69,7 @@ class Warehouse:
         self._write_lock = threading.Lock()
         self._indexes = KeyIndexes()
         self._secrets: dict[int, str] = {}
-        self.accounts = Accounts(self._con, self._write_lock)
+        self.accounts = Accounts(lambda: self._db.con, self.cursor, self._write_lock)
         if not read_only:
             self._migrate()
             self.fold()  # events acknowledged before a crash may not have been folded yet

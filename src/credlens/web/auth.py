@@ -1,7 +1,7 @@
 """Who is asking: a signed-in staff user, a recipient holding a link, or a key; as dependencies.
 
-Every route states what it needs in its signature (``StaffUser``, ``AdminUser``, ``Holder``,
-``StatsReader``); the checks live here once, never inside handlers.
+Every route states what it needs in its signature (``StaffUser``, ``AdminUser``, ``SessionAdmin``,
+``TimelineViewer``, ``Holder``, ``StatsReader``); the checks live here once, never inside handlers.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from credlens.access.scope import may_administer
+from credlens.access.scope import may_administer, may_view_timelines
 from credlens.domain.accounts import Session, User
 from credlens.domain.issuers import Issuer, KeyKind
 from credlens.web import sessions
@@ -94,6 +94,48 @@ def admin_user(staff: StaffUser) -> Staff:
 
 
 AdminUser = Annotated[Staff, Depends(admin_user)]
+
+
+def no_keys(request: Request, warehouse: WarehouseDep) -> None:
+    """Recipient-level actions (erasure, a timeline) are for people signed in: an API key, read or
+    ingest, is refused, even alongside a session cookie (the key decides, as everywhere)."""
+    if "authorization" not in request.headers:
+        return
+    token = bearer(request)
+    if any(warehouse.issuer_for_key(token, kind) is not None for kind in KeyKind):
+        raise ApiError(
+            403,
+            "forbidden",
+            "API keys cannot erase or look at one recipient: an admin signed in does (send the session cookie "
+            "and X-CSRF-Token), or the operator runs `credlens erase` on the server",
+        )
+    raise ApiError(401, "unauthorized", "the key is unknown or revoked; this route needs a signed-in user")
+
+
+NoKeys = Annotated[None, Depends(no_keys)]
+
+
+def session_admin(_: NoKeys, admin: AdminUser) -> Staff:
+    """An admin by session, never a key (POST /api/v1/erasures: docs/api.md says why)."""
+    return admin
+
+
+SessionAdmin = Annotated[Staff, Depends(session_admin)]
+
+
+def timeline_viewer(_: NoKeys, staff: StaffUser) -> Staff:
+    """Staff who may look up one recipient's timeline: admins, and program managers (held to the
+    recipients of their programs by recipients/timeline.py); executives see aggregates only."""
+    if not may_view_timelines(staff.user):
+        raise ApiError(
+            403,
+            "forbidden",
+            "executives see every aggregate but no recipient-level view; timelines are for admins and program managers",
+        )
+    return staff
+
+
+TimelineViewer = Annotated[Staff, Depends(timeline_viewer)]
 
 
 def recipient(principal: SignedIn) -> Recipient:

@@ -1,11 +1,11 @@
-"""The issuer admin's pages: users and their programs, keys, consent figures and the audit log."""
+"""The issuer admin's pages: users and their programs, keys, consent figures, erasure and the audit log."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from credlens.web.routes.admin import audit, keys, overview, users
+from credlens.web.routes.admin import audit, erasure, keys, overview, users
 
 router = APIRouter(include_in_schema=False)
-for module in (overview, users, keys, audit):
+for module in (overview, users, keys, erasure, audit):
     router.include_router(module.router)

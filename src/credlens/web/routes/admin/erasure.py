@@ -1,0 +1,67 @@
+"""Erasing a recipient from the admin page (privacy.md): a form, typed twice, then the counts removed.
+
+The identifier goes from the form to ``Warehouse.erase_person`` and nowhere else: not into the
+URL (the form is a POST), not into a log line, not into the result page, which shows counts only.
+The route is synchronous (FastAPI's thread pool): the erasure blocks for seconds while it rewrites
+the database file, and this thread must not hold a cursor meanwhile, or the rewrite is postponed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from credlens.domain.accounts import normalize_email
+from credlens.store.erasure import ErasureReport
+from credlens.store.warehouse import StoreError
+from credlens.web.auth import AdminUser
+from credlens.web.deps import WarehouseDep
+from credlens.web.forms import Form
+from credlens.web.pages import render
+
+router = APIRouter()
+
+ROWS = (
+    ("credentials", "credentials"),
+    ("events", "raw events"),
+    ("tombstones", "event tombstones"),
+    ("verifications", "verifications"),
+    ("reported_outcomes", "reported outcomes"),
+    ("enrollments", "enrollments"),
+    ("recipients", "recipient rows (consent, country, demographics)"),
+    ("daily_events", "events subtracted from the daily counts"),
+    ("daily_unattributed", "older events left as anonymous daily counts (retention had deleted them)"),
+)
+
+
+def report_rows(report: ErasureReport) -> list[tuple[str, int]]:
+    return [(label, int(getattr(report, field))) for field, label in ROWS]
+
+
+@router.get("/admin/erasure")
+def erasure_form(request: Request, admin: AdminUser) -> Response:
+    return render(request, "admin/erasure.html", {"issuer": admin.issuer})
+
+
+@router.post("/admin/erasure")
+def erase(request: Request, form: Form, admin: AdminUser, warehouse: WarehouseDep) -> Response:
+    email, earner_id, repeat = form.get("recipient_email"), form.get("earner_id"), form.get("repeat")
+    problem = None
+    if bool(email) == bool(earner_id):
+        problem = "Enter the recipient's e-mail address or their earner id: one of them."
+    elif (normalize_email(repeat) != normalize_email(email)) if email else (repeat != earner_id):
+        problem = "The confirmation differs from the identifier: type the same e-mail or earner id twice."
+    report = None
+    if problem is None:
+        try:
+            report = warehouse.erase_person(
+                admin.issuer.issuer_id, email=email or None, earner_id=earner_id or None, actor=admin.user.actor
+            )
+        except StoreError as exc:
+            problem = f"{exc}."
+    if report is None:
+        return render(request, "admin/erasure.html", {"issuer": admin.issuer, "problem": problem}, status=422)
+    context: dict[str, Any] = {"issuer": admin.issuer, "report": report, "rows": report_rows(report)}
+    return render(request, "admin/erasure.html", context)
