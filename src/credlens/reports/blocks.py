@@ -103,19 +103,20 @@ def metric_rows(result: Json, table_id: str, title: str, items: Sequence[tuple[s
     rows = []
     for metric_id, label in items:
         t = tile(result, metric_id, label)
+        change = result["metrics"][metric_id].get("change") or {}
         rows.append(
             (
                 Cell(label, label, hint=t.definition),
                 t.value,
                 Cell(t.detail or None, t.detail),
-                Cell(t.change or None, t.change),
+                Cell(change.get("absolute"), t.change),
             )
         )
     columns = (
         Column("metric", "Metric", numeric=False),
         Column("value", "Value"),
         Column("of", "Numerator of denominator", numeric=False),
-        Column("change", "Change", numeric=False),
+        Column("change", "Change"),
     )
     return Table(table_id, title, columns, tuple(rows), note=note)
 

@@ -26,6 +26,11 @@ CONFIG: Json = {
 }
 
 
+def inline(values: Sequence[Json]) -> alt.Data:
+    """Data carried in the spec itself (no URL for the browser to fetch)."""
+    return alt.Data(values=list(values))  # type: ignore[no-untyped-call]
+
+
 def _config(chart: alt.Chart, description: str) -> Json:
     spec: Json = chart.properties(width="container", height=HEIGHT, description=description).to_dict(validate=False)
     spec["config"] = CONFIG
@@ -37,7 +42,7 @@ def trend(rows: Sequence[Json], title: str, y_title: str, description: str, *, p
     values = [{"bucket": r["key"], "value": r["value"]} for r in rows]
     y = alt.Y("value:Q", title=y_title, axis=alt.Axis(format=".1%" if percent else ",~r"))
     chart = (
-        alt.Chart(alt.Data(values=values), title=title)
+        alt.Chart(inline(values), title=title)
         .mark_line(point=True, color=ACCENT)
         .encode(
             x=alt.X("bucket:T", title=None),
@@ -52,7 +57,7 @@ def ranked_bars(rows: Sequence[Json], title: str, x_title: str, description: str
     """Horizontal bars, largest first (`key`, `value`); suppressed rows are left out of the chart."""
     values = [{"key": str(r["key"]), "value": r["value"]} for r in rows if r.get("value") is not None]
     chart = (
-        alt.Chart(alt.Data(values=values), title=title)
+        alt.Chart(inline(values), title=title)
         .mark_bar(color=ACCENT)
         .encode(
             y=alt.Y("key:N", sort="-x", title=None),
@@ -68,7 +73,7 @@ def ordered_bars(rows: Sequence[Json], title: str, x_title: str, description: st
     order = [str(r["key"]) for r in rows]
     values = [{"key": str(r["key"]), "value": r["value"]} for r in rows if r.get("value") is not None]
     chart = (
-        alt.Chart(alt.Data(values=values), title=title)
+        alt.Chart(inline(values), title=title)
         .mark_bar(color=ACCENT)
         .encode(
             x=alt.X("key:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
@@ -85,7 +90,7 @@ def segment_trends(rows: Sequence[Json], title: str, description: str, top: int 
         {"segment": str(r["key"]), "bucket": b["key"], "value": b["value"]} for r in rows[:top] for b in r["buckets"]
     ]
     chart = (
-        alt.Chart(alt.Data(values=values), title=title)
+        alt.Chart(inline(values), title=title)
         .mark_line(point=True)
         .encode(
             x=alt.X("bucket:T", title=None),

@@ -179,7 +179,7 @@ def _chart(groups: Sequence[Group]) -> Chart:
                         "high": interval.high,
                     }
                 )
-    base = alt.Chart(alt.Data(values=values), title="Rates with 95 % intervals")
+    base = alt.Chart(charts.inline(values), title="Rates with 95 % intervals")
     order = [label for _, label in RATES]
     y = alt.Y("metric:N", sort=order, title=None)
     bars = base.mark_bar().encode(

@@ -78,7 +78,7 @@ def _trends(result: Json) -> Section:
             "Verifications by industry",
             charts.segment_trends(industry, "Verifications by industry", "Verification trend per industry"),
             "verifications_by_industry_trend",
-            "Line chart of verifications per bucket for the five largest industries; the table below holds the numbers.",
+            "Line chart of verifications per bucket, five largest industries; the table below holds the numbers.",
         ),
     )
     return Section("trends", "Verification trends", charts=chart_list, tables=(table, industry_table))
