@@ -53,7 +53,9 @@ def _parse(output: str, base: str) -> Demo:
     passwords = dict(re.findall(r"^\s+(?:admin|executive|program manager)\s+(\S+) / (\S+)", output, re.M))
     link = re.search(r"^\s+recipient\s+\S+(/r/\S+)", output, re.M)
     programs = re.search(r"programs: (.+)$", output, re.M)
-    assert link and programs and len(passwords) == 3, output
+    assert link, output
+    assert programs, output
+    assert len(passwords) == 3, output
     return Demo(base, slug.group(1), passwords, base + link.group(1), programs.group(1).split(", "))
 
 
