@@ -27,6 +27,7 @@ test: lint  ## lint, type-check, then run the whole test suite
 bench: $(STAMP)  ## benchmarks (figures, not assertions)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/metrics.py
+	$(BIN)/python bench/dashboards.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
