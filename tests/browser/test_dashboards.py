@@ -95,6 +95,17 @@ def test_the_comparison_view_shows_the_chosen_programs_side_by_side(executive: T
     assert flags
     assert {f.get_attribute("data-flag") for f in flags} <= {"within noise", "beyond noise"}
     executive.screenshot("compare")
+    # departments too: untick the programs, tick two departments
+    boxes.nth(0).uncheck()
+    boxes.nth(1).uncheck()
+    departments = page.locator("fieldset.choices").nth(1).locator("input[type=checkbox]")
+    chosen = [departments.nth(n).get_attribute("value") for n in (0, 1)]
+    departments.nth(0).check()
+    departments.nth(1).check()
+    page.get_by_role("button", name="Apply").click()
+    page.wait_for_url(re.compile(r".*department=.*&department=.*"))
+    headers = page.locator("table[data-table=comparison] thead th").all_inner_texts()
+    assert headers == ["Metric", chosen[0], chosen[1], f"{chosen[1]} − {chosen[0]}"]
     assert executive.errors == []
 
 

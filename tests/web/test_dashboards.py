@@ -60,6 +60,8 @@ def test_program_managers_are_refused_outside_their_programs(app_client: TestCli
         assert refused.status_code == 403, url
         assert "alpha-zq-p1" in refused.text  # the message names the manager's programs
     assert manager.get("/dashboards/programs?period=all&program=alpha-zq-p1").status_code == 200
+    departments = manager.get("/dashboards/compare.json?period=all&program=alpha-zq-p1&department=a&department=b")
+    assert (departments.status_code, departments.json()["error"]["code"]) == (403, "forbidden")
 
 
 def test_a_recipient_link_opens_no_staff_dashboard(app_client: TestClient, world: World) -> None:
