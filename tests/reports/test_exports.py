@@ -32,3 +32,14 @@ def test_the_whole_page_in_long_form() -> None:
     assert lines[:3] == ["section,table,row,column,value", "s,tiles,issued@30d,value,43", "s,outcomes,1,key,new_job"]
     assert "s,outcomes,2,value,suppressed" in lines
     assert len(lines) == 1 + 1 + 6
+
+
+def test_a_suppressed_row_keeps_its_key_and_hides_its_numbers() -> None:
+    from credlens.reports.blocks import Spec, rows_table  # noqa: PLC0415
+
+    rows = [
+        {"key": "female", "value": 12},
+        {"key": "non_binary", "value": None, "recipients": None, "suppressed": True},
+    ]
+    table = rows_table("d", "D", rows, (Spec("key", "Value", "text"), Spec("value", "Recipients")))
+    assert exports.table_csv(table) == "key,value\nfemale,12\nnon_binary,suppressed\n"

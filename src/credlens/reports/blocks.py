@@ -76,9 +76,12 @@ def rows_table(
 
 
 def _cell(row: Json, spec: Spec) -> Cell:
-    if row.get("suppressed") and spec.key == "value":
+    """A suppressed row keeps its key (the API shows it too) and hides its numbers."""
+    if spec.fmt == "text":
+        return value_cell(row.get(spec.key), "text")
+    if row.get("suppressed"):
         return Cell(None, "suppressed", suppressed=True)
-    return cell(row, spec.fmt, key=spec.key) if spec.key in row or spec.fmt != "text" else value_cell(None, "text")
+    return cell(row, spec.fmt, key=spec.key)
 
 
 def breakdown(
