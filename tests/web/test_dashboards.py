@@ -180,3 +180,37 @@ def test_an_issuer_without_data_sees_what_to_send(settings: Settings, keys: obje
         assert "has no data yet" in page.text
         assert "credential.issued" in page.text
         assert client.get("/dashboards/executive.json?period=all").json()["empty"] is True
+
+
+def test_the_recipient_sees_who_verified_named_only_with_consent(app_client: TestClient, world: World) -> None:
+    verified = [
+        {
+            "id": f"probe-verified-{n}",
+            "type": "credential.verified",
+            "occurred_at": f"2026-02-1{n + 2}T09:00:00Z",
+            "credential_id": world.a.credentials[0],  # learner0's
+            "verifier": verifier,
+        }
+        for n, verifier in enumerate(
+            (
+                {"consent": True, "organization": "Consenting Employer Ltd", "industry": "finance", "country": "DE"},
+                {"consent": False, "organization": "Secret Employer Inc", "industry": "retail", "country": "FR"},
+            )
+        )
+    ]
+    headers = {"Authorization": f"Bearer {world.a.keys.ingest}"}
+    assert app_client.post("/api/v1/events", json=verified, headers=headers).status_code == 200
+    app_client.app.state.warehouse.fold()  # type: ignore[attr-defined]
+    link = app_client.post("/api/v1/recipient-links", json={"email": world.a.recipient_email}, headers=headers)
+    holder = TestClient(app_client.app, base_url=BASE_URL)
+    holder.get(link.json()["url"])
+    board = holder.get("/recipient.json").json()
+    table = board["sections"][3]["tables"][0]
+    assert [row["verifier"]["value"] for row in table["rows"]] == [
+        "An organization (retail, FR)",  # newest first; no consent: industry and country only
+        "Consenting Employer Ltd",
+    ]
+    assert "Secret Employer" not in holder.get("/recipient").text
+    assert "Secret Employer" not in holder.get("/recipient.csv").text
+    tiles = {t["metric"]: t["value"] for t in board["sections"][0]["tiles"]}
+    assert tiles["verifications"] == 2
