@@ -21,7 +21,7 @@ CONFIG: Json = {
     "font": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
     "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#1b1f24", "titleColor": "#1b1f24"},
     "title": {"fontSize": 14, "anchor": "start", "color": "#1b1f24"},
-    "legend": {"labelFontSize": 12, "labelColor": "#1b1f24"},
+    "legend": {"labelFontSize": 12, "labelColor": "#1b1f24", "labelLimit": 320},
     "view": {"stroke": None},
 }
 

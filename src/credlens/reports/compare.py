@@ -98,7 +98,7 @@ def comparison_table(groups: Sequence[Group]) -> Table:
     rows = [_count_row(groups, m, label) for m, label in COUNTS]
     rows += [_rate_row(groups, m, label) for m, label in RATES]
     rows.append(_rating_row(groups))
-    return Table("comparison", "Side by side", tuple(columns), tuple(rows), note=METHOD)
+    return Table("comparison", "Side by side", tuple(columns), tuple(rows))
 
 
 def _label(metric_id: str, label: str) -> Cell:
@@ -201,7 +201,7 @@ def _chart(groups: Sequence[Group]) -> Chart:
         .properties(width="container", height=60 * len(RATES), description="Rates of each group with intervals")
         .to_dict(validate=False)
     )
-    spec["config"] = charts.CONFIG
+    spec["config"] = {**charts.CONFIG, "legend": {**charts.CONFIG["legend"], "orient": "bottom", "columns": 2}}
     return Chart(
         "comparison_chart",
         "Rates side by side",
