@@ -66,6 +66,17 @@ def _funnel(result: Json) -> Section:
         metric="funnel",
         with_change="comparison" in result,
     )
+    return Section(
+        "engagement",
+        "Engagement",
+        charts=(_funnel_chart(rows),),
+        tables=(funnel, *_after_opening(result)),
+        notes=(notes.COHORT, notes.ENGAGEMENT_BLIND_SPOTS),
+    )
+
+
+def _after_opening(result: Json) -> tuple[Table, Table]:
+    """The "of those who opened" breakdown, and re-engagement with the time to open."""
     opened = metric_rows(
         result,
         "of_those_who_opened",
@@ -90,7 +101,11 @@ def _funnel(result: Json) -> Section:
             ("completion_rate", "Completion rate (enrolments that led to a credential)"),
         ),
     )
-    chart = Chart(
+    return opened, reengagement
+
+
+def _funnel_chart(rows: list[Json]) -> Chart:
+    return Chart(
         "funnel_chart",
         "Engagement funnel",
         charts.ordered_bars(
@@ -98,13 +113,6 @@ def _funnel(result: Json) -> Section:
         ),
         "funnel",
         "Bar chart of the funnel steps; the table below holds the same numbers.",
-    )
-    return Section(
-        "engagement",
-        "Engagement",
-        charts=(chart,),
-        tables=(funnel, opened, reengagement),
-        notes=(notes.COHORT, notes.ENGAGEMENT_BLIND_SPOTS),
     )
 
 
