@@ -28,6 +28,7 @@ bench: $(STAMP)  ## benchmarks (figures, not assertions)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/privacy.py
+	$(BIN)/python bench/dashboards.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -358,6 +358,9 @@ def test_a_program_manager_sees_only_recipients_of_their_programs(app_client: Te
 def test_executives_recipients_and_keys_see_no_timeline(app_client: TestClient, world: World) -> None:
     executive = as_role(TestClient(app_client.app, base_url=BASE_URL), world, Role.EXECUTIVE)
     assert executive.get("/timeline").status_code == 403
+    assert 'href="/timeline"' not in executive.get("/").text  # the navigation offers it only where it opens
+    manager = as_role(TestClient(app_client.app, base_url=BASE_URL), world, Role.PROGRAM_MANAGER)
+    assert 'href="/timeline"' in manager.get("/").text
     page = post_form(executive, "/timeline", {"recipient_email": LEARNER0})
     assert page.status_code == 403
     assert "no recipient-level view" in page.text

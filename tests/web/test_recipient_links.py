@@ -40,7 +40,9 @@ def test_an_ingest_key_gets_a_link_that_opens_the_recipients_own_credentials(
     assert (opened.status_code, opened.headers["location"]) == (303, "/recipient")  # the token leaves the address bar
     page = holder.get("/recipient")
     assert page.status_code == 200
-    assert page.text.count('<th scope="row">') == 4
+    held = holder.get("/recipient.json").json()["sections"][1]["tables"][0]
+    assert (held["id"], len(held["rows"])) == ("credentials", 4)
+    assert page.text.count('<th scope="row" data-key="program"') == 4
     assert "Alpha-zq Academy Program 1" in page.text
     assert "active" in page.text
     assert "learner0" not in page.text  # no e-mail anywhere, not even the holder's

@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
@@ -55,17 +56,21 @@ class _Cache:
         self.size = size
         self.entries: OrderedDict[Hashable, str] = OrderedDict()
         self.compiled = 0
+        self._lock = threading.Lock()
 
     def get(self, key: Hashable, compile_sql: Callable[[], str]) -> str:
-        sql = self.entries.get(key)
-        if sql is None:
-            sql = compile_sql()
+        """The cached SQL, compiled on a miss; safe for concurrent requests (server threads)."""
+        with self._lock:
+            sql = self.entries.get(key)
+            if sql is not None:
+                self.entries.move_to_end(key)
+                return sql
+        sql = compile_sql()  # outside the lock: two threads may both compile a new shape, harmlessly
+        with self._lock:
             self.compiled += 1
             self.entries[key] = sql
             if len(self.entries) > self.size:
                 self.entries.popitem(last=False)
-        else:
-            self.entries.move_to_end(key)
         return sql
 
 

@@ -17,7 +17,19 @@ from credlens.store.writer import GroupWriter
 from credlens.web import errors
 from credlens.web.pages import STATIC_DIR
 from credlens.web.routes import admin as admin_pages
-from credlens.web.routes import events, health, home, invitations, links, privacy, recipient, signin, stats, timeline
+from credlens.web.routes import (
+    dashboards,
+    events,
+    health,
+    home,
+    invitations,
+    links,
+    privacy,
+    recipient,
+    signin,
+    stats,
+    timeline,
+)
 from credlens.web.security import logs
 from credlens.web.security.forms import FormGuard
 from credlens.web.security.headers import SecurityHeaders
@@ -54,8 +66,15 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     logs.install()
     for router in (health.router, events.router, stats.router, links.router, privacy.router):
         app.include_router(router)
-    pages = (home.router, signin.router, invitations.router, recipient.router, timeline.router, admin_pages.router)
-    for router in pages:
+    for router in (
+        home.router,
+        signin.router,
+        invitations.router,
+        recipient.router,
+        dashboards.router,
+        timeline.router,
+        admin_pages.router,
+    ):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

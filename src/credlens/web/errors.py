@@ -38,8 +38,10 @@ def error_response(status: int, code: str, message: str, details: list[Any] | No
 
 
 def is_page(path: str) -> bool:
-    """Pages are for people; ``/api/`` and the OpenAPI document are for programs."""
-    return not path.startswith("/api/") and path != "/openapi.json"
+    """Pages are for people; ``/api/``, the OpenAPI document and the dashboards' ``.json`` and
+    ``.csv`` twins are for programs."""
+    twin = path.startswith(("/dashboards/", "/recipient.")) and path.endswith((".json", ".csv"))
+    return not path.startswith("/api/") and path != "/openapi.json" and not twin
 
 
 def problem(request: Request, status: int, code: str, message: str, details: list[Any] | None = None) -> Response:

@@ -1,4 +1,4 @@
-"""The signed-in start page: what this user may see. The dashboards will take its place."""
+"""The signed-in start page: what this user may see, and the dashboards."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from credlens.domain.accounts import Role
 from credlens.web.auth import Recipient, SignedIn
+from credlens.web.dashboards import PAGES
 from credlens.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -25,4 +26,8 @@ def home(request: Request, principal: SignedIn) -> Response:
     if user.role is Role.PROGRAM_MANAGER:
         params += [("program", p) for p in user.programs]
     stats_url = "/api/v1/stats?" + urlencode(params)
-    return render(request, "home.html", {"user": user, "issuer": principal.issuer, "stats_url": stats_url})
+    return render(
+        request,
+        "home.html",
+        {"user": user, "issuer": principal.issuer, "stats_url": stats_url, "pages": PAGES.values()},
+    )

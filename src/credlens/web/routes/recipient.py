@@ -1,12 +1,18 @@
-"""Recipient links: ``/r/{token}`` opens a session scoped to one recipient; ``/recipient`` is their page."""
+"""Recipient links: ``/r/{token}`` opens a session scoped to one recipient; ``/recipient`` is their
+dashboard, with its ``.json`` and ``.csv`` twins built from the same result."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from credlens.access.links import LinkError, read_token
 from credlens.recipients.holdings import holdings
+from credlens.recipients.verifications import verifications_of
+from credlens.reports import exports, notes, recipient
+from credlens.reports.view import Dashboard
 from credlens.web import sessions
 from credlens.web.auth import Holder, Now
 from credlens.web.deps import WarehouseDep
@@ -31,7 +37,39 @@ def open_link(request: Request, token: str, warehouse: WarehouseDep, at: Now) ->
     return response
 
 
+def _dashboard(holder: Holder, warehouse: WarehouseDep, at: Now) -> Dashboard:
+    tables = warehouse.tables(holder.issuer.issuer_id)
+    held = holdings(tables, holder.recipient_key, at)
+    return recipient.build(holder.issuer.name, held, verifications_of(tables, holder.recipient_key))
+
+
 @router.get("/recipient")
 def recipient_page(request: Request, holder: Holder, warehouse: WarehouseDep, at: Now) -> Response:
-    held = holdings(warehouse.tables(holder.issuer.issuer_id), holder.recipient_key, at)
-    return render(request, "recipient.html", {"issuer": holder.issuer, "holdings": held})
+    dashboard = _dashboard(holder, warehouse, at)
+    return render(
+        request, "recipient.html", {"issuer": holder.issuer, "dashboard": dashboard, "definitions": notes.definition}
+    )
+
+
+@router.get("/recipient.json")
+def recipient_json(holder: Holder, warehouse: WarehouseDep, at: Now) -> Response:
+    return JSONResponse(_dashboard(holder, warehouse, at).json())
+
+
+@router.get("/recipient.csv")
+def recipient_csv(
+    holder: Holder,
+    warehouse: WarehouseDep,
+    at: Now,
+    table: Annotated[str | None, Query(description="one table's id")] = None,
+) -> Response:
+    dashboard = _dashboard(holder, warehouse, at)
+    found = dashboard.table(table) if table else None
+    if table and found is None:
+        raise ApiError(404, "not_found", f"no table {table!r}; the tables: credentials, expiring, verifications")
+    body = exports.table_csv(found) if found else exports.dashboard_csv(dashboard)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="credentials-{table or "all"}.csv"'},
+    )

@@ -1,0 +1,128 @@
+"""Tiles and tables from the metrics JSON of interfaces.md: the building blocks every dashboard shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from credlens.reports.formats import cell, change_text, value_cell
+from credlens.reports.notes import definition, is_rate
+from credlens.reports.view import Cell, Column, Table, Tile
+
+Json = dict[str, Any]
+COMPARE_LABELS = {"previous": "previous window", "year": "a year earlier"}
+
+
+@dataclass(frozen=True)
+class Spec:
+    """A column of a rows table: the row field, its header, its format and the metric it shows."""
+
+    key: str
+    label: str
+    fmt: str = "count"
+    metric: str | None = None
+
+
+def compare_label(result: Json) -> str:
+    return COMPARE_LABELS.get(result["query"].get("compare") or "", "")
+
+
+def tile(result: Json, metric_id: str, label: str, *, period: str | None = None) -> Tile:
+    """A headline number: value, "n of d" for rates, and its change against the comparison window."""
+    metric = result["metrics"][metric_id]
+    rate = is_rate(metric_id)
+    fmt = "percent" if rate else "count" if metric_id not in MEANS else "number"
+    detail = ""
+    if rate and metric.get("denominator") is not None:
+        detail = f"{metric['numerator']:,} of {metric['denominator']:,}"
+    change = change_text(metric, rate, compare_label(result)) if "change" in metric else ""
+    return Tile(metric_id, label, cell(metric, fmt), definition(metric_id), change, detail, period)
+
+
+MEANS = {"owner_active_days_mean", "median_days_to_open", "views_per_share"}
+
+
+def change_cell(row: Json) -> Cell:
+    change = row.get("change")
+    absolute = None if not change else change["absolute"]
+    if absolute is None:
+        return Cell(None, "n/a" if change else "")
+    return Cell(absolute, f"{absolute:+,.0f}" if float(absolute).is_integer() else f"{absolute:+,.2f}")
+
+
+def rows_table(
+    table_id: str,
+    title: str,
+    rows: Sequence[Json],
+    specs: Sequence[Spec],
+    *,
+    metric: str | None = None,
+    note: str = "",
+    with_change: bool = False,
+    collapsed: bool = False,
+) -> Table:
+    """A table over result rows, one column per spec (plus the change, when a comparison ran)."""
+    columns = [Column(s.key, s.label, s.metric, numeric=s.fmt != "text") for s in specs]
+    if with_change:
+        columns.append(Column("change", "Change", None))
+    body = []
+    for row in rows:
+        cells = [_cell(row, s) for s in specs]
+        if with_change:
+            cells.append(change_cell(row))
+        body.append(tuple(cells))
+    return Table(table_id, title, tuple(columns), tuple(body), metric=metric, note=note, collapsed=collapsed)
+
+
+def _cell(row: Json, spec: Spec) -> Cell:
+    """A suppressed row keeps its key (the API shows it too) and hides its numbers."""
+    if spec.fmt == "text":
+        return value_cell(row.get(spec.key), "text")
+    if row.get("suppressed"):
+        return Cell(None, "suppressed", suppressed=True)
+    return cell(row, spec.fmt, key=spec.key)
+
+
+def breakdown(
+    result: Json,
+    metric_id: str,
+    title: str,
+    key_label: str,
+    value_label: str,
+    *,
+    limit: int | None = None,
+    note: str = "",
+    extra: Sequence[Spec] = (),
+) -> Table:
+    """A breakdown metric (`rows` of key and value) as a table, with its change when a comparison ran."""
+    rows = result["metrics"][metric_id]["rows"][:limit]
+    specs = [Spec("key", key_label, "text"), Spec("value", value_label, "count", metric_id), *extra]
+    return rows_table(metric_id, title, rows, specs, metric=metric_id, note=note, with_change="comparison" in result)
+
+
+def metric_rows(result: Json, table_id: str, title: str, items: Sequence[tuple[str, str]], note: str = "") -> Table:
+    """Scalar metrics as rows (metric, value, n of d, change): for groups of related numbers."""
+    rows = []
+    for metric_id, label in items:
+        t = tile(result, metric_id, label)
+        change = result["metrics"][metric_id].get("change") or {}
+        rows.append(
+            (
+                Cell(label, label, hint=t.definition),
+                t.value,
+                Cell(t.detail or None, t.detail),
+                Cell(change.get("absolute"), t.change),
+            )
+        )
+    columns = (
+        Column("metric", "Metric", numeric=False),
+        Column("value", "Value"),
+        Column("of", "Numerator of denominator", numeric=False),
+        Column("change", "Change"),
+    )
+    return Table(table_id, title, columns, tuple(rows), note=note)
+
+
+def keyed(rows: Sequence[Json], key: Callable[[Json], str]) -> list[Json]:
+    return [{**row, "key": key(row)} for row in rows]

@@ -1,0 +1,29 @@
+"""The issuer's programs and departments, for the dashboards' filters and the empty state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from credlens.store.scope import IssuerTables
+
+
+@dataclass(frozen=True)
+class Catalog:
+    programs: tuple[tuple[str, str], ...]  # (program id, name), by name
+    departments: tuple[str, ...]
+
+    @property
+    def empty(self) -> bool:
+        """No program has been seen: the issuer has sent no issuance or enrollment yet."""
+        return not self.programs
+
+    def name(self, program_id: str) -> str:
+        return dict(self.programs).get(program_id, program_id)
+
+
+def catalog(tables: IssuerTables) -> Catalog:
+    p = tables["programs"]
+    rows = p.select("program_id", "name", "department").to_pyarrow().to_pylist()
+    programs = sorted(((r["program_id"], r["name"] or r["program_id"]) for r in rows), key=lambda x: (x[1], x[0]))
+    departments = sorted({r["department"] for r in rows if r["department"]})
+    return Catalog(tuple(programs), tuple(departments))

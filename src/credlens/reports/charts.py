@@ -1,0 +1,102 @@
+"""Vega-Lite specs (built with Altair) for the dashboards, and later for PDF and e-mail reports.
+
+Every chart is drawn from the same rows as a table beside it, so the chart is never the only way
+to read a number (screen readers get the table). Specs carry their data inline: no URL is loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+
+Json = dict[str, Any]
+ACCENT = "#0b5cad"  # the stylesheet's accent: 6.4:1 on white
+COMPARISON = "#8792a1"
+HEIGHT = 220
+
+
+CONFIG: Json = {
+    "font": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif",
+    "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#1b1f24", "titleColor": "#1b1f24"},
+    "title": {"fontSize": 14, "anchor": "start", "color": "#1b1f24"},
+    "legend": {"labelFontSize": 12, "labelColor": "#1b1f24", "labelLimit": 320},
+    "view": {"stroke": None},
+}
+
+
+def inline(values: Sequence[Json]) -> alt.Data:
+    """Data carried in the spec itself (no URL for the browser to fetch)."""
+    return alt.Data(values=list(values))  # type: ignore[no-untyped-call]
+
+
+def _config(chart: alt.Chart, description: str) -> Json:
+    spec: Json = chart.properties(width="container", height=HEIGHT, description=description).to_dict(validate=False)
+    spec["config"] = CONFIG
+    return spec
+
+
+def trend(rows: Sequence[Json], title: str, y_title: str, description: str, *, percent: bool = False) -> Json:
+    """A line over interval buckets (`key` = bucket start, `value`)."""
+    values = [{"bucket": r["key"], "value": r["value"]} for r in rows]
+    y = alt.Y("value:Q", title=y_title, axis=alt.Axis(format=".1%" if percent else ",~r"))
+    chart = (
+        alt.Chart(inline(values), title=title)
+        .mark_line(point=True, color=ACCENT)
+        .encode(
+            x=alt.X("bucket:T", title=None),
+            y=y,
+            tooltip=[alt.Tooltip("bucket:T", title="from"), alt.Tooltip("value:Q", title=y_title)],
+        )
+    )
+    return _config(chart, description)
+
+
+def ranked_bars(rows: Sequence[Json], title: str, x_title: str, description: str, *, percent: bool = False) -> Json:
+    """Horizontal bars, largest first (`key`, `value`); suppressed rows are left out of the chart."""
+    values = [{"key": str(r["key"]), "value": r["value"]} for r in rows if r.get("value") is not None]
+    chart = (
+        alt.Chart(inline(values), title=title)
+        .mark_bar(color=ACCENT)
+        .encode(
+            y=alt.Y("key:N", sort="-x", title=None),
+            x=alt.X("value:Q", title=x_title, axis=alt.Axis(format=".0%" if percent else ",d")),
+            tooltip=[alt.Tooltip("key:N", title=""), alt.Tooltip("value:Q", title=x_title)],
+        )
+    )
+    return _config(chart, description)
+
+
+def ordered_bars(rows: Sequence[Json], title: str, x_title: str, description: str) -> Json:
+    """Bars in the rows' own order (funnel steps, 1–5 ratings, 1/2/3/4/5+ credentials)."""
+    order = [str(r["key"]) for r in rows]
+    values = [{"key": str(r["key"]), "value": r["value"]} for r in rows if r.get("value") is not None]
+    chart = (
+        alt.Chart(inline(values), title=title)
+        .mark_bar(color=ACCENT)
+        .encode(
+            x=alt.X("key:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
+            y=alt.Y("value:Q", title=x_title, axis=alt.Axis(format=",d")),
+            tooltip=[alt.Tooltip("key:N", title=""), alt.Tooltip("value:Q", title=x_title)],
+        )
+    )
+    return _config(chart, description)
+
+
+def segment_trends(rows: Sequence[Json], title: str, description: str, top: int = 5) -> Json:
+    """One line per segment (the `top` largest), from segment-trend rows with `buckets`."""
+    values = [
+        {"segment": str(r["key"]), "bucket": b["key"], "value": b["value"]} for r in rows[:top] for b in r["buckets"]
+    ]
+    chart = (
+        alt.Chart(inline(values), title=title)
+        .mark_line(point=True)
+        .encode(
+            x=alt.X("bucket:T", title=None),
+            y=alt.Y("value:Q", title="verifications", axis=alt.Axis(format=",d")),
+            color=alt.Color("segment:N", title=None, scale=alt.Scale(scheme="dark2")),
+            tooltip=["segment:N", alt.Tooltip("bucket:T", title="from"), "value:Q"],
+        )
+    )
+    return _config(chart, description)

@@ -1,0 +1,211 @@
+"""Side by side: 2 to 4 programs or departments in one view, each metric with its difference from the
+first group, a 95 % interval for rates and means, and a marker when a difference is within noise.
+
+The method (intervals.py): Wilson intervals for rates, Newcombe's hybrid score interval for the
+difference of two rates, normal/Welch intervals for mean ratings. Counts are exact totals, not
+samples, so they get a difference but no interval. "Within noise" means the 95 % interval of the
+difference contains 0; with 3 or 4 groups each difference is judged on its own (no correction for
+multiple comparisons), which the page says.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import altair as alt
+
+from credlens.reports import charts, notes
+from credlens.reports.formats import count, number, percent, points
+from credlens.reports.intervals import (
+    WITHIN_NOISE,
+    Interval,
+    Sample,
+    mean_difference,
+    mean_interval,
+    rate_difference,
+    wilson,
+)
+from credlens.reports.view import Cell, Chart, Column, Dashboard, Section, Table
+
+Json = dict[str, Any]
+MAX_GROUPS = 4
+BEYOND_NOISE = "beyond noise"
+COUNTS = (
+    ("issued", "Credentials issued"),
+    ("unique_recipients", "Unique recipients"),
+    ("verifications", "Verifications"),
+)
+RATES = (
+    ("view_rate", "Opened by the owner"),
+    ("download_rate", "Downloaded"),
+    ("share_rate", "Shared"),
+    ("profile_add_rate", "Added to a profile"),
+    ("verification_rate", "Verified"),
+    ("reengagement_rate", "Re-engaged (of opened)"),
+    ("completion_rate", "Completion (of enrolments)"),
+)
+METHOD = (
+    "Rates show a 95 % Wilson interval; each difference is against the first group, with Newcombe's 95 % "
+    "interval (mean ratings: Welch). A difference marked “within noise” has an interval that contains 0: "
+    "the data cannot tell the groups apart. With 3 or 4 groups, each difference is judged on its own. "
+    "Counts are exact totals, so they have no interval."
+)
+Group = tuple[str, str, Json]  # (key, label, metrics JSON)
+
+
+def choose(result: Json) -> Dashboard:
+    """The page before 2 groups are chosen."""
+    intro = "Choose 2 to 4 programs, or 2 to 4 departments, in the filters above and apply them."
+    return Dashboard(
+        "compare",
+        "Compare",
+        "Programs or departments side by side.",
+        result["query"],
+        (Section("choose", "Choose what to compare", intro=intro),),
+        extra={"groups": []},
+    )
+
+
+def build(groups: Sequence[Group], by: str) -> Dashboard:
+    first = groups[0][2]
+    table = comparison_table(groups)
+    section = Section(
+        "comparison",
+        f"{len(groups)} {by}s side by side",
+        charts=(_chart(groups),),
+        tables=(table,),
+        notes=(METHOD, notes.COHORT, notes.ENGAGEMENT_BLIND_SPOTS),
+    )
+    return Dashboard(
+        "compare",
+        "Compare",
+        f"{len(groups)} {by}s side by side, each against {groups[0][1]}.",
+        first["query"],
+        (section,),
+        first.get("comparison", {}).get("window"),
+        extra={"by": by, "groups": [{"key": key, "label": label} for key, label, _ in groups]},
+    )
+
+
+def comparison_table(groups: Sequence[Group]) -> Table:
+    baseline_label = groups[0][1]
+    columns = [Column("metric", "Metric", numeric=False)]
+    for n, (_, label, _) in enumerate(groups, start=1):
+        columns.append(Column(f"g{n}", label, interval=True))
+        if n > 1:
+            columns.append(Column(f"g{n}_diff", f"{label} − {baseline_label}", interval=True, flagged=True))
+    rows = [_count_row(groups, m, label) for m, label in COUNTS]
+    rows += [_rate_row(groups, m, label) for m, label in RATES]
+    rows.append(_rating_row(groups))
+    return Table("comparison", "Side by side", tuple(columns), tuple(rows))
+
+
+def _label(metric_id: str, label: str) -> Cell:
+    return Cell(label, label, hint=notes.definition(metric_id) or None)
+
+
+def _count_row(groups: Sequence[Group], metric_id: str, label: str) -> tuple[Cell, ...]:
+    values = [g[2]["metrics"][metric_id]["value"] for g in groups]
+    cells = [_label(metric_id, label)]
+    for n, value in enumerate(values):
+        cells.append(Cell(value, count(value)))
+        if n:
+            diff = None if value is None or values[0] is None else value - values[0]
+            cells.append(Cell(diff, "n/a" if diff is None else f"{diff:+,}"))
+    return tuple(cells)
+
+
+def _rate_row(groups: Sequence[Group], metric_id: str, label: str) -> tuple[Cell, ...]:
+    results = [g[2]["metrics"][metric_id] for g in groups]
+    counts = [(r["numerator"], r["denominator"]) for r in results]
+    cells = [_label(metric_id, label)]
+    for n, (result, pair) in enumerate(zip(results, counts, strict=True)):
+        interval = wilson(*pair)
+        cells.append(_interval_cell(result["value"], interval, percent, f"{pair[0]:,} of {pair[1]:,}"))
+        if n:
+            cells.append(_difference_cell(rate_difference(pair, counts[0]), points))
+    return tuple(cells)
+
+
+def _rating_row(groups: Sequence[Group]) -> tuple[Cell, ...]:
+    samples = [
+        Sample({int(r["key"]): int(r["value"] or 0) for r in g[2]["metrics"]["feedback"]["rows"]}) for g in groups
+    ]
+    cells = [_label("feedback", "Mean rating (1–5, ratings in the window)")]
+    for n, sample in enumerate(samples):
+        cells.append(_interval_cell(sample.mean, mean_interval(sample), number, f"{sample.n:,} ratings"))
+        if n:
+            cells.append(_difference_cell(mean_difference(sample, samples[0]), lambda v: number(v, 2)))
+    return tuple(cells)
+
+
+def _interval_cell(value: float | None, interval: Interval | None, fmt: Any, detail: str) -> Cell:
+    raw = None if value is None else round(value, 6)
+    if interval is None:
+        return Cell(raw, fmt(raw), note=detail)
+    low, high = round(interval.low, 6), round(interval.high, 6)
+    return Cell(raw, fmt(raw), low=low, high=high, note=f"{detail}; 95 % CI {fmt(low)} to {fmt(high)}")
+
+
+def _difference_cell(interval: Interval | None, fmt: Any) -> Cell:
+    if interval is None:
+        return Cell(None, "n/a", note="a group has no data for this metric")
+    flag = WITHIN_NOISE if interval.within_noise else BEYOND_NOISE
+    low, high = round(interval.low, 6), round(interval.high, 6)
+    return Cell(
+        round(interval.estimate, 6),
+        fmt(interval.estimate),
+        low=low,
+        high=high,
+        flag=flag,
+        note=f"95 % CI {fmt(low)} to {fmt(high)}",
+    )
+
+
+def _chart(groups: Sequence[Group]) -> Chart:
+    values = []
+    for _, label, result in groups:
+        for metric_id, metric_label in RATES:
+            r = result["metrics"][metric_id]
+            interval = wilson(r["numerator"], r["denominator"])
+            if interval is not None:
+                values.append(
+                    {
+                        "metric": metric_label,
+                        "group": label,
+                        "value": interval.estimate,
+                        "low": interval.low,
+                        "high": interval.high,
+                    }
+                )
+    base = alt.Chart(charts.inline(values), title="Rates with 95 % intervals")
+    order = [label for _, label in RATES]
+    y = alt.Y("metric:N", sort=order, title=None)
+    bars = base.mark_bar().encode(
+        y=y,
+        yOffset="group:N",
+        x=alt.X("value:Q", title="rate", axis=alt.Axis(format=".0%")),
+        color=alt.Color("group:N", title=None, scale=alt.Scale(scheme="dark2")),
+        tooltip=[
+            "group:N",
+            "metric:N",
+            alt.Tooltip("value:Q", format=".1%"),
+            alt.Tooltip("low:Q", format=".1%"),
+            alt.Tooltip("high:Q", format=".1%"),
+        ],
+    )
+    rules = base.mark_rule(color="#1b1f24").encode(y=y, yOffset="group:N", x="low:Q", x2="high:Q")
+    spec: Json = (
+        alt.layer(bars, rules)
+        .properties(width="container", height=60 * len(RATES), description="Rates of each group with intervals")
+        .to_dict(validate=False)
+    )
+    spec["config"] = {**charts.CONFIG, "legend": {**charts.CONFIG["legend"], "orient": "bottom", "columns": 2}}
+    return Chart(
+        "comparison_chart",
+        "Rates side by side",
+        spec,
+        "comparison",
+        "Grouped bar chart of each rate per group with its 95 % interval; the table below holds the same numbers.",
+    )

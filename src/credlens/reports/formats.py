@@ -1,0 +1,63 @@
+"""How numbers read on screen; exports keep the raw values."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from credlens.reports.view import Cell
+
+NA = "n/a"
+SUPPRESSED = "suppressed"
+
+
+def count(value: float | None) -> str:
+    if value is None:
+        return NA
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+
+
+def percent(value: float | None, digits: int = 1) -> str:
+    return NA if value is None else f"{value * 100:.{digits}f} %"
+
+
+def number(value: float | None, digits: int = 1) -> str:
+    return NA if value is None else f"{value:,.{digits}f}"
+
+
+def signed_percent(value: float | None) -> str:
+    return NA if value is None else f"{value * 100:+.1f} %"
+
+
+def points(value: float | None) -> str:
+    """A difference of two rates, in percentage points."""
+    return NA if value is None else f"{value * 100:+.1f} pts"
+
+
+def cell(result: dict[str, Any], fmt: str = "count", key: str = "value") -> Cell:
+    """A cell from a metric result or row: suppressed and null values say so."""
+    if result.get("suppressed"):
+        return Cell(None, SUPPRESSED, suppressed=True)
+    return value_cell(result.get(key), fmt)
+
+
+def value_cell(value: Any, fmt: str = "count") -> Cell:
+    if fmt == "text":
+        return Cell(value, "" if value is None else str(value))
+    raw = None if value is None else round(float(value), 6)
+    if raw is not None and fmt == "count" and raw.is_integer():
+        raw = int(raw)
+    shown = {"count": count, "percent": percent, "number": number}[fmt](raw)
+    return Cell(raw, shown)
+
+
+def change_text(result: dict[str, Any], rate: bool, label: str) -> str:
+    """ "+12.0 % vs previous window" for counts, "+1.5 pts vs ..." for rates; empty without comparison."""
+    change = result.get("change")
+    if not change:
+        return ""
+    if rate:
+        return f"{points(change['absolute'])} vs {label}" if change["absolute"] is not None else f"n/a vs {label}"
+    if change["relative"] is None:
+        absolute = change["absolute"]
+        return f"{absolute:+,.0f} vs {label}" if absolute is not None else f"n/a vs {label}"
+    return f"{signed_percent(change['relative'])} vs {label}"

@@ -1,0 +1,132 @@
+"""The staff dashboards: ``/dashboards/{name}`` and its ``.json`` and ``.csv`` twins, from one result.
+
+Every page is behind the sign-in; program managers are held to their programs (refused, never
+narrowed). A URL without a window redirects to the default state, so the URL always holds the state.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from credlens.domain.accounts import Role
+from credlens.reports import exports, notes
+from credlens.reports.catalog import Catalog, catalog
+from credlens.reports.view import Dashboard
+from credlens.web import state as url_state
+from credlens.web.auth import Staff, StaffUser
+from credlens.web.dashboards import PAGES, Context, Page
+from credlens.web.deps import WarehouseDep
+from credlens.web.errors import ApiError
+from credlens.web.pages import render
+from credlens.web.state import State, dashboard_state
+
+router = APIRouter(include_in_schema=False)
+StateDep = Annotated[State, Depends(dashboard_state)]
+TableParam = Annotated[str | None, Query(description="one table's id: that table alone, as shown")]
+
+
+def _canonical(request: Request, staff: Staff, state: State, suffix: str) -> Response | None:
+    """A redirect to the URL of the state (defaults filled, empty or overridden fields dropped), or None."""
+    if state.bare:
+        mine = tuple(staff.user.programs) if staff.user.role is Role.PROGRAM_MANAGER else ()
+        state = state.with_defaults(mine)
+    extra = [("table", v) for v in request.query_params.getlist("table")] if suffix == ".csv" else []
+    wanted = state.items() + extra
+    if sorted(request.query_params.multi_items()) == sorted(wanted):
+        return None
+    return RedirectResponse(f"{request.url.path}?{urlencode(wanted)}", status_code=303)
+
+
+def _check_departments(page: Page, state: State) -> None:
+    if state.departments and page.name != "compare":
+        raise ApiError(400, "invalid_query", "department: one department on this page; compare several on Compare")
+
+
+def _empty(page: Page, ctx: Context) -> Dashboard:
+    query = {"issuer": ctx.staff.issuer.slug, **dict(ctx.state.items())}
+    return Dashboard(page.name, page.title, "No data yet.", query, (), extra={"empty": True})
+
+
+def _dashboard(page: Page, staff: Staff, warehouse: Any, state: State) -> tuple[Dashboard, Context]:
+    _check_departments(page, state)
+    ctx = Context(staff, warehouse, state, catalog(warehouse.tables(staff.issuer.issuer_id)))
+    if ctx.catalog.empty:
+        ctx.scoped_programs(state.programs)  # the role rules hold on an empty issuer too
+        return _empty(page, ctx), ctx
+    return page.build(ctx), ctx
+
+
+def _page_context(page: Page, dashboard: Dashboard, ctx: Context) -> dict[str, Any]:
+    state = ctx.state
+    allowed: Catalog = ctx.catalog
+    if ctx.staff.user.role is Role.PROGRAM_MANAGER:
+        mine = set(ctx.staff.user.programs)
+        allowed = Catalog(tuple(p for p in ctx.catalog.programs if p[0] in mine), ctx.catalog.departments)
+    return {
+        "page": page,
+        "pages": PAGES.values(),
+        "dashboard": dashboard,
+        "state": state,
+        "query_string": state.query_string(),
+        "nav_query": urlencode([(k, v) for k, v in state.items() if k != "department" or not state.departments]),
+        "catalog": allowed,
+        "names": dict(ctx.catalog.programs),
+        "periods": url_state.PERIODS,
+        "compares": url_state.COMPARES,
+        "kinds": url_state.KINDS,
+        "intervals": url_state.INTERVALS,
+        "issuer": ctx.staff.issuer,
+        "definitions": notes.definition,
+    }
+
+
+def _add(page: Page) -> None:
+    path = f"/dashboards/{page.name}"
+
+    @router.get(path, name=f"{page.name}_page")
+    def html(request: Request, staff: StaffUser, warehouse: WarehouseDep, state: StateDep) -> Response:
+        redirect = _canonical(request, staff, state, "")
+        if redirect is not None:
+            return redirect
+        dashboard, ctx = _dashboard(page, staff, warehouse, state)
+        template = "dashboards/empty.html" if dashboard.extra.get("empty") else "dashboards/page.html"
+        return render(request, template, _page_context(page, dashboard, ctx))
+
+    @router.get(path + ".json", name=f"{page.name}_json")
+    def as_json(request: Request, staff: StaffUser, warehouse: WarehouseDep, state: StateDep) -> Response:
+        redirect = _canonical(request, staff, state, ".json")
+        if redirect is not None:
+            return redirect
+        dashboard, _ = _dashboard(page, staff, warehouse, state)
+        return JSONResponse(dashboard.json())
+
+    @router.get(path + ".csv", name=f"{page.name}_csv")
+    def as_csv(
+        request: Request, staff: StaffUser, warehouse: WarehouseDep, state: StateDep, table: TableParam = None
+    ) -> Response:
+        redirect = _canonical(request, staff, state, ".csv")
+        if redirect is not None:
+            return redirect
+        dashboard, _ = _dashboard(page, staff, warehouse, state)
+        if table is None:
+            body, name = exports.dashboard_csv(dashboard), page.name
+        else:
+            found = dashboard.table(table)
+            if found is None:
+                known = ", ".join(t.id for t in dashboard.tables()) or "none"
+                raise ApiError(404, "not_found", f"no table {table!r} on this dashboard; its tables: {known}")
+            body, name = exports.table_csv(found), f"{page.name}-{table}"
+        warehouse.audit(staff.issuer.issuer_id, staff.user.actor, "export", f"{page.title} dashboard CSV ({name})")
+        return Response(
+            body,
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": f'attachment; filename="credlens-{staff.issuer.slug}-{name}.csv"'},
+        )
+
+
+for _page in PAGES.values():
+    _add(_page)
