@@ -8,7 +8,7 @@ import ibis
 import pytest
 
 from credlens.domain.issuers import Issuer
-from credlens.domain.query import parse_query
+from credlens.domain.query import QueryError, parse_query
 from credlens.metrics.plan import CACHE, SENTINELS, compile_template
 from credlens.metrics.runner import run
 from credlens.store.warehouse import Warehouse
@@ -50,3 +50,31 @@ def test_a_bound_computed_in_python_is_refused() -> None:
     assert "MAKE_TIMESTAMP(1901" in compile_template(t.filter(t.at < SENTINELS.end))
     with pytest.raises(AssertionError, match="derived from a sentinel"):
         compile_template(t.filter(t.at < SENTINELS.end + dt.timedelta(days=90)))
+
+
+def test_only_some_metrics_runs_the_cohort_query_alone_with_the_same_numbers(
+    warehouse: Warehouse, issuer: Issuer
+) -> None:
+    events = [
+        {
+            "id": f"o{n}",
+            "type": "credential.issued",
+            "occurred_at": "2026-02-10T12:00:00Z",
+            "credential_id": f"oc{n}",
+            "program": {"id": "p1"},
+            "recipient": {"id": f"r{n % 2}"},
+        }
+        for n in range(3)
+    ]
+    assert ingest(warehouse, issuer, events).rejections == []
+    query = parse_query(issuer.slug, issuer.timezone, period="ytd", compare="previous", today=dt.date(2026, 6, 1))
+    tables = warehouse.tables(issuer.issuer_id)
+    full = run(query, tables)["metrics"]
+    some = run(query, tables, only=frozenset({"issued", "unique_recipients"}))["metrics"]
+    assert some == {"issued": full["issued"], "unique_recipients": full["unique_recipients"]}
+    assert some["issued"]["value"] == 3
+    assert some["unique_recipients"]["value"] == 2
+    beyond = run(query, tables, only=frozenset({"issued", "programs"}))["metrics"]  # needs the full run
+    assert beyond == {"issued": full["issued"], "programs": full["programs"]}
+    with pytest.raises(QueryError, match="unknown metric"):
+        run(query, tables, only=frozenset({"issued", "nope"}))

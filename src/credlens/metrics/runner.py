@@ -65,8 +65,11 @@ def trend_window(plan: Plan, in_scope: ir.Table) -> Query:
     return replace(query, window=Window(max(first_day, query.window.start), query.window.end))
 
 
-def compute(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAULT_FUNNEL) -> Json:
-    """Every registered metric for the query's window (no comparison, before suppression).
+def compute(
+    query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAULT_FUNNEL, only: frozenset[str] | None = None
+) -> Json:
+    """Every registered metric for the query's window (no comparison, before suppression), or the
+    metrics in ``only``: when they all come from the cohort aggregate, nothing else runs.
 
     Expressions are built with sentinel bounds and compiled once per shape (plan.py): the window
     below is `SENTINELS`, and each run substitutes the real one.
@@ -78,6 +81,10 @@ def compute(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAUL
     cohort = in_scope.filter((in_scope.issued_at >= w.start) & (in_scope.issued_at < w.end))
 
     row = plan.rows("cohort", lambda: cohort.aggregate(**reductions(cohort, funnel)))[0]
+    if only is not None:
+        from_cohort = _shape(row, funnel)
+        if only <= from_cohort.keys():
+            return {name: value for name, value in from_cohort.items() if name in only}
     row.update(plan.rows("state", lambda: in_scope.aggregate(**state_reductions(in_scope, w.start, w.end)))[0])
     holdings = plan.materialize("holdings", lambda: recipients.held_by(in_scope, w.end))
     row.update(plan.rows("new_recipients", lambda: new_recipients(holdings, w.start))[0])
@@ -129,7 +136,7 @@ def compute(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAUL
         "career_outcomes": {"rows": recipients.outcome_rows(outcomes)},
         "recipient_demographics": {"rows": recipients.demographic_rows(people)},
     }
-    return shaped
+    return shaped if only is None else {name: value for name, value in shaped.items() if name in only}
 
 
 def protect(metrics: Json, k: int) -> Json:
@@ -148,12 +155,14 @@ def protect(metrics: Json, k: int) -> Json:
 
 
 def _shape(row: Json, funnel: tuple[str, ...]) -> Json:
+    """The scalar, rate and funnel metrics whose counts are in ``row`` (all of them once every
+    count query has run; the cohort's alone for a partial run)."""
     counts = {k: int(v or 0) for k, v in row.items() if k not in ("median_days_to_open",)}
     out: Json = {}
     for metric in REGISTRY.values():
-        if metric.shape is Shape.COUNT:
+        if metric.shape is Shape.COUNT and metric.id in counts:
             out[metric.id] = {"value": counts[metric.id]}
-        elif metric.shape is Shape.RATE:
+        elif metric.shape is Shape.RATE and {metric.numerator, metric.denominator} <= counts.keys():
             assert metric.numerator is not None
             assert metric.denominator is not None
             num, den = counts[metric.numerator], counts[metric.denominator]
@@ -172,6 +181,7 @@ def run_for(
     tables: IssuerTables,
     programs: list[str] | None = None,
     funnel: str | None = None,
+    only: frozenset[str] | None = None,
     **params: str | None,
 ) -> Json:
     """What every surface calls: parse the parameters as received (`from`/`to` or `period`, filters,
@@ -179,21 +189,31 @@ def run_for(
     issuer's suppression threshold. Raises QueryError naming the bad parameter."""
     query = parse_query(issuer.slug, issuer.timezone, programs=tuple(programs or ()), **params)  # type: ignore[arg-type]
     steps = DEFAULT_FUNNEL if not funnel else tuple(step.strip() for step in funnel.split(","))
-    return run(query, tables, steps, k=issuer.suppression_k)
+    return run(query, tables, steps, k=issuer.suppression_k, only=only)
 
 
-def run(query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAULT_FUNNEL, *, k: int = DEFAULT_K) -> Json:
+def run(
+    query: Query,
+    tables: IssuerTables,
+    funnel: tuple[str, ...] = DEFAULT_FUNNEL,
+    *,
+    k: int = DEFAULT_K,
+    only: frozenset[str] | None = None,
+) -> Json:
     """The metrics JSON of interfaces.md, suppressed per privacy.md, with the comparison window and
-    changes when asked (a change involving a suppressed cell is null)."""
+    changes when asked (a change involving a suppressed cell is null). ``only`` limits it to some
+    metric ids (a page that shows a few numbers of another window)."""
+    if only is not None and not only <= REGISTRY.keys():
+        raise QueryError("metrics", f"unknown metric(s) {', '.join(sorted(only - REGISTRY.keys()))}")
     bad = [step for step in funnel if step not in FUNNEL_STEPS]
     if bad or funnel[0] != "issued" or len(set(funnel)) != len(funnel):
         raise QueryError("funnel", f"distinct steps starting with issued, from {', '.join(FUNNEL_STEPS)}")
     check_k(k)
-    metrics = protect(compute(query, tables, funnel), k)
+    metrics = protect(compute(query, tables, funnel, only), k)
     result: Json = {"query": {**describe(query), "funnel": list(funnel)}, "metrics": metrics}
     comparison = query.comparison()
     if comparison is not None:
-        before = protect(compute(comparison, tables, funnel), k)
+        before = protect(compute(comparison, tables, funnel, only), k)
         for name, value in metrics.items():
             _add_change(name, value, before[name])
         result["comparison"] = {"window": _window(comparison), "metrics": before}

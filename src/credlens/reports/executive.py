@@ -10,6 +10,7 @@ from credlens.reports.view import Chart, Dashboard, Section, Table
 
 Json = dict[str, Any]
 FIXED_WINDOWS = (("30d", "Last 30 days"), ("last_quarter", "Last quarter"), ("all", "All time"))
+FIXED_METRICS = frozenset({"issued", "unique_recipients"})  # what the tiles of the fixed windows show
 TOP = 5
 
 
