@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import replace
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +23,27 @@ from credlens.privacy.suppression import DEFAULT_K, Rule, check_k, suppress_sens
 from credlens.store.scope import IssuerTables
 
 Json = dict[str, Any]
+
+# Which metrics need which shared inputs, so that a run asked for some metrics (``only``) skips the rest.
+PORTFOLIO = ("credentials_per_recipient", "co_held_programs", "program_sequences")
+VERIFICATION_TOTALS = (
+    "verifications",
+    "verified_credentials",
+    "outcomes_reported",
+    "hires",
+    "verification_to_hire_rate",
+)
+BREAKDOWNS = ("verifications_by_industry", "verifications_by_size", "verifications_by_country", "top_verifiers")
+SEGMENT_TRENDS = ("verifications_by_industry_trend", "verifications_by_country_trend")
+TRENDS = ("issued_trend", "verification_trend", "verifications_per_1k_active", *SEGMENT_TRENDS)
+VERIFIED = (
+    *VERIFICATION_TOTALS,
+    *BREAKDOWNS,
+    *SEGMENT_TRENDS,
+    "verification_trend",
+    "verifications_per_1k_active",
+    "employer_segments",
+)
 
 
 def scope(query: Query, tables: IssuerTables) -> ir.Table:
@@ -85,58 +107,106 @@ def compute(
         from_cohort = _shape(row, funnel)
         if only <= from_cohort.keys():
             return {name: value for name, value in from_cohort.items() if name in only}
-    row.update(plan.rows("state", lambda: in_scope.aggregate(**state_reductions(in_scope, w.start, w.end)))[0])
-    holdings = plan.materialize("holdings", lambda: recipients.held_by(in_scope, w.end))
-    row.update(plan.rows("new_recipients", lambda: new_recipients(holdings, w.start))[0])
-    enrollments = enrollment_rows(
-        plan.rows("enrollments", lambda: enrollments_by_program(query, tables, w.start, w.end))
-    )
-    row.update(enrollment_totals(enrollments))
-    verified = plan.materialize(  # read by five metrics: the semi-join on the scope runs once
-        "verified", lambda: verification.in_window(tables["verifications"], in_scope, w.start, w.end)
-    )
-    row.update(plan.rows("verification_totals", lambda: verification.totals(verified))[0])
+
+    def need(*ids: str) -> bool:
+        """Whether any of these metrics is asked for (all are without ``only``)."""
+        return only is None or not only.isdisjoint(ids)
+
+    if need("active_credentials", "expiring_next_90d", "revoked"):
+        row.update(plan.rows("state", lambda: in_scope.aggregate(**state_reductions(in_scope, w.start, w.end)))[0])
+    holdings = verified = None
+    if need("new_recipients", *PORTFOLIO):
+        holdings = plan.materialize("holdings", lambda: recipients.held_by(in_scope, w.end))
+    if need("new_recipients"):
+        row.update(plan.rows("new_recipients", lambda: new_recipients(holdings, w.start))[0])
+    enrollments: dict[str, dict[str, int]] = {}
+    if need("enrollments", "completions", "completion_rate", "programs"):
+        enrollments = enrollment_rows(
+            plan.rows("enrollments", lambda: enrollments_by_program(query, tables, w.start, w.end))
+        )
+        row.update(enrollment_totals(enrollments))
+    if need(*VERIFIED):
+        verified = plan.materialize(  # read by five metrics: the semi-join on the scope runs once
+            "verified", lambda: verification.in_window(tables["verifications"], in_scope, w.start, w.end)
+        )
+    if need(*VERIFICATION_TOTALS):
+        row.update(plan.rows("verification_totals", lambda: verification.totals(verified))[0])
     shaped = _shape(row, funnel)
 
-    keys = plan.use_buckets(trend_window(plan, in_scope))
-    shaped["issued_trend"] = {
-        "rows": bucket_rows(keys, plan.rows("issued_trend", lambda: per_bucket(in_scope, "issued_at")))
-    }
-    trend = bucket_rows(keys, plan.rows("verification_trend", lambda: per_bucket(verified, "verified_at")))
-    shaped["verification_trend"] = {"rows": trend}
-    changes = plan.rows("active_changes", lambda: verification.active_changes(in_scope))
-    shaped["verifications_per_1k_active"] = {"rows": verification.per_1k_active(keys, changes, trend)}
-    by = plan.rows("verification_breakdowns", lambda: verification.breakdowns(verified))
-    for attribute in verification.ATTRIBUTES:
-        shaped[f"verifications_by_{attribute}"] = {"rows": verification.breakdown_rows(by, attribute)}
-    shaped["top_verifiers"] = {"rows": verification.breakdown_rows(by, "organization", verification.TOP_VERIFIERS)}
-    segments = plan.rows("segment_trends", lambda: market.segment_trends(verified))
-    for attribute in market.SEGMENTS:
-        shaped[f"verifications_by_{attribute}_trend"] = {"rows": market.segment_trend(keys, segments, attribute)}
-    shaped["employer_segments"] = {
-        "rows": market.segment_rows(plan.rows("employers", lambda: market.employer_segments(verified)))
-    }
-
-    info = programs.name_rows(plan.rows("programs", lambda: programs.names(query, tables)))
-    counts = programs.count_rows(plan.rows("per_program", lambda: programs.per_program(cohort)))
-    shaped["programs"] = {"rows": programs.program_rows(info, counts, enrollments, shaped)}
-
-    names = {k: v["name"] for k, v in info.items()}
-    held = plan.rows("portfolio", lambda: recipients.portfolio(holdings))
-    pairs = plan.rows("pairs", lambda: recipients.pairs(holdings))
-    activity = plan.rows("daily_activity", lambda: recipients.daily_activity(query, tables, w.first_day, w.last_day))
-    outcomes = plan.rows("career_outcomes", lambda: recipients.career_outcomes(tables, in_scope, w.start, w.end))
-    people = plan.rows("demographics", lambda: recipients.recipient_demographics(tables, cohort))
-    shaped |= {
-        "credentials_per_recipient": {"rows": recipients.credentials_per_recipient(held)},
-        "co_held_programs": {"rows": recipients.co_held_programs(pairs, held, names)},
-        "program_sequences": {"rows": recipients.program_sequences(pairs, names)},
-        "share_channels": {"rows": recipients.share_channels(activity)},
-        "feedback": recipients.feedback(activity),
-        "career_outcomes": {"rows": recipients.outcome_rows(outcomes)},
-        "recipient_demographics": {"rows": recipients.demographic_rows(people)},
-    }
+    _verification_views(plan, need, in_scope, verified, shaped)
+    _programs_and_recipients(plan, need, Inputs(in_scope, cohort, holdings, enrollments), shaped)
     return shaped if only is None else {name: value for name, value in shaped.items() if name in only}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """What the programs and recipients metrics read, prepared once by `compute`."""
+
+    in_scope: ir.Table
+    cohort: ir.Table
+    holdings: ir.Table | None
+    enrollments: dict[str, dict[str, int]]
+
+
+def _verification_views(
+    plan: Plan, need: Callable[..., bool], in_scope: ir.Table, verified: ir.Table | None, shaped: Json
+) -> None:
+    """Trends, verifier breakdowns and market demand, those asked for."""
+    if need(*TRENDS):
+        keys = plan.use_buckets(trend_window(plan, in_scope))
+    if need("issued_trend"):
+        issued = plan.rows("issued_trend", lambda: per_bucket(in_scope, "issued_at"))
+        shaped["issued_trend"] = {"rows": bucket_rows(keys, issued)}
+    if need("verification_trend", "verifications_per_1k_active"):
+        trend = bucket_rows(keys, plan.rows("verification_trend", lambda: per_bucket(verified, "verified_at")))
+        shaped["verification_trend"] = {"rows": trend}
+    if need("verifications_per_1k_active"):
+        changes = plan.rows("active_changes", lambda: verification.active_changes(in_scope))
+        shaped["verifications_per_1k_active"] = {"rows": verification.per_1k_active(keys, changes, trend)}
+    if need(*BREAKDOWNS):
+        by = plan.rows("verification_breakdowns", lambda: verification.breakdowns(verified))
+        for attribute in verification.ATTRIBUTES:
+            shaped[f"verifications_by_{attribute}"] = {"rows": verification.breakdown_rows(by, attribute)}
+        top = verification.breakdown_rows(by, "organization", verification.TOP_VERIFIERS)
+        shaped["top_verifiers"] = {"rows": top}
+    if need(*SEGMENT_TRENDS):
+        segments = plan.rows("segment_trends", lambda: market.segment_trends(verified))
+        for attribute in market.SEGMENTS:
+            shaped[f"verifications_by_{attribute}_trend"] = {"rows": market.segment_trend(keys, segments, attribute)}
+    if need("employer_segments"):
+        employers = plan.rows("employers", lambda: market.employer_segments(verified))
+        shaped["employer_segments"] = {"rows": market.segment_rows(employers)}
+
+
+def _programs_and_recipients(plan: Plan, need: Callable[..., bool], inputs: Inputs, shaped: Json) -> None:
+    """Program rows and the recipients family, those asked for."""
+    query, tables, w = plan.query, plan.tables, SENTINELS
+    in_scope, cohort, holdings, enrollments = inputs.in_scope, inputs.cohort, inputs.holdings, inputs.enrollments
+    if need("programs", "co_held_programs", "program_sequences"):
+        info = programs.name_rows(plan.rows("programs", lambda: programs.names(query, tables)))
+        names = {k: v["name"] for k, v in info.items()}
+    if need("programs"):
+        counts = programs.count_rows(plan.rows("per_program", lambda: programs.per_program(cohort)))
+        shaped["programs"] = {"rows": programs.program_rows(info, counts, enrollments, shaped)}
+    if need(*PORTFOLIO):  # the pairs need the holders per program too
+        held = plan.rows("portfolio", lambda: recipients.portfolio(holdings))
+        shaped["credentials_per_recipient"] = {"rows": recipients.credentials_per_recipient(held)}
+    if need("co_held_programs", "program_sequences"):
+        pairs = plan.rows("pairs", lambda: recipients.pairs(holdings))
+        shaped["co_held_programs"] = {"rows": recipients.co_held_programs(pairs, held, names)}
+        shaped["program_sequences"] = {"rows": recipients.program_sequences(pairs, names)}
+    if need("share_channels", "feedback"):
+        activity = plan.rows(
+            "daily_activity", lambda: recipients.daily_activity(query, tables, w.first_day, w.last_day)
+        )
+        shaped["share_channels"] = {"rows": recipients.share_channels(activity)}
+        shaped["feedback"] = recipients.feedback(activity)
+    if need("career_outcomes"):
+        outcomes = plan.rows("career_outcomes", lambda: recipients.career_outcomes(tables, in_scope, w.start, w.end))
+        shaped["career_outcomes"] = {"rows": recipients.outcome_rows(outcomes)}
+    if need("recipient_demographics"):
+        people = plan.rows("demographics", lambda: recipients.recipient_demographics(tables, cohort))
+        shaped["recipient_demographics"] = {"rows": recipients.demographic_rows(people)}
 
 
 def protect(metrics: Json, k: int) -> Json:

@@ -28,6 +28,24 @@ from credlens.reports.intervals import (
 )
 from credlens.reports.view import Cell, Chart, Column, Dashboard, Section, Table
 
+# The metrics this page reads, so each group's run computes only those
+# (tests/reports/test_declared_metrics.py checks that the page reads nothing else).
+METRICS = frozenset(
+    {
+        "completion_rate",
+        "download_rate",
+        "feedback",
+        "issued",
+        "profile_add_rate",
+        "reengagement_rate",
+        "share_rate",
+        "unique_recipients",
+        "verification_rate",
+        "verifications",
+        "view_rate",
+    }
+)
+
 Json = dict[str, Any]
 MAX_GROUPS = 4
 BEYOND_NOISE = "beyond noise"

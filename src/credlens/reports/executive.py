@@ -8,6 +8,27 @@ from credlens.reports import charts, notes
 from credlens.reports.blocks import Spec, breakdown, rows_table, tile
 from credlens.reports.view import Chart, Dashboard, Section, Table
 
+# The metrics this page reads, so its run computes only those (tests/reports/test_declared_metrics.py
+# checks that the page reads nothing else).
+METRICS = frozenset(
+    {
+        "active_credentials",
+        "career_outcomes",
+        "hires",
+        "issued",
+        "issued_trend",
+        "new_recipients",
+        "outcomes_reported",
+        "programs",
+        "unique_recipients",
+        "verification_rate",
+        "verification_to_hire_rate",
+        "verification_trend",
+        "verifications",
+        "verifications_per_1k_active",
+    }
+)
+
 Json = dict[str, Any]
 FIXED_WINDOWS = (("30d", "Last 30 days"), ("last_quarter", "Last quarter"), ("all", "All time"))
 FIXED_METRICS = frozenset({"issued", "unique_recipients"})  # what the tiles of the fixed windows show

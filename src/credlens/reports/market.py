@@ -9,6 +9,24 @@ from credlens.reports import charts, notes
 from credlens.reports.blocks import Spec, breakdown, rows_table, tile
 from credlens.reports.view import Chart, Dashboard, Section
 
+# The metrics this page reads, so its run computes only those (tests/reports/test_declared_metrics.py
+# checks that the page reads nothing else).
+METRICS = frozenset(
+    {
+        "employer_segments",
+        "hires",
+        "top_verifiers",
+        "verification_rate",
+        "verification_trend",
+        "verifications",
+        "verifications_by_country",
+        "verifications_by_industry",
+        "verifications_by_industry_trend",
+        "verifications_by_size",
+        "verified_credentials",
+    }
+)
+
 Json = dict[str, Any]
 
 

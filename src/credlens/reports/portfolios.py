@@ -9,6 +9,20 @@ from credlens.reports import charts, notes
 from credlens.reports.blocks import Spec, breakdown, rows_table, tile
 from credlens.reports.view import Chart, Dashboard, Section
 
+# The metrics this page reads, so its run computes only those (tests/reports/test_declared_metrics.py
+# checks that the page reads nothing else).
+METRICS = frozenset(
+    {
+        "co_held_programs",
+        "credentials_per_recipient",
+        "new_recipients",
+        "program_sequences",
+        "recipient_demographics",
+        "share_channels",
+        "unique_recipients",
+    }
+)
+
 Json = dict[str, Any]
 
 

@@ -10,6 +10,46 @@ from credlens.reports import charts, notes
 from credlens.reports.blocks import Spec, metric_rows, rows_table, tile
 from credlens.reports.view import Chart, Dashboard, Section, Table
 
+# The metrics this page reads, so its run computes only those (tests/reports/test_declared_metrics.py
+# checks that the page reads nothing else).
+METRICS = frozenset(
+    {
+        "completion_rate",
+        "feedback",
+        "funnel",
+        "issued",
+        "median_days_to_open",
+        "opened",
+        "opened_and_downloaded",
+        "opened_and_profile_added",
+        "opened_and_shared",
+        "opened_within_30d",
+        "opened_within_7d",
+        "owner_active_days_mean",
+        "programs",
+        "reengagement_rate",
+        "share_rate",
+        "share_rate_email",
+        "share_rate_embed",
+        "share_rate_facebook",
+        "share_rate_link",
+        "share_rate_linkedin",
+        "share_rate_other",
+        "share_rate_whatsapp",
+        "share_rate_x",
+        "shared_email",
+        "shared_embed",
+        "shared_facebook",
+        "shared_link",
+        "shared_linkedin",
+        "shared_other",
+        "shared_whatsapp",
+        "shared_x",
+        "verification_rate",
+        "view_rate",
+    }
+)
+
 Json = dict[str, Any]
 
 

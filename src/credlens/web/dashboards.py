@@ -78,7 +78,7 @@ class Context:
 
 
 def _executive(ctx: Context) -> Dashboard:
-    jobs: dict[str, dict[str, Any]] = {"main": {}}
+    jobs: dict[str, dict[str, Any]] = {"main": {"only": executive.METRICS}}
     for period, _ in executive.FIXED_WINDOWS:  # the same filters over fixed windows, each against the one before
         compare_with = None if period == "all" else "previous"
         jobs[period] = {"period": period, "date_from": None, "date_to": None, "compare": compare_with}
@@ -89,15 +89,15 @@ def _executive(ctx: Context) -> Dashboard:
 
 
 def _programs(ctx: Context) -> Dashboard:
-    return programs.build(ctx.run(), ctx.k)
+    return programs.build(ctx.run(only=programs.METRICS), ctx.k)
 
 
 def _market(ctx: Context) -> Dashboard:
-    return market.build(ctx.run())
+    return market.build(ctx.run(only=market.METRICS))
 
 
 def _portfolios(ctx: Context) -> Dashboard:
-    return portfolios.build(ctx.run(), ctx.k)
+    return portfolios.build(ctx.run(only=portfolios.METRICS), ctx.k)
 
 
 def _compare(ctx: Context) -> Dashboard:
@@ -113,8 +113,8 @@ def _compare(ctx: Context) -> Dashboard:
     if len(groups) > compare.MAX_GROUPS:
         raise ApiError(400, "invalid_query", f"compare 2 to {compare.MAX_GROUPS} groups, not {len(groups)}")
     if len(groups) < 2:
-        return compare.choose(ctx.run())
-    results = ctx.run_many({key: job for key, _, job in groups})
+        return compare.choose(ctx.run(only=compare.METRICS))
+    results = ctx.run_many({key: {**job, "only": compare.METRICS} for key, _, job in groups})
     by = "department" if state.departments else "program"
     return compare.build([(key, label, results[key]) for key, label, _ in groups], by)
 

@@ -1,0 +1,78 @@
+"""Each dashboard declares the metrics it reads (its run computes only those): a page built from the
+FULL result must read nothing outside its declaration, or a narrowed run would miss a number."""
+
+from __future__ import annotations
+
+import copy
+import random
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from credlens.domain.issuers import Issuer
+from credlens.metrics.runner import run
+from credlens.reports import compare, executive, market, portfolios, programs
+from credlens.store.warehouse import Warehouse
+from tests.conftest import ingest
+from tests.metrics.test_programs_recipients_market import BERLIN, crowd_events, january, portfolio_events
+
+
+class Reads(dict[str, Any]):
+    """A metrics dict that remembers which metrics were read."""
+
+    seen: set[str]
+
+    def __getitem__(self, key: str) -> Any:
+        self.seen.add(key)
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.seen.add(key)
+        return super().get(key, default)
+
+    def __iter__(self) -> Any:
+        self.seen.add("* every metric *")
+        return super().__iter__()
+
+    def items(self) -> Any:
+        self.seen.add("* every metric *")
+        return super().items()
+
+
+def recording(result: dict[str, Any], seen: set[str]) -> dict[str, Any]:
+    result = copy.deepcopy(result)
+    for part in (result, result.get("comparison")):
+        if part is not None:
+            part["metrics"] = Reads(part["metrics"])
+            part["metrics"].seen = seen
+    return result
+
+
+PAGES: dict[str, tuple[frozenset[str], Callable[[dict[str, Any]], Any]]] = {
+    "programs": (programs.METRICS, lambda r: programs.build(r, 10)),
+    "market": (market.METRICS, market.build),
+    "portfolios": (portfolios.METRICS, lambda r: portfolios.build(r, 10)),
+    "compare": (compare.METRICS, lambda r: compare.build([("a", "A", r), ("b", "B", r)], "program")),
+    "executive": (
+        executive.METRICS,
+        lambda r: executive.build(r, {p: r for p, _ in executive.FIXED_WINDOWS}, 10),
+    ),
+}
+
+
+@pytest.mark.parametrize("page", sorted(PAGES))
+def test_a_page_reads_only_the_metrics_it_declares(warehouse: Warehouse, page: str) -> None:
+    issuer: Issuer = warehouse.create_issuer("berlin", "Berlin Academy", timezone=BERLIN)[0]
+    events = portfolio_events() + crowd_events()
+    random.Random(5).shuffle(events)
+    assert ingest(warehouse, issuer, events).rejections == []
+    full = run(january(compare="previous"), warehouse.tables(issuer.issuer_id))
+    declared, build = PAGES[page]
+    seen: set[str] = set()
+    build(recording(full, seen))
+    assert seen, "the page read no metric: the recorder is not in the way"
+    assert seen <= declared, sorted(seen - declared)
+    narrowed = run(january(compare="previous"), warehouse.tables(issuer.issuer_id), only=declared)
+    assert narrowed["metrics"] == {k: v for k, v in full["metrics"].items() if k in declared}
+    build(narrowed)  # and the page builds from the narrowed run
