@@ -12,9 +12,9 @@ import ibis
 import ibis.expr.types as ir
 
 from credlens.metrics.plan import buckets_table
+from credlens.metrics.verification import UNKNOWN
 
 Rows = list[dict[str, Any]]
-UNKNOWN = "unknown"
 SEGMENTS = ("industry", "country")
 
 

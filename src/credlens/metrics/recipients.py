@@ -18,10 +18,10 @@ import ibis.expr.types as ir
 from credlens.domain.events import CHANNELS
 from credlens.domain.query import Query
 from credlens.metrics.issuance import program_filter
+from credlens.metrics.verification import UNKNOWN
 from credlens.store.scope import IssuerTables
 
 Rows = list[dict[str, Any]]
-UNKNOWN = "unknown"
 TOP_PAIRS = 50
 HOLDING_BUCKETS = ("1", "2", "3", "4", "5+")
 DEMOGRAPHICS = ("gender", "age_band", "education_level", "employment_status", "country")

@@ -88,7 +88,12 @@ def trend_window(plan: Plan, in_scope: ir.Table) -> Query:
 
 
 def compute(
-    query: Query, tables: IssuerTables, funnel: tuple[str, ...] = DEFAULT_FUNNEL, only: frozenset[str] | None = None
+    query: Query,
+    tables: IssuerTables,
+    funnel: tuple[str, ...] = DEFAULT_FUNNEL,
+    only: frozenset[str] | None = None,
+    *,
+    check: bool = True,
 ) -> Json:
     """Every registered metric for the query's window (no comparison, before suppression), or the
     metrics in ``only``: when they all come from the cohort aggregate, nothing else runs.
@@ -97,7 +102,8 @@ def compute(
     below is `SENTINELS`, and each run substitutes the real one.
     """
     plan = Plan(query, tables, funnel)
-    check_programs(plan)
+    if check:  # the comparison window has the same filters: checked once, with the window
+        check_programs(plan)
     w = SENTINELS
     in_scope = scope(query, tables)
     cohort = in_scope.filter((in_scope.issued_at >= w.start) & (in_scope.issued_at < w.end))
@@ -283,7 +289,7 @@ def run(
     result: Json = {"query": {**describe(query), "funnel": list(funnel)}, "metrics": metrics}
     comparison = query.comparison()
     if comparison is not None:
-        before = protect(compute(comparison, tables, funnel, only), k)
+        before = protect(compute(comparison, tables, funnel, only, check=False), k)
         for name, value in metrics.items():
             _add_change(name, value, before[name])
         result["comparison"] = {"window": _window(comparison), "metrics": before}

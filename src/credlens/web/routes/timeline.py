@@ -14,7 +14,7 @@ from fastapi.responses import Response
 
 from credlens.access.scope import ScopeRefused
 from credlens.domain.accounts import Role
-from credlens.privacy.consent import ConsentRequired, Timeline
+from credlens.privacy.consent import EVENT_COLUMNS, ConsentRequired, Timeline
 from credlens.recipients.timeline import for_staff
 from credlens.store.warehouse import StoreError
 from credlens.web.auth import Staff, TimelineViewer
@@ -24,26 +24,9 @@ from credlens.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
-# Shown beside an event's kind when set; the timeline carries no demographics to begin with.
-DETAILS = (
-    "actor",
-    "referrer_domain",
-    "country",
-    "format",
-    "channel",
-    "platform",
-    "verifier_organization",
-    "verifier_industry",
-    "verifier_size",
-    "verifier_country",
-    "result",
-    "verification_id",
-    "outcome",
-    "rating",
-    "reason",
-    "expires_at",
-    "detailed_tracking",
-)
+# Shown beside an event's kind when set: the timeline's columns after its identifying ones (it carries
+# no demographics to begin with).
+DETAILS = EVENT_COLUMNS[EVENT_COLUMNS.index("actor") :]
 
 
 def _value(value: Any) -> str:
