@@ -313,3 +313,34 @@ def test_trends_over_all_start_at_the_first_issuance(warehouse: Warehouse, new_y
         "2026-05-01",
     ]
     assert [row["value"] for row in rows] == [10, 43, 0, 0, 0, 0]
+
+
+def test_trend_buckets_of_a_half_hour_time_zone(warehouse: Warehouse) -> None:
+    """Trends count rows per 15-minute slot before joining buckets (buckets.py): a bucket edge at a
+    half-hour UTC offset must still split rows a microsecond apart. Kolkata is UTC+5:30, so local
+    midnight of 1 February is 31 January 18:30 UTC."""
+    issuer, _ = warehouse.create_issuer("kolkata", "Kolkata Institute", timezone="Asia/Kolkata")
+    ev = Events("kol-")
+    ev.issue("before", "2026-01-31T18:29:59.999999Z", recipient="a")  # 31 January, 23:59:59.999999 local
+    ev.issue("after", "2026-01-31T18:30:00Z", recipient="b")  # 1 February, 00:00 local
+    ev.issue("early", "2026-01-30T18:30:00Z", recipient="c")  # 31 January, 00:00 local
+    ev.add("credential.verified", "before", "2026-01-31T18:29:59Z", verifier={})
+    ev.add("credential.verified", "after", "2026-01-31T18:30:00.000001Z", verifier={})
+    assert ingest(warehouse, issuer, ev.items).rejections == []
+    query = parse_query(
+        "kolkata",
+        "Asia/Kolkata",
+        date_from="2026-01-31",
+        date_to="2026-02-01",
+        interval="day",
+        today=dt.date(2026, 3, 1),
+    )
+    metrics = run(query, warehouse.tables(issuer.issuer_id))["metrics"]
+    assert metrics["issued_trend"]["rows"] == [{"key": "2026-01-31", "value": 2}, {"key": "2026-02-01", "value": 1}]
+    assert metrics["verification_trend"]["rows"] == [
+        {"key": "2026-01-31", "value": 1},
+        {"key": "2026-02-01", "value": 1},
+    ]
+    # active at each bucket's end: 2 at the end of 31 January, 3 at the end of 1 February
+    per_1k = metrics["verifications_per_1k_active"]["rows"]
+    assert [row["value"] for row in per_1k] == [500.0, round(1000 / 3, 6)]

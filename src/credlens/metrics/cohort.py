@@ -60,23 +60,29 @@ def funnel_predicate(steps: tuple[str, ...], k: int) -> Predicate:
     return lambda c: ibis.and_(*(PREDICATES[step](c) for step in steps[: k + 1]))
 
 
-def reductions(cohort: ir.Table, funnel: tuple[str, ...]) -> dict[str, ir.Scalar]:
-    """Every cohort number as a named reduction of the cohort table."""
+def reductions(cohort: ir.Table, funnel: tuple[str, ...], names: frozenset[str] | None = None) -> dict[str, ir.Scalar]:
+    """Every cohort number as a named reduction of the cohort table (or those in ``names``)."""
     c = cohort
     opened = PREDICATES["opened"](c)
     named: dict[str, ir.Scalar] = {name: p(c).ifelse(1, 0).sum() for name, p in PREDICATES.items()}
     named.update({name: c[column].sum() for name, column in SUMS.items()})
-    named["unique_recipients"] = c.recipient_key.nunique()
+    named["unique_recipients"] = c.recipient_hash.nunique()  # 64-bit hash: see recipients.held_by
     named["owner_active_days_total"] = c.owner_days.length().sum(where=opened)
     named["median_days_to_open"] = _days_to_open(c).median(where=opened)
     for k in range(len(funnel)):
         named[f"funnel_{k}"] = funnel_predicate(funnel, k)(c).ifelse(1, 0).sum()
-    return named
+    return named if names is None else {name: value for name, value in named.items() if name in names}
 
 
-def new_recipients(holdings: ir.Table, start: ir.Value) -> ir.Table:
-    """Recipients whose earliest credential in scope was issued in the window: from the holdings
-    issued before the window's end (see recipients.held_by), those whose earliest is after its start."""
-    first = holdings.group_by("recipient_key").aggregate(first_issued=holdings.first_at.min())
-    new = first.filter(first.first_issued >= start)
+def reduction_names(funnel: tuple[str, ...]) -> frozenset[str]:
+    """The names `reductions` computes."""
+    extra = {"unique_recipients", "owner_active_days_total", "median_days_to_open"}
+    return frozenset({*PREDICATES, *SUMS, *extra, *(f"funnel_{k}" for k in range(len(funnel)))})
+
+
+def new_recipients(people: ir.Table, start: ir.Value) -> ir.Table:
+    """Recipients whose earliest credential in scope was issued in the window: of the recipients
+    holding credentials issued before the window's end (recipients.people), those whose earliest
+    is on or after its start."""
+    new = people.filter(people.first_at >= start)
     return new.aggregate(new_recipients=new.count())

@@ -11,7 +11,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from credlens.metrics.plan import buckets_table
+from credlens.metrics.buckets import in_buckets, slot
 from credlens.metrics.verification import UNKNOWN
 
 Rows = list[dict[str, Any]]
@@ -19,14 +19,13 @@ SEGMENTS = ("industry", "country")
 
 
 def segment_trends(verified: ir.Table) -> ir.Table:
-    """Verifications per bucket by industry and by country: ONE query."""
-    edges = buckets_table()
-    joined = verified.join(edges, (verified.verified_at >= edges.lo) & (verified.verified_at < edges.hi))
+    """Verifications per bucket by industry and by country: ONE query (per slot first, buckets.py)."""
+    v = verified
+    counts = v.group_by(*(v[a].fill_null(UNKNOWN).name(a) for a in SEGMENTS), slot=slot(v.verified_at))
+    joined = in_buckets(counts.aggregate(n=v.count()))
     return ibis.union(
         *(
-            joined.group_by("key", segment=joined[a].fill_null(UNKNOWN))
-            .aggregate(value=joined.count())
-            .mutate(attribute=ibis.literal(a))
+            joined.group_by("key", segment=joined[a]).aggregate(value=joined.n.sum()).mutate(attribute=ibis.literal(a))
             for a in SEGMENTS
         )
     )

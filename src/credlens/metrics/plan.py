@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import threading
 from collections import OrderedDict
@@ -29,7 +30,19 @@ from credlens.store.scope import IssuerTables
 CACHE_SIZE = 4096
 T = TypeVar("T")
 BUCKETS_VIEW = "cl_buckets"
-BUCKET_SCHEMA = pa.schema([("key", pa.string()), ("lo", pa.timestamp("us")), ("hi", pa.timestamp("us"))])
+BUCKET_SCHEMA = pa.schema(
+    [
+        ("key", pa.string()),
+        ("lo", pa.timestamp("us")),
+        ("hi", pa.timestamp("us")),
+        ("lo_slot", pa.int64()),
+        ("hi_slot", pa.int64()),
+    ]
+)
+# Trend rows are counted per slot of SLOT_SECONDS first, then slots joined to buckets (buckets.py).
+# Every bucket edge is an issuer-local midnight after 2000 (periods.EARLIEST_DAY), and every UTC
+# offset in use since 1972 is a multiple of 15 minutes, so edges fall on slot bounds (checked).
+SLOT_SECONDS = 900
 
 
 @dataclass(frozen=True)
@@ -48,8 +61,10 @@ SENTINELS = Bounds(
 
 
 def buckets_table() -> ir.Table:
-    """The window's trend buckets (key = bucket start, UTC bounds), registered per run as a view."""
-    return ibis.table(ibis.schema({"key": "string", "lo": "timestamp", "hi": "timestamp"}), name=BUCKETS_VIEW)
+    """The window's trend buckets (key = bucket start, UTC bounds, and the bounds in slots of
+    ``Plan.slot_seconds``), registered per run as a view."""
+    schema = {"key": "string", "lo": "timestamp", "hi": "timestamp", "lo_slot": "int64", "hi_slot": "int64"}
+    return ibis.table(ibis.schema(schema), name=BUCKETS_VIEW)
 
 
 class _Cache(Generic[T]):
@@ -124,10 +139,19 @@ class Plan:
                 "key": [k for k, _, _ in edges],
                 "lo": [lo for _, lo, _ in edges],
                 "hi": [h for _, _, h in edges],
+                "lo_slot": [_slot(lo) for _, lo, _ in edges],
+                "hi_slot": [_slot(h) for _, _, h in edges],
             }
             self.tables.register(BUCKETS_VIEW, pa.table(columns, schema=BUCKET_SCHEMA))
             self._buckets_of = query
         return [key for key, _, _ in edges]
+
+
+def _slot(edge: dt.datetime) -> int:
+    seconds = calendar.timegm(edge.timetuple())
+    if seconds % SLOT_SECONDS or edge.microsecond:
+        raise AssertionError(f"bucket edge {edge} is not on a {SLOT_SECONDS}-second slot bound")
+    return seconds // SLOT_SECONDS
 
 
 def compile_template(expr: ir.Expr) -> str:

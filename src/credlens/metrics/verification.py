@@ -15,6 +15,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
+from credlens.metrics.buckets import in_buckets, slot
 from credlens.metrics.issuance import ended_at
 from credlens.metrics.plan import buckets_table
 
@@ -62,22 +63,22 @@ def active_changes(scope: ir.Table) -> ir.Table:
 
     NOTE: measured here, testing `active_at(bucket end)` for every credential and bucket costs a
     range join of credentials × buckets; two bucket counts and a running sum are exact and cheap.
+    Both are counted per slot first (buckets.py).
     """
     ended = ended_at(scope)
     stopped_at = ended.isnull().ifelse(ibis.null("timestamp"), ibis.greatest(scope.issued_at, ended))
     c = scope.mutate(started=scope.issued_at, stopped=stopped_at)
-    edges = buckets_table()
-    first = edges.lo.min().as_scalar()
+    first = buckets_table().lo.min().as_scalar()
     pre = c.aggregate(
         started=(c.started < first).ifelse(1, 0).sum(), stopped=(c.stopped < first).ifelse(1, 0).sum()
     ).mutate(key=ibis.literal(""))
-    started = c.join(edges, (c.started >= edges.lo) & (c.started < edges.hi))
+    started = in_buckets(c.group_by(slot=slot(c.started)).aggregate(n=c.count()))
     stopped = c.filter(c.stopped.notnull())
-    stopped = stopped.join(edges, (stopped.stopped >= edges.lo) & (stopped.stopped < edges.hi))
+    stopped = in_buckets(stopped.group_by(slot=slot(stopped.stopped)).aggregate(n=stopped.count()))
     parts = [
         pre,
-        started.group_by("key").aggregate(started=started.count()).mutate(stopped=ibis.literal(0, "int64")),
-        stopped.group_by("key").aggregate(stopped=stopped.count()).mutate(started=ibis.literal(0, "int64")),
+        started.group_by("key").aggregate(started=started.n.sum()).mutate(stopped=ibis.literal(0, "int64")),
+        stopped.group_by("key").aggregate(stopped=stopped.n.sum()).mutate(started=ibis.literal(0, "int64")),
     ]
     return ibis.union(*(part.select("key", part.started.cast("int64"), part.stopped.cast("int64")) for part in parts))
 

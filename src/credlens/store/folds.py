@@ -69,8 +69,8 @@ def _fold(con: Con, start: int) -> None:
         con.unregister("merged")
         con.unregister("d")
     con.execute(
-        "INSERT INTO enrollments SELECT issuer_id, event_id, program_id, recipient_key, occurred_at "
-        "FROM b WHERE type = 'program.enrolled'"
+        "INSERT INTO enrollments SELECT issuer_id, event_id, program_id, recipient_key, occurred_at,"
+        " md5_number_lower(recipient_key) FROM b WHERE type = 'program.enrolled'"
     )
     con.execute(
         "INSERT INTO reported_outcomes SELECT issuer_id, event_id, credential_id, cred_hash, occurred_at, outcome "

@@ -122,6 +122,9 @@ CREDENTIALS = Rollup(
         Column("rating_count", Fold.SUM, _count(_is("recipient.feedback"))),
         Column("rating_sum", Fold.SUM, "CASE WHEN e.type = 'recipient.feedback' THEN e.rating ELSE 0 END"),
         Column("events", Fold.SUM, "1"),
+        # The recipient as the 64-bit hash `recipients.recipient_hash` also holds: metrics count and
+        # join recipients on it, 2-3x faster than on the 64-character keys (docs/performance.md).
+        Column("recipient_hash", Fold.MIN, _when(ISSUED, "md5_number_lower(e.recipient_key)")),
     ),
     latest=(
         Latest(

@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from credlens.domain.events import CHANNELS
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: recipient_hash in credentials and enrollments (MIGRATIONS)
 
 # Columns of one event, in the order of the `events` table after (issuer_id, seq, id_hash, cred_hash).
 # `seq` numbers events in the order they were stored; the derived tables hold the fold of every
@@ -152,7 +152,8 @@ TABLES: tuple[str, ...] = (
     verifications INTEGER NOT NULL,
     rating_count INTEGER NOT NULL,
     rating_sum INTEGER NOT NULL,
-    events INTEGER NOT NULL)""",
+    events INTEGER NOT NULL,
+    recipient_hash UBIGINT)""",
     """CREATE TABLE IF NOT EXISTS daily (
     issuer_id INTEGER NOT NULL,
     day DATE NOT NULL,
@@ -205,7 +206,8 @@ TABLES: tuple[str, ...] = (
     event_id VARCHAR NOT NULL,
     program_id VARCHAR NOT NULL,
     recipient_key VARCHAR NOT NULL,
-    enrolled_at TIMESTAMP NOT NULL)""",
+    enrolled_at TIMESTAMP NOT NULL,
+    recipient_hash UBIGINT)""",
     """CREATE TABLE IF NOT EXISTS reported_outcomes (
     issuer_id INTEGER NOT NULL,
     event_id VARCHAR NOT NULL,
@@ -229,4 +231,19 @@ TABLES: tuple[str, ...] = (
     actor VARCHAR NOT NULL,
     action VARCHAR NOT NULL,
     detail VARCHAR)""",
+)
+
+# Upgrades of a file written by an older version, by the version they lead to: run once, in order,
+# when the file's meta.schema_version is below it. Columns are added at the end (as above) so that
+# an upgraded table and a new one have the same shape.
+MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (
+        2,
+        (
+            "ALTER TABLE credentials ADD COLUMN IF NOT EXISTS recipient_hash UBIGINT",
+            "UPDATE credentials SET recipient_hash = md5_number_lower(recipient_key) WHERE recipient_key IS NOT NULL",
+            "ALTER TABLE enrollments ADD COLUMN IF NOT EXISTS recipient_hash UBIGINT",
+            "UPDATE enrollments SET recipient_hash = md5_number_lower(recipient_key)",
+        ),
+    ),
 )

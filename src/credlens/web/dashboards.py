@@ -13,6 +13,7 @@ from credlens.metrics.runner import run_for
 from credlens.reports import compare, executive, market, portfolios, programs
 from credlens.reports.catalog import Catalog
 from credlens.reports.view import Dashboard
+from credlens.store.scope import IssuerTables
 from credlens.store.warehouse import Warehouse
 from credlens.web.auth import Staff
 from credlens.web.errors import ApiError
@@ -29,6 +30,7 @@ class Context:
     warehouse: Warehouse
     state: State
     catalog: Catalog
+    tables: IssuerTables  # one reader for every run of the request
 
     @property
     def k(self) -> int:
@@ -50,7 +52,7 @@ class Context:
         params = {**self.state.run_params(), **overrides}
         issuer = self.staff.issuer
         try:
-            return run_for(issuer, self.warehouse.tables(issuer.issuer_id), programs=scoped, only=only, **params)
+            return run_for(issuer, self.tables, programs=scoped, only=only, **params)
         except QueryError as exc:
             details = [{"field": exc.field, "reason": exc.message}]
             raise ApiError(400, "invalid_query", f"{exc.field}: {exc.message}", details) from exc
