@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 import pytest
 from playwright.sync_api import Browser
@@ -33,9 +33,14 @@ def _tiles(tab: Tab) -> dict[str, str]:
 
 
 def _stats(tab: Tab) -> dict[str, Any]:
-    """The stats API for the page's URL state, with the page's own session."""
-    query = urlsplit(tab.page.url).query
-    response = tab.page.request.get(urljoin(tab.page.url, f"/api/v1/stats?{query}"))
+    """The stats API for the page's URL state, with the page's own session.
+
+    A preset (`period=90d`) is asked as the dates the page resolved it to (its filter form shows
+    them): the issuer's midnight may pass between the page and this call.
+    """
+    params = [(k, v) for k, v in parse_qsl(urlsplit(tab.page.url).query) if k != "period"]
+    params += [("from", tab.page.input_value("#f-from")), ("to", tab.page.input_value("#f-to"))]
+    response = tab.page.request.get(urljoin(tab.page.url, f"/api/v1/stats?{urlencode(params)}"))
     assert response.status == 200, response.text()
     metrics: dict[str, Any] = response.json()["metrics"]
     return metrics
