@@ -1,6 +1,6 @@
 """Latency of the full metric set on one large issuer, against the same cohort numbers from raw events.
 
-`python bench/metrics.py --events 10000000` (default 1M; `--events 100000000` for the large run).
+`python bench/metrics.py --events 10M` (default 1M; `--events 100M` for the large run).
 Builds the issuer with the demo generator through the real ingestion path (reused when the data
 directory already holds it), then prints median latencies and the ratio. Figures, never assertions.
 """
@@ -75,9 +75,18 @@ def median_ms(action: object, repeats: int) -> float:
     return statistics.median(timings)
 
 
+def count(text: str) -> int:
+    """An event count as written on the command line: 10000000, 10M or 100M."""
+    multiplier = {"K": 1_000, "M": 1_000_000}.get(text[-1:].upper(), 1)
+    try:
+        return int(text[:-1] if multiplier > 1 else text) * multiplier
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not an event count (e.g. 10M)") from None
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--events", type=int, default=1_000_000)
+    parser.add_argument("--events", type=count, default=1_000_000, help="e.g. 1000000, 10M or 100M")
     parser.add_argument("--data-dir", type=Path, default=None, help="reuse a built store (default: bench-data/N)")
     parser.add_argument("--repeats", type=int, default=7)
     args = parser.parse_args()
