@@ -14,7 +14,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from credlens.ingest.columnar import timestamps
 from credlens.ingest.columnar.contract import SHAPES, parent
 from credlens.ingest.columnar.proof import type_codes
 from credlens.ingest.columnar.raw import LEAF_TYPES, RawColumns
@@ -72,7 +71,7 @@ def _naive(raw: RawColumns, path: str) -> pa.Array:
     column = raw.leaf(path)
     if column is None:
         return pa.nulls(raw.num_rows, pa.timestamp("us"))
-    ok, instants = timestamps.parse(column)
+    ok, instants = raw.instants(path)
     return pc.if_else(pa.array(ok), instants, pa.scalar(None, pa.timestamp("us")))
 
 

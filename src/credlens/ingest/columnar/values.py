@@ -6,6 +6,8 @@ translation here checks as False, so its rows take the msgspec path.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec.inspect as mi
 import numpy as np
 import pyarrow as pa
@@ -13,6 +15,9 @@ import pyarrow.compute as pc
 
 from credlens.ingest.columnar import timestamps
 from credlens.ingest.columnar.timestamps import Mask
+
+if TYPE_CHECKING:
+    from credlens.ingest.columnar.raw import RawColumns
 
 # Python patterns of events.py → RE2 patterns accepting at most the same strings (RE2's `$` without
 # the multi-line flag is the end of the text, like Python's `\Z`).
@@ -69,7 +74,7 @@ def _integer(info: mi.IntType, column: pa.Array) -> Mask:
     return ok
 
 
-def check(info: mi.Type, column: pa.Array) -> Mask:
+def check(info: mi.Type, column: pa.Array, raw: RawColumns | None = None) -> Mask:
     """Where a non-null value of ``column`` is one msgspec accepts for ``info`` (nulls: unspecified)."""
     if isinstance(info, mi.StrType):
         return _string(info, column)
@@ -80,5 +85,5 @@ def check(info: mi.Type, column: pa.Array) -> Mask:
     if isinstance(info, mi.BoolType):
         return np.full(len(column), pa.types.is_boolean(column.type))
     if isinstance(info, mi.DateTimeType) and info.tz is True:
-        return timestamps.parse(column)[0]
+        return timestamps.parse(column)[0] if raw is None else raw.instants_of(column)[0]
     return _none(column)
