@@ -102,7 +102,10 @@ def http(rows: list[dict[str, Any]], folder: Path, clients: int) -> tuple[float,
                     response.raise_for_status()
             return len(part)
 
-        started = time.perf_counter()
+        warm_up = {"id": "bench-warm-up", "type": "credential.viewed", "credential_id": "bench-warm-up"}
+        warm_up |= {"occurred_at": "2026-01-01T00:00:00Z", "actor": "owner"}
+        httpx2.post(f"{base}/api/v1/events", content=msgspec.json.encode([warm_up]), headers=headers, timeout=60)
+        started = time.perf_counter()  # NOTE: after one warm-up request: a server's start is not ingestion
         with concurrent.futures.ThreadPoolExecutor(clients) as pool:
             list(pool.map(send, [bodies[i::clients] for i in range(clients)]))
         acknowledged = time.perf_counter() - started

@@ -67,6 +67,7 @@ class WriteRequest:
     events: pa.Table
     positions: list[int]
     all_or_nothing: bool = True
+    hashes: tuple[pa.Array, pa.Array] | None = None  # key_hashes of event_id, credential_id, if computed already
 
 
 @dataclass
@@ -148,7 +149,9 @@ def _insert(con: Con, batch: pa.Table, first_seq: int) -> None:
 def _with_hashes(con: Con, request: WriteRequest) -> pa.Table:
     events = request.events
     issuer = pa.array(np.full(events.num_rows, request.issuer_id, dtype=np.int32))
-    if events.num_rows >= HASH_IN_SQL_FROM:
+    if request.hashes is not None:  # the HTTP helper process computed them, off the writer's GIL
+        id_hash, cred_hash = request.hashes
+    elif events.num_rows >= HASH_IN_SQL_FROM:
         id_hash, cred_hash = _sql_hashes(con, events)
     else:
         id_hash = key_hashes(events.column("event_id").to_pylist())

@@ -49,7 +49,7 @@ class RawColumns:
         return found
 
     def instants(self, path: str) -> tuple[Mask, pa.Array]:
-        """timestamps.parse of the leaf at ``path`` (all-null when absent), computed once."""
+        """timestamps.parse of the leaf at ``path`` (no instants when absent), computed once."""
         column = self.leaves.get(path)
         return self.instants_of(column if column is not None else pa.nulls(self.num_rows, pa.string()))
 

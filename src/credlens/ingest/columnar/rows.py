@@ -45,7 +45,9 @@ def value(raw: RawColumns, codes: np.ndarray, path: str) -> pa.Array:
     enclosing object is given; null elsewhere."""
     column = raw.leaf(path)
     arrow = LEAF_TYPES.get(path, _S)
-    result = column if column is not None else pa.nulls(raw.num_rows, arrow)
+    # NOTE: a column of another type (a Parquet column of strings for a boolean) is null in every
+    # proven row, since a present value of the wrong type is never proven.
+    result = column if column is not None and column.type == arrow else pa.nulls(raw.num_rows, arrow)
     enclosing = parent(path)
     given = raw.present(enclosing) if enclosing is not None else np.ones(raw.num_rows, dtype=bool)
     for index, shape in enumerate(SHAPES):
@@ -56,12 +58,10 @@ def value(raw: RawColumns, codes: np.ndarray, path: str) -> pa.Array:
     return result
 
 
-def recipient_keys(secret: str, raw: RawColumns) -> pa.Array:
+def recipient_keys(secret: str, raw: RawColumns, codes: np.ndarray) -> pa.Array:
     """As privacy.recipient_key: the e-mail wins; proven e-mails are ASCII without spaces, so
     lower-casing is the whole normalization."""
-    email, earner = raw.leaf("recipient.email"), raw.leaf("recipient.id")
-    email = email if email is not None else pa.nulls(raw.num_rows, _S)
-    earner = earner if earner is not None else pa.nulls(raw.num_rows, _S)
+    email, earner = value(raw, codes, "recipient.email"), value(raw, codes, "recipient.id")
     by_id = pc.binary_join_element_wise(pa.scalar("id:"), earner, "")
     material = pc.if_else(email.is_valid(), pc.ascii_lower(email), by_id)
     return pa.array(keyed_digests(secret, material.to_pylist()), _S)
@@ -82,11 +82,11 @@ def to_events(raw: RawColumns, secret: str, received_at: dt.datetime) -> pa.Tabl
     consent = value(raw, codes, "verifier.consent")
     tracking = value(raw, codes, "recipient.consent.detailed_tracking")
     columns: dict[str, Any] = {
-        "type": raw.leaf("type"),
+        "type": value(raw, codes, "type"),
         "occurred_at": _naive(raw, "occurred_at"),
         "received_at": pa.nulls(raw.num_rows, pa.timestamp("us")).fill_null(received),
         "expires_at": _naive(raw, "expires_at"),
-        "recipient_key": recipient_keys(secret, raw),
+        "recipient_key": recipient_keys(secret, raw, codes),
         "detailed_tracking": pc.coalesce(tracking, value(raw, codes, "detailed_tracking")),
         "verifier_consent": consent,
         "verifier_organization": pc.if_else(

@@ -16,7 +16,7 @@ from credlens.ingest.columnar import raw as raw_columns
 from credlens.ingest.columnar.proof import prove
 from credlens.ingest.columnar.raw import RawColumns
 from credlens.ingest.columnar.rows import to_events
-from credlens.ingest.decode import Decoded, body_documents, convert_rows, decode_raw
+from credlens.ingest.decode import Decoded, convert_rows, decode_raw
 
 # Pieces smaller than this that fail to read as a whole go to msgspec without further halving.
 MIN_PIECE = 64
@@ -75,11 +75,6 @@ def judge_json(items: Sequence[tuple[int, bytes]], now: dt.datetime | None = Non
     pieces: list[tuple[list[int], RawColumns]] = []
     _read(docs, candidates, pieces)
     return _judge(items, pieces, now, decode_raw)
-
-
-def judge_body(body: bytes, content_type: str) -> Judged:
-    """``POST /api/v1/events``: the same limits and errors as decode.decode_body."""
-    return judge_json(list(enumerate(body_documents(body, content_type))))
 
 
 def judge_rows(
