@@ -17,7 +17,7 @@ import pyarrow as pa
 import pytest
 
 from credlens.ingest.columnar.proof import CROSS_FIELD_RULES
-from credlens.ingest.columnar.split import Judged, judge_json, judge_rows
+from credlens.ingest.columnar.split import Judged, candidates, judge_json, judge_rows
 from credlens.ingest.decode import Decoded, convert_rows, decode_raw
 from credlens.ingest.sources.files import nest
 from credlens.ingest.steps import to_table
@@ -157,3 +157,27 @@ def test_parquet_rows_of_the_ordinary_cases_are_proven() -> None:
         items = [(POSITION, nest(table.to_pylist()[0]))]
         proven += bool(judge_rows(table, lambda _, items=items: items, POSITION, NOW).proven.positions)
     assert proven > 80
+
+
+def test_candidates_are_single_objects_without_null_or_properties() -> None:
+    docs = [
+        b'{"id": "a"}\n',
+        b'{"id": "a"}\r\n',
+        b' {"id": "a"}',
+        b'{"id": "a", "note": "nullable"}',
+        b'{"id": "a", "properties": {}}',
+        b'{"id": "a"} {"id": "b"}',
+        b"[]",
+        b'{"id": "a"}   \n',
+        b'{"id": "b"}',
+    ]
+    assert candidates(docs) == [0, 1, 5, 8]  # 5 is two objects: read, counted, and left to msgspec
+
+
+def test_two_objects_on_one_line_are_left_to_msgspec() -> None:
+    one = msgspec.json.encode(make_event("credential.viewed"))
+    items = [(i, one.replace(b'"id":"', f'"id":"{i}-'.encode())) for i in range(100)]
+    items[10] = (10, items[10][1] + b" " + items[11][1])
+    judged = judge_json(items, NOW)
+    assert 10 not in judged.proven.positions
+    assert [r.position for r in judged.decoded.rejections] == [10]

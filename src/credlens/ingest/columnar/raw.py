@@ -133,11 +133,12 @@ def _collect(raw: RawColumns, prefix: str, name: str, array: pa.Array) -> None:
 
 def from_json(data: bytes, rows: int) -> RawColumns:
     """``rows`` JSON objects separated by whitespace; raises ``pa.ArrowInvalid`` when any does not read."""
-    # NOTE: measured here, threads cost more than they give below a few MiB (3.2 vs 5.0 µs an event).
+    # NOTE: measured here, threads cost more than they give below a few MiB (3.2 vs 5.0 µs an
+    # event); above, blocks of 1 MiB are read in parallel (documents hold no newline but their last).
     threads = len(data) > _THREADED_FROM
     table = pj.read_json(
         io.BytesIO(data),
-        read_options=pj.ReadOptions(block_size=max(len(data) + 1, 1 << 20), use_threads=threads),
+        read_options=pj.ReadOptions(block_size=1 << 20 if threads else len(data) + 1, use_threads=threads),
         parse_options=_PARSE,
     )
     if table.num_rows != rows:

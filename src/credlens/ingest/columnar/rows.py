@@ -64,7 +64,10 @@ def recipient_keys(secret: str, raw: RawColumns, codes: np.ndarray) -> pa.Array:
     email, earner = value(raw, codes, "recipient.email"), value(raw, codes, "recipient.id")
     by_id = pc.binary_join_element_wise(pa.scalar("id:"), earner, "")
     material = pc.if_else(email.is_valid(), pc.ascii_lower(email), by_id)
-    return pa.array(keyed_digests(secret, material.to_pylist()), _S)
+    # NOTE: each distinct person hashed once (an issuance and its enrollment name the same one).
+    encoded = pc.dictionary_encode(material)
+    keys = pa.array(keyed_digests(secret, encoded.dictionary.to_pylist()), _S)
+    return pc.take(keys, encoded.indices)
 
 
 def _naive(raw: RawColumns, path: str) -> pa.Array:
