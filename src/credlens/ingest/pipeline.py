@@ -8,10 +8,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -26,6 +27,8 @@ from credlens.ingest.steps import to_table
 from credlens.memory import collector_paused
 from credlens.store.appends import WriteRequest, WriteResult
 from credlens.store.warehouse import Warehouse
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -80,6 +83,19 @@ def ingest_decoded(warehouse: Warehouse, issuer: Issuer, decoded: Decoded | Judg
     return outcome
 
 
+def prefetched(chunks: Iterator[_T]) -> Iterator[_T]:
+    """The chunks, the next one read and judged in a thread while the caller stores this one.
+
+    # NOTE: DuckDB's append and pyarrow's JSON reader release the GIL, so on two cores the reading
+    # of chunk n+1 overlaps the append of chunk n.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="credlens-read") as pool:
+        ahead = pool.submit(next, chunks, None)
+        while (chunk := ahead.result()) is not None:
+            ahead = pool.submit(next, chunks, None)
+            yield chunk
+
+
 def import_file(
     warehouse: Warehouse, issuer: Issuer, path: Path, progress: Callable[[int], None] = lambda _: None
 ) -> tuple[Outcome, dict[int, Any]]:
@@ -90,7 +106,7 @@ def import_file(
     outcome = Outcome()
     originals: dict[int, Any] = {}
     with collector_paused():
-        for decoded, bad in read_chunks(path):
+        for decoded, bad in prefetched(read_chunks(path)):
             outcome.add(ingest_decoded(warehouse, issuer, decoded, fold=False))
             originals.update(bad)
             progress(decoded.valid + len(decoded.decoded.rejections))
