@@ -166,13 +166,13 @@ def _with_hashes(con: Con, request: WriteRequest) -> pa.Table:
 
 def _sql_hashes(con: Con, events: pa.Table) -> tuple[pa.Array, pa.Array]:
     """keyindex.key_hash of both key columns, by DuckDB itself: one statement for a large batch."""
-    con.register("keys", events.select(["event_id", "credential_id"]))
+    con.register("batch_keys", events.select(["event_id", "credential_id"]))
     try:
         hashes = con.sql(
-            "SELECT md5_number_lower(event_id) AS id_hash, md5_number_lower(credential_id) AS cred_hash FROM keys"
+            "SELECT md5_number_lower(event_id) AS id_hash, md5_number_lower(credential_id) AS cred_hash FROM batch_keys"
         ).to_arrow_table()
     finally:
-        con.unregister("keys")
+        con.unregister("batch_keys")
     return hashes.column("id_hash").combine_chunks(), hashes.column("cred_hash").combine_chunks()
 
 
