@@ -12,6 +12,7 @@ import asyncio
 import atexit
 import datetime as dt
 import multiprocessing
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -65,6 +66,11 @@ def _warm() -> None:
     """Imports done at start rather than in the first request."""
 
 
+def _quiet() -> None:
+    """The helper leaves Ctrl-C to the server, which stops it at exit."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def start() -> None:
     """Start the helper now (at server start-up) rather than in the first request."""
     _executor()
@@ -77,7 +83,7 @@ def _executor(replace: bool = False) -> ProcessPoolExecutor:
             if _pool is not None:
                 _pool.shutdown(wait=False, cancel_futures=True)
             # NOTE: spawn, not fork: the server holds DuckDB's and the writer's threads.
-            _pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet)
             _pool.submit(_warm)
         return _pool
 
