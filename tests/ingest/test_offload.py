@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import signal
+import subprocess
+import sys
+import time
 
 import msgspec
 import pytest
@@ -44,3 +48,35 @@ def test_the_helper_returns_every_rejection_and_no_rows() -> None:
 def test_an_unusable_body_raises_as_in_the_server() -> None:
     with pytest.raises(BatchError, match="JSON array"):
         answer(b"{}")
+
+
+SERVER = """
+import sys, time
+from credlens.ingest import offload
+pool = offload._executor()
+pool.submit(offload._warm).result()
+print(*pool._processes, flush=True)
+time.sleep(120)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGKILL])
+def test_the_helper_exits_with_the_server_however_it_ends(how: signal.Signals) -> None:
+    with subprocess.Popen([sys.executable, "-c", SERVER], stdout=subprocess.PIPE, text=True) as server:
+        assert server.stdout is not None
+        helpers = [int(pid) for pid in server.stdout.readline().split()]
+        assert helpers
+        server.send_signal(how)
+        server.wait(timeout=30)
+    deadline = time.monotonic() + 30  # NOTE: a bound on waiting, not a performance figure
+    while any(_running(pid) for pid in helpers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_running(pid) for pid in helpers)

@@ -12,6 +12,8 @@ import asyncio
 import atexit
 import datetime as dt
 import multiprocessing
+import multiprocessing.connection
+import os
 import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor
@@ -66,9 +68,22 @@ def _warm() -> None:
     """Imports done at start rather than in the first request."""
 
 
-def _quiet() -> None:
-    """The helper leaves Ctrl-C to the server, which stops it at exit."""
+def _start_helper() -> None:
+    """In the helper: leave Ctrl-C to the server, and exit when the server does, however it ends.
+
+    # TRICKY: a spawned worker holds both ends of its task queue's pipe, so a closed pipe does not
+    # tell it the server is gone, and a server ended by a signal runs no atexit hooks. Stopped
+    # servers did leave helpers behind during development (not reproduced since; see the test).
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    server = multiprocessing.parent_process()
+    if server is not None:
+        threading.Thread(target=_exit_with, args=(server.sentinel,), name="credlens-server-watch", daemon=True).start()
+
+
+def _exit_with(sentinel: int) -> None:
+    multiprocessing.connection.wait([sentinel])
+    os._exit(0)
 
 
 def start() -> None:
@@ -83,7 +98,9 @@ def _executor(replace: bool = False) -> ProcessPoolExecutor:
             if _pool is not None:
                 _pool.shutdown(wait=False, cancel_futures=True)
             # NOTE: spawn, not fork: the server holds DuckDB's and the writer's threads.
-            _pool = ProcessPoolExecutor(WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=_quiet)
+            _pool = ProcessPoolExecutor(
+                WORKERS, mp_context=multiprocessing.get_context("spawn"), initializer=_start_helper
+            )
             _pool.submit(_warm)
         return _pool
 
