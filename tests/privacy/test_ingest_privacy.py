@@ -5,7 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import msgspec
+
 from credlens.domain.issuers import Issuer
+from credlens.ingest.columnar.split import judge_json
+from credlens.ingest.pipeline import import_file
 from credlens.privacy.pseudonyms import recipient_key
 from credlens.store.warehouse import Warehouse
 from tests.conftest import ingest
@@ -115,6 +119,27 @@ def test_personal_data_never_reaches_the_file(warehouse: Warehouse, issuer: Issu
             "SpyBrowser",
         ):
             assert secret.encode() not in content, secret
+
+
+def test_personal_data_never_reaches_the_file_from_a_columnar_import(
+    warehouse: Warehouse, issuer: Issuer, tmp_path: Path
+) -> None:
+    """The same search after `credlens import` of NDJSON, whose rows the columnar path proves and flattens."""
+    warehouse.cursor().execute("PRAGMA force_compression = 'uncompressed'")
+    path = tmp_path / "events.ndjson"
+    path.write_bytes(b"".join(msgspec.json.encode(e) + b"\n" for e in events()))
+    items = list(enumerate(path.read_bytes().splitlines(), start=1))
+    assert len(judge_json(items).proven.positions) == len(events())  # not the msgspec path
+    outcome, _ = import_file(warehouse, issuer, path)
+    assert outcome.accepted == 6
+    content = file_bytes(warehouse.path.parent)
+    assert CONSENTED_ORG.encode() in content
+    assert b"Programme Name Visible" in content
+    for secret in (EMAIL, EMAIL.lower(), "Jane.Doe", "jane.doe", SECRET_ORG, EARNER_ID):
+        assert secret.encode() not in content, secret
+    keys = {row[0] for row in warehouse.cursor().execute("SELECT recipient_key FROM recipients").fetchall()}
+    secret_key = warehouse.pseudonym_secret(issuer.issuer_id)
+    assert keys == {recipient_key(secret_key, email=EMAIL), recipient_key(secret_key, earner_id=EARNER_ID)}
 
 
 def test_recipients_are_keyed_by_hmac_of_the_normalized_email(warehouse: Warehouse, issuer: Issuer) -> None:

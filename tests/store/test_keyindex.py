@@ -29,3 +29,14 @@ def test_hash_set_finds_what_was_added_in_bulk_and_one_by_one() -> None:
     probe = np.array([1, 2, 3, 7, 8, 1000, 599_999, 600_000], dtype=np.uint64)
     assert index.contains(probe).tolist() == [True, False, True, True, False, True, True, False]
     assert len(index) == 3 + 1 + 599_000
+
+
+def test_hash_set_keeps_bulk_chunks_as_runs_and_merges_them() -> None:
+    index = HashSet64()
+    chunks = [np.arange(i * 20_000, (i + 1) * 20_000, dtype=np.uint64) for i in range(12)]  # > MAX_RUNS
+    for chunk in chunks:
+        index.add(chunk)
+    index.add(np.array([10**9], dtype=np.uint64))
+    probe = np.array([0, 239_999, 240_000, 10**9, 10**9 + 1], dtype=np.uint64)
+    assert index.contains(probe).tolist() == [True, True, False, True, False]
+    assert len(index) == 240_001

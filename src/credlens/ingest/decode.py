@@ -120,21 +120,34 @@ def _convert_each(rows: Sequence[tuple[int, Mapping[str, Any]]], from_strings: b
 
 def decode_body(body: bytes, content_type: str) -> Decoded:
     """Dispatch on the content type of ``POST /api/v1/events`` and enforce the batch limits."""
-    if len(body) > MAX_BATCH_BYTES:
-        raise BatchError(f"body is larger than {MAX_BATCH_BYTES} bytes; split it into smaller batches")
-    media = content_type.split(";", maxsplit=1)[0].strip().lower()
-    if media in ("application/x-ndjson", "application/ndjson", "application/jsonl"):
-        docs = [line for line in body.splitlines() if line.strip()]
-    else:
+    if not _is_ndjson(content_type):
+        _check_bytes(body)
         try:  # fast path: an array's elements are single documents by construction
             events = _MANY.decode(body)
         except msgspec.DecodeError:  # includes ValidationError: find every fault, one by one
-            docs = split_json_array(body)
+            pass
         else:
             _check_size(len(events))
             return Decoded(events, list(range(len(events))))
+    return decode_raw(list(enumerate(body_documents(body, content_type))))
+
+
+def body_documents(body: bytes, content_type: str) -> list[bytes]:
+    """The event documents of a request body (NDJSON lines or array elements), within the limits."""
+    _check_bytes(body)
+    docs = [line for line in body.splitlines() if line.strip()] if _is_ndjson(content_type) else split_json_array(body)
     _check_size(len(docs))
-    return decode_raw(list(enumerate(docs)))
+    return docs
+
+
+def _is_ndjson(content_type: str) -> bool:
+    media = content_type.split(";", maxsplit=1)[0].strip().lower()
+    return media in ("application/x-ndjson", "application/ndjson", "application/jsonl")
+
+
+def _check_bytes(body: bytes) -> None:
+    if len(body) > MAX_BATCH_BYTES:
+        raise BatchError(f"body is larger than {MAX_BATCH_BYTES} bytes; split it into smaller batches")
 
 
 def _check_size(count: int) -> None:

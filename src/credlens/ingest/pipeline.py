@@ -8,20 +8,27 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from credlens.domain.events import AnyEvent
 from credlens.domain.issuers import Issuer
 from credlens.domain.rejections import Rejection
+from credlens.ingest.columnar.split import Judged, Proven
 from credlens.ingest.decode import Decoded
 from credlens.ingest.sources.files import read_chunks
 from credlens.ingest.steps import to_table
 from credlens.memory import collector_paused
 from credlens.store.appends import WriteRequest, WriteResult
 from credlens.store.warehouse import Warehouse
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -45,25 +52,48 @@ def prepare(
     positions: Sequence[int],
     *,
     all_or_nothing: bool,
+    proven: Proven | None = None,
 ) -> WriteRequest:
-    """Step 2: storable rows of one issuer's validated events."""
-    table = to_table(warehouse.pseudonym_secret(issuer.issuer_id), events, dt.datetime.now(dt.UTC))
-    return WriteRequest(issuer.issuer_id, table, list(positions), all_or_nothing=all_or_nothing)
+    """Step 2: storable rows of one issuer's validated events (decoded ones, and proven rows)."""
+    secret, now = warehouse.pseudonym_secret(issuer.issuer_id), dt.datetime.now(dt.UTC)
+    if proven is None or proven.rows is None or not proven.positions:
+        return WriteRequest(issuer.issuer_id, to_table(secret, events, now), list(positions), all_or_nothing)
+    table, at = proven.to_events(secret, now), list(proven.positions)
+    if events:
+        table, at = pa.concat_tables([table, to_table(secret, events, now)]), at + list(positions)
+    # NOTE: in batch order, as if all were decoded: the first of two issuances of a credential wins.
+    order = pc.sort_indices(pa.array(at, pa.int64()))
+    return WriteRequest(issuer.issuer_id, table.take(order), pc.take(pa.array(at), order).to_pylist(), all_or_nothing)
 
 
-def ingest_decoded(warehouse: Warehouse, issuer: Issuer, decoded: Decoded, *, fold: bool = True) -> Outcome:
+def ingest_decoded(warehouse: Warehouse, issuer: Issuer, decoded: Decoded | Judged, *, fold: bool = True) -> Outcome:
     """Bulk path: store the valid events, report the rejected ones (import, demo).
 
     A long import passes ``fold=False`` and folds once at the end: one fold of many chunks
     costs far less than one per chunk.
     """
-    outcome = Outcome(rejections=list(decoded.rejections))
-    if decoded.events:
-        request = prepare(warehouse, issuer, decoded.events, decoded.positions, all_or_nothing=False)
+    judged = decoded if isinstance(decoded, Judged) else Judged(Proven(), decoded)
+    outcome = Outcome(rejections=list(judged.decoded.rejections))
+    if judged.valid:
+        events, positions = judged.decoded.events, judged.decoded.positions
+        request = prepare(warehouse, issuer, events, positions, all_or_nothing=False, proven=judged.proven)
         outcome.add(warehouse.write([request])[0])
     if fold:
         warehouse.fold()
     return outcome
+
+
+def prefetched(chunks: Iterator[_T]) -> Iterator[_T]:
+    """The chunks, the next one read and judged in a thread while the caller stores this one.
+
+    # NOTE: DuckDB's append and pyarrow's JSON reader release the GIL, so on two cores the reading
+    # of chunk n+1 overlaps the append of chunk n.
+    """
+    with ThreadPoolExecutor(1, thread_name_prefix="credlens-read") as pool:
+        ahead = pool.submit(next, chunks, None)
+        while (chunk := ahead.result()) is not None:
+            ahead = pool.submit(next, chunks, None)
+            yield chunk
 
 
 def import_file(
@@ -76,9 +106,9 @@ def import_file(
     outcome = Outcome()
     originals: dict[int, Any] = {}
     with collector_paused():
-        for decoded, bad in read_chunks(path):
+        for decoded, bad in prefetched(read_chunks(path)):
             outcome.add(ingest_decoded(warehouse, issuer, decoded, fold=False))
             originals.update(bad)
-            progress(len(decoded.events) + len(decoded.rejections))
+            progress(decoded.valid + len(decoded.decoded.rejections))
     warehouse.compact()
     return outcome, originals

@@ -20,8 +20,11 @@ from credlens.store.keyindex import HashSet64, key_hashes
 from credlens.store.schema import EVENT_COLUMNS
 
 Con = Any  # a DuckDB connection; typed loosely because duckdb ships no stubs
-STORED_COLUMNS = ", ".join(("issuer_id", "seq", "id_hash", "cred_hash", *EVENT_COLUMNS))
-_STORAGE_ORDER = "ORDER BY issuer_id, CAST(occurred_at AS DATE), type, event_id"
+_STORED = ("issuer_id", "seq", "id_hash", "cred_hash", *EVENT_COLUMNS)
+STORED_COLUMNS = ", ".join(_STORED)
+# NOTE: measured here, Python's md5 costs ~0.9 µs a key; one DuckDB statement (1-4 ms fixed) wins
+# from a few thousand events on.
+HASH_IN_SQL_FROM = 20_000
 # NOTE: retention (retention.py) deletes folded raw events; what dedupe needs of them stays behind:
 # the event id in `event_tombstones`, the issuance in `credentials` (issue_event_id). Both queries
 # take the issuer id twice.
@@ -64,6 +67,7 @@ class WriteRequest:
     events: pa.Table
     positions: list[int]
     all_or_nothing: bool = True
+    hashes: tuple[pa.Array, pa.Array] | None = None  # key_hashes of event_id, credential_id, if computed already
 
 
 @dataclass
@@ -92,7 +96,7 @@ def append_group(con: Con, indexes: KeyIndexes, requests: list[WriteRequest]) ->
         if not request.events.num_rows:  # nothing to screen (e.g. the writer's wait_idle barrier)
             results.append(WriteResult())
             continue
-        table = _with_hashes(request)
+        table = _with_hashes(con, request)
         result, table = _screen(con, indexes, request, table, seen, issued_in_group)
         results.append(result)
         if table is not None and table.num_rows:
@@ -119,28 +123,57 @@ def _next_seq(con: Con, indexes: KeyIndexes) -> int:
 
 
 def _insert(con: Con, batch: pa.Table, first_seq: int) -> None:
-    """Append in (issuer, day, type) order, so zone maps prune the scans that metrics make."""
-    con.register("batch", batch)
+    """Append in (issuer, day, type, event id) order, so zone maps prune the scans that metrics make.
+
+    # NOTE: sorted and numbered in Arrow, appended in that order (DuckDB preserves insertion
+    # order): measured here, ~2.5 ms less per 1,000 events than a window function in the INSERT.
+    """
+    keys = pa.table(
+        {
+            "issuer_id": batch.column("issuer_id"),
+            "day": pc.cast(batch.column("occurred_at"), pa.date32()),
+            "type": batch.column("type"),
+            "event_id": batch.column("event_id"),
+        }
+    )
+    order = pc.sort_indices(keys, sort_keys=[(name, "ascending") for name in keys.column_names])
+    rows = batch.take(order)
+    rows = rows.append_column("seq", pa.array(np.arange(first_seq, first_seq + rows.num_rows, dtype=np.int64)))
+    con.register("batch", rows.select(_STORED))
     try:
-        con.execute(
-            f"INSERT INTO events ({STORED_COLUMNS}) SELECT {STORED_COLUMNS} FROM ("
-            f"SELECT * EXCLUDE (position), ? - 1 + row_number() OVER ({_STORAGE_ORDER}) AS seq FROM batch"
-            ") ORDER BY seq",
-            [first_seq],
-        )
+        con.execute(f"INSERT INTO events ({STORED_COLUMNS}) SELECT {STORED_COLUMNS} FROM batch")
     finally:
         con.unregister("batch")
 
 
-def _with_hashes(request: WriteRequest) -> pa.Table:
+def _with_hashes(con: Con, request: WriteRequest) -> pa.Table:
     events = request.events
     issuer = pa.array(np.full(events.num_rows, request.issuer_id, dtype=np.int32))
+    if request.hashes is not None:  # the HTTP helper process computed them, off the writer's GIL
+        id_hash, cred_hash = request.hashes
+    elif events.num_rows >= HASH_IN_SQL_FROM:
+        id_hash, cred_hash = _sql_hashes(con, events)
+    else:
+        id_hash = key_hashes(events.column("event_id").to_pylist())
+        cred_hash = key_hashes(events.column("credential_id").to_pylist())
     return (
         events.append_column("position", pa.array(request.positions, pa.int64()))
         .append_column("issuer_id", issuer)
-        .append_column("id_hash", key_hashes(events.column("event_id").to_pylist()))
-        .append_column("cred_hash", key_hashes(events.column("credential_id").to_pylist()))
+        .append_column("id_hash", id_hash)
+        .append_column("cred_hash", cred_hash)
     )
+
+
+def _sql_hashes(con: Con, events: pa.Table) -> tuple[pa.Array, pa.Array]:
+    """keyindex.key_hash of both key columns, by DuckDB itself: one statement for a large batch."""
+    con.register("batch_keys", events.select(["event_id", "credential_id"]))
+    try:
+        hashes = con.sql(
+            "SELECT md5_number_lower(event_id) AS id_hash, md5_number_lower(credential_id) AS cred_hash FROM batch_keys"
+        ).to_arrow_table()
+    finally:
+        con.unregister("batch_keys")
+    return hashes.column("id_hash").combine_chunks(), hashes.column("cred_hash").combine_chunks()
 
 
 def _screen(

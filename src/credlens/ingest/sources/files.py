@@ -14,9 +14,12 @@ from typing import Any
 
 import msgspec
 
-from credlens.ingest.decode import Decoded, convert_rows, decode_raw, split_json_array
+from credlens.ingest.columnar.split import Judged, Proven, judge_json, judge_rows
+from credlens.ingest.decode import convert_rows, split_json_array
 
-CHUNK_ROWS = 100_000
+# NOTE: one DuckDB row group: an append of whole row groups is written straight to the database file
+# rather than the WAL, which measured here cut the commits of a 500,000-event import from 1.1 s to 0.06 s.
+CHUNK_ROWS = 122_880
 FORMATS = {".ndjson": "ndjson", ".jsonl": "ndjson", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
 
 
@@ -33,14 +36,15 @@ def file_format(path: Path) -> str:
     return fmt
 
 
-def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[Decoded, dict[int, Any]]]:
-    """Yield (decoded chunk, the original record of each rejected position)."""
+def read_chunks(path: Path, chunk_rows: int = CHUNK_ROWS) -> Iterator[tuple[Judged, dict[int, Any]]]:
+    """Yield (judged chunk, the original record of each rejected position)."""
     fmt = file_format(path)
     if fmt in ("ndjson", "json"):
         yield from _json_chunks(path, fmt, chunk_rows)
+    elif fmt == "parquet":
+        yield from _parquet_chunks(path, chunk_rows)
     else:
-        rows = _csv_rows(path) if fmt == "csv" else _parquet_rows(path, chunk_rows)
-        yield from _row_chunks(rows, chunk_rows, from_strings=True)
+        yield from _row_chunks(_csv_rows(path), chunk_rows, from_strings=True)
 
 
 def count_records(path: Path) -> int | None:
@@ -57,7 +61,7 @@ def count_records(path: Path) -> int | None:
     return None
 
 
-def _json_chunks(path: Path, fmt: str, chunk_rows: int) -> Iterator[tuple[Decoded, dict[int, Any]]]:
+def _json_chunks(path: Path, fmt: str, chunk_rows: int) -> Iterator[tuple[Judged, dict[int, Any]]]:
     docs = iter(split_json_array(path.read_bytes())) if fmt == "json" else _lines(path)
     chunk: list[tuple[int, bytes]] = []
     for position, doc in enumerate(docs, start=1):
@@ -74,11 +78,11 @@ def _lines(path: Path) -> Iterator[bytes]:
         yield from (line for line in handle if line.strip())
 
 
-def _decode_json_chunk(chunk: list[tuple[int, bytes]]) -> tuple[Decoded, dict[int, Any]]:
-    decoded = decode_raw(chunk)
-    bad = {r.position for r in decoded.rejections}
+def _decode_json_chunk(chunk: list[tuple[int, bytes]]) -> tuple[Judged, dict[int, Any]]:
+    judged = judge_json(chunk)
+    bad = {r.position for r in judged.decoded.rejections}
     originals = {p: _original(raw) for p, raw in chunk if p in bad}
-    return decoded, originals
+    return judged, originals
 
 
 def _original(raw: bytes) -> Any:
@@ -90,7 +94,7 @@ def _original(raw: bytes) -> Any:
 
 def _row_chunks(
     rows: Iterator[dict[str, Any]], chunk_rows: int, *, from_strings: bool
-) -> Iterator[tuple[Decoded, dict[int, Any]]]:
+) -> Iterator[tuple[Judged, dict[int, Any]]]:
     chunk: list[tuple[int, dict[str, Any]]] = []
     for position, row in enumerate(rows, start=1):
         chunk.append((position, nest(row)))
@@ -101,10 +105,10 @@ def _row_chunks(
         yield _convert_chunk(chunk, from_strings)
 
 
-def _convert_chunk(chunk: list[tuple[int, dict[str, Any]]], from_strings: bool) -> tuple[Decoded, dict[int, Any]]:
+def _convert_chunk(chunk: list[tuple[int, dict[str, Any]]], from_strings: bool) -> tuple[Judged, dict[int, Any]]:
     decoded = convert_rows(chunk, from_strings=from_strings)
     bad = {r.position for r in decoded.rejections}
-    return decoded, {p: row for p, row in chunk if p in bad}
+    return Judged(Proven(), decoded), {p: row for p, row in chunk if p in bad}
 
 
 def nest(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -127,8 +131,23 @@ def _csv_rows(path: Path) -> Iterator[dict[str, Any]]:
         yield from csv.DictReader(handle)
 
 
-def _parquet_rows(path: Path, chunk_rows: int) -> Iterator[dict[str, Any]]:
+def _parquet_chunks(path: Path, chunk_rows: int) -> Iterator[tuple[Judged, dict[int, Any]]]:
     import pyarrow.parquet as pq  # noqa: PLC0415 - only the Parquet path needs it
 
+    first = 1
     for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_rows):
-        yield from batch.to_pylist()
+        yield _judge_batch(batch, first)
+        first += batch.num_rows
+
+
+def _judge_batch(batch: Any, first: int) -> tuple[Judged, dict[int, Any]]:
+    """A batch judged by columns; only the rows left unproven become Python rows (nested, as CSV's)."""
+    nested: dict[int, dict[str, Any]] = {}
+
+    def unproven(rest: list[int]) -> list[tuple[int, dict[str, Any]]]:
+        rows = batch.take(rest).to_pylist() if rest else []
+        nested.update((first + i, nest(row)) for i, row in zip(rest, rows, strict=True))
+        return list(nested.items())
+
+    judged = judge_rows(batch, unproven, first)
+    return judged, {r.position: nested[r.position] for r in judged.decoded.rejections}

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Request
-from starlette.concurrency import run_in_threadpool
 
 from credlens.domain.rejections import Rejection
-from credlens.ingest.decode import MAX_BATCH_BYTES, BatchError, decode_body
-from credlens.ingest.pipeline import prepare
+from credlens.ingest import offload
+from credlens.ingest.decode import MAX_BATCH_BYTES, BatchError
 from credlens.web.deps import IngestIssuer, WarehouseDep, WriterDep
 from credlens.web.errors import ApiError
 
-router = APIRouter()
+
+@asynccontextmanager
+async def _helper(_: object) -> AsyncIterator[None]:
+    """The decoding helper process starts with the server; it is shared by every app of the process
+    and stopped at exit (offload.py)."""
+    offload.start()
+    yield
+
+
+router = APIRouter(lifespan=_helper)
 
 
 def _details(rejections: list[Rejection]) -> list[dict[str, Any]]:
@@ -46,20 +56,21 @@ async def post_events(
 ) -> dict[str, int]:
     """Store a JSON array or NDJSON batch (≤ 10,000 events, ≤ 10 MiB). `200` means durable."""
     body = await _read_body(request)
+    secret = warehouse.pseudonym_secret(issuer.issuer_id)
     try:
-        decoded = await run_in_threadpool(decode_body, body, request.headers.get("content-type", ""))
+        flattened = await offload.flatten(body, request.headers.get("content-type", ""), secret)
     except BatchError as exc:
         raise ApiError(400, "bad_batch", str(exc)) from exc
-    if decoded.rejections:
+    if flattened.rejections:
         raise ApiError(
             422,
             "invalid_events",
-            f"{len(decoded.rejections)} invalid event(s); nothing was stored",
-            _details(decoded.rejections),
+            f"{len(flattened.rejections)} invalid event(s); nothing was stored",
+            _details(flattened.rejections),
         )
-    if not decoded.events:
+    if not flattened.positions:
         return {"accepted": 0, "duplicates": 0}
-    write = await run_in_threadpool(prepare, warehouse, issuer, decoded.events, decoded.positions, all_or_nothing=True)
+    write = flattened.request(issuer.issuer_id)
     result = await asyncio.wrap_future(writer.submit(write))
     if result.rejections:
         raise ApiError(
