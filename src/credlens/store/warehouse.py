@@ -126,7 +126,7 @@ class Warehouse:
             name: ops.DatabaseTable(name=name, schema=schema, source=backend, namespace=namespace).to_expr()
             for name, schema in self._schemas.items()
         }
-        return IssuerTables(tables, issuer_id, cursor)
+        return IssuerTables(tables, issuer_id, cursor, self.cursor)
 
     # -- issuers and keys -------------------------------------------------------------------
 
