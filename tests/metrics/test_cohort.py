@@ -344,3 +344,17 @@ def test_trend_buckets_of_a_half_hour_time_zone(warehouse: Warehouse) -> None:
     # active at each bucket's end: 2 at the end of 31 January, 3 at the end of 1 February
     per_1k = metrics["verifications_per_1k_active"]["rows"]
     assert [row["value"] for row in per_1k] == [500.0, round(1000 / 3, 6)]
+
+
+@pytest.mark.parametrize("page", ["executive", "programs", "compare", "market", "portfolios"])
+def test_a_run_of_some_metrics_equals_the_full_run_on_them(warehouse: Warehouse, new_york: Issuer, page: str) -> None:
+    """A page's run computes only what it reads (partial cohort reductions, skipped queries): the
+    numbers it gets must be the full run's, comparison and changes included."""
+    import importlib  # noqa: PLC0415 - the page modules, by name
+
+    only = importlib.import_module(f"credlens.reports.{page}").METRICS
+    tables = warehouse.tables(new_york.issuer_id)
+    for fixed in (frozenset({"issued", "unique_recipients"}), only):
+        full, partial = run(january(compare="previous"), tables), run(january(compare="previous"), tables, only=fixed)
+        assert partial["metrics"] == {m: full["metrics"][m] for m in fixed}
+        assert partial["comparison"]["metrics"] == {m: full["comparison"]["metrics"][m] for m in fixed}

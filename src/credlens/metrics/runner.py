@@ -114,7 +114,12 @@ def compute(
         label = "cohort/" + ",".join(sorted(names))
         row = plan.rows(label, lambda: cohort.aggregate(**reductions(cohort, funnel, names)))[0]
         return {name: value for name, value in _shape(row, funnel).items() if name in (only or ())}
-    row = plan.rows("cohort", lambda: cohort.aggregate(**reductions(cohort, funnel)))[0]
+    partial = _cohort_part(only, funnel)
+    if partial is None:
+        row = plan.rows("cohort", lambda: cohort.aggregate(**reductions(cohort, funnel)))[0]
+    else:
+        label = "cohort/" + ",".join(sorted(partial))
+        row = plan.rows(label, lambda: cohort.aggregate(**reductions(cohort, funnel, partial)))[0]
 
     def need(*ids: str) -> bool:
         """Whether any of these metrics is asked for (all are without ``only``)."""
@@ -261,6 +266,20 @@ def cohort_inputs(only: frozenset[str] | None, funnel: tuple[str, ...]) -> froze
             return None
         names |= wanted
     return frozenset(names)
+
+
+# The issuer-wide rates each program row is compared with (programs.perceived_value_index).
+PROGRAM_BASELINE = frozenset({"share_rate", "profile_add_rate", "verification_rate"})
+
+
+def _cohort_part(only: frozenset[str] | None, funnel: tuple[str, ...]) -> frozenset[str] | None:
+    """The cohort reductions a run asking ``only`` (some of them from other queries) needs; None for all."""
+    if only is None:
+        return None
+    wanted = {m for m in only if cohort_inputs(frozenset({m}), funnel) is not None}
+    if "programs" in only:
+        wanted |= PROGRAM_BASELINE
+    return cohort_inputs(frozenset(wanted), funnel) or frozenset({"issued"})
 
 
 def _shape(row: Json, funnel: tuple[str, ...]) -> Json:
