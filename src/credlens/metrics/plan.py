@@ -62,7 +62,7 @@ SENTINELS = Bounds(
 
 def buckets_table() -> ir.Table:
     """The window's trend buckets (key = bucket start, UTC bounds, and the bounds in slots of
-    ``Plan.slot_seconds``), registered per run as a view."""
+    SLOT_SECONDS), registered per run as a view."""
     schema = {"key": "string", "lo": "timestamp", "hi": "timestamp", "lo_slot": "int64", "hi_slot": "int64"}
     return ibis.table(ibis.schema(schema), name=BUCKETS_VIEW)
 

@@ -109,17 +109,11 @@ def compute(
     in_scope = scope(query, tables)
     cohort = in_scope.filter((in_scope.issued_at >= w.start) & (in_scope.issued_at < w.end))
 
-    names = cohort_inputs(only, funnel)
-    if names is not None:  # every asked metric comes from the cohort: its inputs alone, then done
-        label = "cohort/" + ",".join(sorted(names))
-        row = plan.rows(label, lambda: cohort.aggregate(**reductions(cohort, funnel, names)))[0]
-        return {name: value for name, value in _shape(row, funnel).items() if name in (only or ())}
-    partial = _cohort_part(only, funnel)
-    if partial is None:
-        row = plan.rows("cohort", lambda: cohort.aggregate(**reductions(cohort, funnel)))[0]
-    else:
-        label = "cohort/" + ",".join(sorted(partial))
-        row = plan.rows(label, lambda: cohort.aggregate(**reductions(cohort, funnel, partial)))[0]
+    names = _cohort_part(only, funnel)  # the reductions the asked metrics need (all without ``only``)
+    label = "cohort" if names is None else "cohort/" + ",".join(sorted(names))
+    row = plan.rows(label, lambda: cohort.aggregate(**reductions(cohort, funnel, names)))[0]
+    if only is not None and cohort_inputs(only, funnel) is not None:  # all of them from the cohort: done
+        return {name: value for name, value in _shape(row, funnel).items() if name in only}
 
     def need(*ids: str) -> bool:
         """Whether any of these metrics is asked for (all are without ``only``)."""
@@ -222,8 +216,8 @@ def _programs_and_recipients(plan: Plan, need: Callable[..., bool], inputs: Inpu
         outcomes = plan.rows("career_outcomes", lambda: recipients.career_outcomes(tables, in_scope, w.start, w.end))
         shaped["career_outcomes"] = {"rows": recipients.outcome_rows(outcomes)}
     if need("recipient_demographics"):
-        people = plan.rows("demographics", lambda: recipients.recipient_demographics(tables, cohort))
-        shaped["recipient_demographics"] = {"rows": recipients.demographic_rows(people)}
+        cells = plan.rows("demographics", lambda: recipients.recipient_demographics(tables, cohort))
+        shaped["recipient_demographics"] = {"rows": recipients.demographic_rows(cells)}
 
 
 def protect(metrics: Json, k: int) -> Json:
