@@ -92,11 +92,7 @@ def co_held_programs(pair_rows: Rows, portfolio_rows: Rows, names: dict[str, Any
     top = sorted((r for r in pair_rows if r["a"] < r["b"]), key=lambda r: (-r["both"], r["a"], r["b"]))[:TOP_PAIRS]
     return [
         {
-            "key": f"{r['a']} + {r['b']}",
-            "a": r["a"],
-            "b": r["b"],
-            "a_name": names.get(r["a"]),
-            "b_name": names.get(r["b"]),
+            **_pair_row(r, f"{r['a']} + {r['b']}", names),
             "value": int(r["both"]),
             "support": round(r["both"] / total, 6),
             "lift": round(r["both"] * total / (holders[r["a"]] * holders[r["b"]]), 6),
@@ -110,16 +106,18 @@ def program_sequences(pair_rows: Rows, names: dict[str, Any]) -> Rows:
     top = sorted((r for r in pair_rows if r["then"]), key=lambda r: (-r["then"], r["a"], r["b"]))[:TOP_PAIRS]
     return [
         {
-            "key": f"{r['a']} → {r['b']}",
-            "a": r["a"],
-            "b": r["b"],
-            "a_name": names.get(r["a"]),
-            "b_name": names.get(r["b"]),
+            **_pair_row(r, f"{r['a']} → {r['b']}", names),
             "value": int(r["then"]),
             "median_days": round(float(r["median_days"]), 6),
         }
         for r in top
     ]
+
+
+def _pair_row(pair: dict[str, Any], key: str, names: dict[str, Any]) -> dict[str, Any]:
+    """What a row of a program pair says of its two programs."""
+    a, b = pair["a"], pair["b"]
+    return {"key": key, "a": a, "b": b, "a_name": names.get(a), "b_name": names.get(b)}
 
 
 def daily_activity(query: Query, tables: IssuerTables, first_day: dt.date, last_day: dt.date) -> ir.Table:
