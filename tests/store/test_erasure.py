@@ -141,7 +141,7 @@ def test_the_audit_log_says_an_erasure_happened_never_who(warehouse: Warehouse, 
     assert (entry.actor, entry.action) == ("user:admin@acme.example", "erasure")
     assert entry.detail == (
         "credentials=2 events=11 tombstones=0 verifications=1 reported_outcomes=1 enrollments=1 "
-        "recipients=1 daily_events=9 daily_unattributed=0"
+        "recipients=1 sessions=0 daily_events=9 daily_unattributed=0"
     )
     assert key not in str(entry)
     assert "ann" not in str(entry).lower()
@@ -260,3 +260,18 @@ def test_a_failed_rewrite_leaves_the_store_working_and_the_rewrite_owed(
     monkeypatch.undo()
     assert warehouse.apply_retention(actor="cli").purged  # the next run owes and does the rewrite
     assert warehouse.meta("purge_pending") is None
+
+
+def test_erasure_ends_the_recipients_signed_in_sessions(warehouse: Warehouse, issuer: Issuer) -> None:
+    load(warehouse, issuer)
+    now = dt.datetime(2026, 6, 1)
+    later = now + dt.timedelta(days=1)
+    warehouse.accounts.create_session(
+        "ann-link", issuer.issuer_id, now, later, recipient_key=ann_key(warehouse, issuer)
+    )
+    bob = warehouse.recipient_key(issuer.issuer_id, email="bob@example.org")
+    warehouse.accounts.create_session("bob-link", issuer.issuer_id, now, later, recipient_key=bob)
+    report = warehouse.erase_person(issuer.issuer_id, email=ANN_EMAIL, actor="cli")
+    assert report.sessions == 1
+    assert warehouse.accounts.session("ann-link") is None
+    assert warehouse.accounts.session("bob-link") is not None

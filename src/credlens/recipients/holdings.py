@@ -32,6 +32,7 @@ class Holding:
     public_views: int
     owner_views: int
     shares: int
+    verifications: int
 
 
 def holdings(tables: IssuerTables, recipient_key: str, now: dt.datetime) -> list[Holding]:
@@ -54,6 +55,7 @@ def holdings(tables: IssuerTables, recipient_key: str, now: dt.datetime) -> list
             "public_views",
             "owner_views",
             "shares",
+            "verifications",
         )
         .order_by([ibis.desc("issued_at"), "credential_id"])
         .to_pyarrow()
@@ -71,6 +73,7 @@ def holdings(tables: IssuerTables, recipient_key: str, now: dt.datetime) -> list
             row["public_views"],
             row["owner_views"],
             row["shares"],
+            row["verifications"],
         )
         for row in rows
     ]

@@ -45,7 +45,12 @@ def build(issuer_name: str, held: Sequence[Holding], seen: Sequence[Verification
             "views", "Views by others", _n(sum(h.public_views for h in held)), "Times others opened your credentials."
         ),
         Tile("shares", "Shares", _n(sum(h.shares for h in held)), "Times your credentials were shared."),
-        Tile("verifications", "Verifications", _n(len(seen)), "Times an organization verified one of them."),
+        Tile(
+            "verifications",
+            "Verifications",
+            _n(sum(h.verifications for h in held)),  # every one: the table below lists the latest 200
+            "Times an organization verified one of them.",
+        ),
     )
     sections = (
         Section("summary", "At a glance", tiles=tiles),

@@ -5,7 +5,7 @@ event, so the derived tables reflect every stored event:
   their credentials (the issuances that named them) → their events (those of the credentials, and the
   enrollments and consent changes that carry their key) → subtract those events' `daily` counts,
   computed as the fold added them → delete events, tombstones, verifications and reported outcomes of
-  the credentials, the credentials, enrollments and the `recipients` row → blank the programs' references
+  the credentials, the credentials, enrollments, the `recipients` row and their recipient-link sessions → blank the programs' references
   to their issuances → mark the file for a rewrite.
 
 What cannot be erased, by construction (docs/privacy.md):
@@ -36,6 +36,7 @@ class ErasureReport:
     reported_outcomes: int = 0
     enrollments: int = 0
     recipients: int = 0
+    sessions: int = 0  # their signed-in recipient links
     daily_events: int = 0
     daily_unattributed: int = 0
     purged: bool = False
@@ -99,6 +100,7 @@ _DELETES: tuple[tuple[str, str], ...] = (
         "DELETE FROM recipients WHERE issuer_id = $issuer AND recipient_hash = md5_number_lower($key)"
         " AND recipient_key = $key",
     ),
+    ("sessions", "DELETE FROM sessions WHERE issuer_id = $issuer AND recipient_key = $key"),
 )
 
 
@@ -112,7 +114,7 @@ def erase(con: Con, issuer_id: int, recipient_key: str) -> ErasureReport:
         daily_events, folded = _subtract_daily(con, issuer_id)
         counts = [_count(con.execute(sql, _used(sql, params)).fetchall()) for _, sql in _DELETES]
         con.execute(_UNLINK_PROGRAMS, _used(_UNLINK_PROGRAMS, params))
-        events, tombstones, verifications, outcomes, credentials, enrollments, recipients = counts
+        events, tombstones, verifications, outcomes, credentials, enrollments, recipients, sessions = counts
         report = ErasureReport(
             credentials=credentials,
             events=events,
@@ -121,6 +123,7 @@ def erase(con: Con, issuer_id: int, recipient_key: str) -> ErasureReport:
             reported_outcomes=outcomes,
             enrollments=enrollments,
             recipients=recipients,
+            sessions=sessions,
             daily_events=daily_events,
             daily_unattributed=folded - daily_events,
         )
