@@ -26,6 +26,10 @@ def mixed_events() -> list[dict[str, Any]]:
     # NOTE: a run of valid rows first: a piece of the file that Arrow cannot read (a wrong JSON
     # type) is halved down to 64 rows, which then all go to msgspec.
     return [
+        # the first issuance is judged by msgspec (it has properties), the second proven by columns:
+        # the file's order, not the path's, decides which one is the re-issuance
+        make_event("credential.issued", id="iss-3", credential_id="cred-8", properties={"cohort": "a"}),
+        make_event("credential.issued", id="iss-4", credential_id="cred-8"),
         *[make_event(t) for t in EVENT_TYPES for _ in range(8)],
         *[p.values[0] for p in INVALID[::7] if isinstance(p.values[0], dict)],
         make_event("credential.viewed", properties={"utm_source": "newsletter"}),

@@ -26,7 +26,7 @@ from credlens.domain.rejections import Rejection
 from credlens.ingest.decode import decode_body
 from credlens.ingest.steps import to_table
 from credlens.store.appends import WriteRequest
-from credlens.store.keyindex import key_hashes
+from credlens.store.keyindex import event_hashes
 
 WORKERS = 1  # NOTE: measured here on 2 cores, a second helper competes with the writer's DuckDB work
 
@@ -56,8 +56,8 @@ def flatten_body(body: bytes, content_type: str, secret: str, received_at: dt.da
     if decoded.rejections:
         return msgspec.msgpack.encode(Flattened(decoded.rejections))
     table = to_table(secret, decoded.events, received_at)
-    table = table.append_column("id_hash", key_hashes(table.column("event_id").to_pylist()))
-    table = table.append_column("cred_hash", key_hashes(table.column("credential_id").to_pylist()))
+    id_hash, cred_hash = event_hashes(table)
+    table = table.append_column("id_hash", id_hash).append_column("cred_hash", cred_hash)
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as stream:
         stream.write_table(table)
@@ -91,10 +91,12 @@ def start() -> None:
     _executor()
 
 
-def _executor(replace: bool = False) -> ProcessPoolExecutor:
+def _executor(broken: ProcessPoolExecutor | None = None) -> ProcessPoolExecutor:
+    """The helper pool; a new one in place of ``broken`` if that is still the current one (two
+    requests that both found it broken must not replace each other's replacement)."""
     global _pool  # noqa: PLW0603 - one helper pool per server process
     with _lock:
-        if _pool is None or replace:
+        if _pool is None or (broken is not None and _pool is broken):
             if _pool is not None:
                 _pool.shutdown(wait=False, cancel_futures=True)
             # NOTE: spawn, not fork: the server holds DuckDB's and the writer's threads.
@@ -108,14 +110,16 @@ def _executor(replace: bool = False) -> ProcessPoolExecutor:
 async def flatten(body: bytes, content_type: str, secret: str) -> Flattened:
     """Decode and flatten ``body`` in the helper; raises decode.BatchError as decode_body does."""
     received_at = dt.datetime.now(dt.UTC)
+    pool = _executor()
     for attempt in (1, 2):
         try:
-            future = _executor(replace=attempt == 2).submit(flatten_body, body, content_type, secret, received_at)
+            future = pool.submit(flatten_body, body, content_type, secret, received_at)
             answer: bytes = await asyncio.wrap_future(future)
             return msgspec.msgpack.decode(answer, type=Flattened)
         except BrokenProcessPool:
             if attempt == 2:
                 raise
+            pool = _executor(broken=pool)
     raise AssertionError("unreachable")
 
 

@@ -73,10 +73,10 @@ def properties_json(events: Sequence[AnyEvent]) -> pa.Array:
     return pa.array([None if e.properties is None else msgspec.json.encode(e.properties).decode() for e in events], _S)
 
 
-def consented_organization(verifier: pa.StructArray) -> pa.Array:
-    """A verifier's organization survives only where that verification consented to be named."""
-    consent = pc.fill_null(pc.struct_field(verifier, "consent"), False)
-    return pc.if_else(consent, pc.struct_field(verifier, "organization"), pa.scalar(None, _S))
+def consented_organization(consent: pa.Array, organization: pa.Array) -> pa.Array:
+    """A verifier's organization survives only where that verification consented to be named
+    (privacy.md): the one place both ingestion paths drop it."""
+    return pc.if_else(pc.fill_null(consent, False), organization, pa.scalar(None, _S))
 
 
 def naive_utc(column: pa.Array) -> pa.Array:
@@ -127,7 +127,9 @@ def to_table(secret: str, events: Sequence[AnyEvent], received_at: dt.datetime) 
             )
         },
         "verifier_consent": pc.struct_field(verifier, "consent"),
-        "verifier_organization": consented_organization(verifier.combine_chunks()),
+        "verifier_organization": consented_organization(
+            pc.struct_field(verifier, "consent"), pc.struct_field(verifier, "organization")
+        ),
         **{f"verifier_{name}": pc.struct_field(verifier, name) for name in ("industry", "size", "country")},
         "properties": properties_json(events),
     }

@@ -5,8 +5,8 @@ event, so the derived tables reflect every stored event:
   their credentials (the issuances that named them) → their events (those of the credentials, and the
   enrollments and consent changes that carry their key) → subtract those events' `daily` counts,
   computed as the fold added them → delete events, tombstones, verifications and reported outcomes of
-  the credentials, the credentials, enrollments, the `recipients` row and their recipient-link sessions → blank the programs' references
-  to their issuances → mark the file for a rewrite.
+  the credentials, the credentials, enrollments, the `recipients` row and their recipient-link
+  sessions → blank the programs' references to their issuances → mark the file for a rewrite.
 
 What cannot be erased, by construction (docs/privacy.md):
 - events of a credential whose issuance never arrived: nothing links them to a person;

@@ -17,6 +17,7 @@ import pyarrow.compute as pc
 from credlens.ingest.columnar.contract import SHAPES, parent
 from credlens.ingest.columnar.proof import type_codes
 from credlens.ingest.columnar.raw import LEAF_TYPES, RawColumns
+from credlens.ingest.steps import consented_organization
 from credlens.privacy.pseudonyms import keyed_digests
 from credlens.store.schema import EVENT_ARROW_SCHEMA
 
@@ -92,9 +93,7 @@ def to_events(raw: RawColumns, secret: str, received_at: dt.datetime) -> pa.Tabl
         "recipient_key": recipient_keys(secret, raw, codes),
         "detailed_tracking": pc.coalesce(tracking, value(raw, codes, "detailed_tracking")),
         "verifier_consent": consent,
-        "verifier_organization": pc.if_else(
-            pc.fill_null(consent, False), value(raw, codes, "verifier.organization"), pa.scalar(None, _S)
-        ),
+        "verifier_organization": consented_organization(consent, value(raw, codes, "verifier.organization")),
         "rating": value(raw, codes, "rating").cast(pa.int8()),
         "properties": pa.nulls(raw.num_rows, _S),  # rows with properties are never proven
     }

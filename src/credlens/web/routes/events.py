@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, Request
+from starlette.concurrency import run_in_threadpool
 
 from credlens.domain.rejections import Rejection
 from credlens.ingest import offload
@@ -56,7 +57,7 @@ async def post_events(
 ) -> dict[str, int]:
     """Store a JSON array or NDJSON batch (≤ 10,000 events, ≤ 10 MiB). `200` means durable."""
     body = await _read_body(request)
-    secret = warehouse.pseudonym_secret(issuer.issuer_id)
+    secret = await run_in_threadpool(warehouse.pseudonym_secret, issuer.issuer_id)  # a query on first use
     try:
         flattened = await offload.flatten(body, request.headers.get("content-type", ""), secret)
     except BatchError as exc:
