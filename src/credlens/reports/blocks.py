@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,9 +79,20 @@ def _cell(row: Json, spec: Spec) -> Cell:
     """A suppressed row keeps its key (the API shows it too) and hides its numbers."""
     if spec.fmt == "text":
         return value_cell(row.get(spec.key), "text")
-    if row.get("suppressed"):
-        return Cell(None, "suppressed", suppressed=True)
     return cell(row, spec.fmt, key=spec.key)
+
+
+def trend_table(result: Json, metric_id: str, title: str, value_label: str, fmt: str = "count") -> Table:
+    """A trend metric's buckets as a (collapsed) table, with their change when a comparison ran."""
+    return rows_table(
+        metric_id,
+        title,
+        result["metrics"][metric_id]["rows"],
+        (Spec("key", "From", "text"), Spec("value", value_label, fmt, metric_id)),
+        metric=metric_id,
+        with_change="comparison" in result,
+        collapsed=True,
+    )
 
 
 def breakdown(
@@ -122,7 +133,3 @@ def metric_rows(result: Json, table_id: str, title: str, items: Sequence[tuple[s
         Column("change", "Change"),
     )
     return Table(table_id, title, columns, tuple(rows), note=note)
-
-
-def keyed(rows: Sequence[Json], key: Callable[[Json], str]) -> list[Json]:
-    return [{**row, "key": key(row)} for row in rows]

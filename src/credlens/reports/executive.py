@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from credlens.reports import charts, notes
-from credlens.reports.blocks import Spec, breakdown, rows_table, tile
-from credlens.reports.view import Chart, Dashboard, Section, Table
+from credlens.reports.blocks import Spec, breakdown, rows_table, tile, trend_table
+from credlens.reports.view import Chart, Dashboard, Section
 
 # The metrics this page reads, so its run computes only those (tests/reports/test_declared_metrics.py
 # checks that the page reads nothing else).
@@ -105,25 +105,13 @@ def _issued(windows: dict[str, Json]) -> Section:
     return Section("issued", "Credentials issued", tiles=tuple(tiles), tables=(table,))
 
 
-def _trend_table(result: Json, metric_id: str, title: str, value_label: str, fmt: str = "count") -> Table:
-    return rows_table(
-        metric_id,
-        title,
-        result["metrics"][metric_id]["rows"],
-        (Spec("key", "From", "text"), Spec("value", value_label, fmt, metric_id)),
-        metric=metric_id,
-        with_change="comparison" in result,
-        collapsed=True,
-    )
-
-
 def _trends(main: Json) -> Section:
     m = main["metrics"]
     interval = main["query"]["interval"]
     tables = (
-        _trend_table(main, "issued_trend", f"Credentials issued per {interval}", "Issued"),
-        _trend_table(main, "verification_trend", f"Verifications per {interval}", "Verifications"),
-        _trend_table(
+        trend_table(main, "issued_trend", f"Credentials issued per {interval}", "Issued"),
+        trend_table(main, "verification_trend", f"Verifications per {interval}", "Verifications"),
+        trend_table(
             main, "verifications_per_1k_active", "Verifications per 1,000 active credentials", "Per 1,000", "number"
         ),
     )

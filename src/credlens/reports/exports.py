@@ -10,13 +10,18 @@ from credlens.reports.view import Cell, Dashboard, Raw, Table
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+def formula_safe(text: str) -> str:
+    """A spreadsheet must not run a cell as a formula (CSV injection): such text gets a leading quote."""
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
 def csv_value(cell: Cell) -> Raw:
     """What a CSV cell holds: the raw value, `suppressed`, or empty for a null (n/a)."""
     if cell.suppressed:
         return "suppressed"
     value = cell.value
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value  # a spreadsheet must not run a cell as a formula
+    if isinstance(value, str):
+        return formula_safe(value)
     return "" if value is None else value
 
 

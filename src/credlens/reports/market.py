@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from credlens.reports import charts, notes
-from credlens.reports.blocks import Spec, breakdown, rows_table, tile
+from credlens.reports.blocks import Spec, breakdown, rows_table, tile, trend_table
 from credlens.reports.view import Chart, Dashboard, Section
 
 # The metrics this page reads, so its run computes only those (tests/reports/test_declared_metrics.py
@@ -59,15 +59,7 @@ def _headline(result: Json) -> Section:
 def _trends(result: Json) -> Section:
     m = result["metrics"]
     interval = result["query"]["interval"]
-    table = rows_table(
-        "verification_trend",
-        f"Verifications per {interval}",
-        m["verification_trend"]["rows"],
-        (Spec("key", "From", "text"), Spec("value", "Verifications", "count", "verification_trend")),
-        metric="verification_trend",
-        with_change="comparison" in result,
-        collapsed=True,
-    )
+    table = trend_table(result, "verification_trend", f"Verifications per {interval}", "Verifications")
     industry = m["verifications_by_industry_trend"]["rows"]
     industry_rows = [
         {"key": f"{r['key']} · {b['key']}", "value": b["value"]} for r in industry[:5] for b in r["buckets"]

@@ -16,7 +16,7 @@ from credlens.access.scope import may_administer, may_view_timelines
 from credlens.domain.accounts import Session, User
 from credlens.domain.issuers import Issuer, KeyKind
 from credlens.web import sessions
-from credlens.web.deps import WarehouseDep, bearer
+from credlens.web.deps import WarehouseDep, bearer, read_issuer
 from credlens.web.errors import ApiError, SignInRequired
 
 
@@ -159,10 +159,7 @@ class StatsAccess:
 
 def stats_reader(request: Request, warehouse: WarehouseDep, principal: SignedIn) -> StatsAccess:
     if "authorization" in request.headers:
-        issuer = warehouse.issuer_for_key(bearer(request), KeyKind.READ)
-        if issuer is None:
-            raise ApiError(401, "unauthorized", "the read key is unknown or revoked")
-        return StatsAccess(issuer, None)
+        return StatsAccess(read_issuer(request, warehouse), None)
     if isinstance(principal, Staff):
         return StatsAccess(principal.issuer, principal.user)
     if isinstance(principal, Recipient):

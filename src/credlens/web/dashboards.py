@@ -15,7 +15,6 @@ from credlens.reports import compare, executive, market, portfolios, programs
 from credlens.reports.catalog import Catalog
 from credlens.reports.view import Dashboard
 from credlens.store.scope import IssuerTables
-from credlens.store.warehouse import Warehouse
 from credlens.web.auth import Staff
 from credlens.web.errors import ApiError
 from credlens.web.state import State
@@ -25,10 +24,9 @@ Json = dict[str, Any]
 
 @dataclass(frozen=True)
 class Context:
-    """One dashboard request: who asks, the store, the URL's state and the issuer's programs."""
+    """One dashboard request: who asks, the URL's state, the issuer's programs and one reader of its tables."""
 
     staff: Staff
-    warehouse: Warehouse
     state: State
     catalog: Catalog
     tables: IssuerTables  # one reader for every run of the request
@@ -103,7 +101,7 @@ def _executive(ctx: Context) -> Dashboard:
 
 
 def _programs(ctx: Context) -> Dashboard:
-    return programs.build(ctx.run(only=programs.METRICS), ctx.k)
+    return programs.build(ctx.run(only=programs.METRICS))
 
 
 def _market(ctx: Context) -> Dashboard:

@@ -54,7 +54,7 @@ def _empty(page: Page, ctx: Context) -> Dashboard:
 def _dashboard(page: Page, staff: Staff, warehouse: Any, state: State) -> tuple[Dashboard, Context]:
     _check_departments(page, state)
     tables = warehouse.tables(staff.issuer.issuer_id)
-    ctx = Context(staff, warehouse, state, catalog(tables), tables)
+    ctx = Context(staff, state, catalog(tables), tables)
     if ctx.catalog.empty:
         ctx.scoped_programs(state.programs)  # the role rules hold on an empty issuer too
         return _empty(page, ctx), ctx

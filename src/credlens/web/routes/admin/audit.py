@@ -8,12 +8,12 @@ import io
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from credlens.reports.exports import formula_safe
 from credlens.web.auth import AdminUser
 from credlens.web.deps import WarehouseDep
 from credlens.web.pages import render
 
 router = APIRouter()
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @router.get("/admin/audit")
@@ -30,15 +30,11 @@ def audit_csv(admin: AdminUser, warehouse: WarehouseDep) -> Response:
     writer = csv.writer(buffer)
     writer.writerow(["at_utc", "actor", "action", "detail"])
     for entry in warehouse.audit_entries(issuer_id, limit=1_000_000):
-        writer.writerow([entry.at.isoformat(), _cell(entry.actor), _cell(entry.action), _cell(entry.detail or "")])
+        cells = (entry.actor, entry.action, entry.detail or "")
+        writer.writerow([entry.at.isoformat(), *(formula_safe(text) for text in cells)])
     filename = f"credlens-audit-{admin.issuer.slug}.csv"
     return Response(
         buffer.getvalue(),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
-
-
-def _cell(text: str) -> str:
-    """A spreadsheet must not run a cell as a formula (CSV injection)."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
