@@ -129,10 +129,10 @@ def decode_body(body: bytes, content_type: str) -> Decoded:
         else:
             _check_size(len(events))
             return Decoded(events, list(range(len(events))))
-    return decode_raw(list(enumerate(body_documents(body, content_type))))
+    return decode_raw(list(enumerate(_body_documents(body, content_type))))
 
 
-def body_documents(body: bytes, content_type: str) -> list[bytes]:
+def _body_documents(body: bytes, content_type: str) -> list[bytes]:
     """The event documents of a request body (NDJSON lines or array elements), within the limits."""
     _check_bytes(body)
     docs = [line for line in body.splitlines() if line.strip()] if _is_ndjson(content_type) else split_json_array(body)

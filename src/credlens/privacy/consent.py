@@ -118,7 +118,18 @@ def recipient_timeline(tables: Tables, recipient_key: str) -> Timeline:
     return Timeline(credentials.to_pyarrow().to_pylist(), ordered.to_pyarrow().to_pylist())
 
 
+def opted_in(tables: Tables) -> tuple[int, int]:
+    """(recipients currently consenting to detailed tracking, all recipients) of the issuer, as of
+    the last fold: the admin page's consent figure."""
+    r = tables["recipients"]
+    row = (
+        r.aggregate(opted=r.detailed_tracking.fill_null(False).cast("int64").sum(), total=r.count())
+        .to_pyarrow()
+        .to_pylist()[0]
+    )
+    return int(row["opted"] or 0), int(row["total"] or 0)
+
+
 def opted_in_count(tables: Tables) -> int:
     """How many recipients currently consent to detailed tracking (as of the last fold)."""
-    r = tables["recipients"]
-    return int(r.filter(r.detailed_tracking).count().to_pyarrow().as_py())
+    return opted_in(tables)[0]

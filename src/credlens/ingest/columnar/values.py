@@ -13,7 +13,6 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from credlens.ingest.columnar import timestamps
 from credlens.ingest.columnar.timestamps import Mask
 
 if TYPE_CHECKING:
@@ -74,7 +73,7 @@ def _integer(info: mi.IntType, column: pa.Array) -> Mask:
     return ok
 
 
-def check(info: mi.Type, column: pa.Array, raw: RawColumns | None = None) -> Mask:
+def check(info: mi.Type, column: pa.Array, raw: RawColumns) -> Mask:
     """Where a non-null value of ``column`` is one msgspec accepts for ``info`` (nulls: unspecified)."""
     if isinstance(info, mi.StrType):
         return _string(info, column)
@@ -85,5 +84,5 @@ def check(info: mi.Type, column: pa.Array, raw: RawColumns | None = None) -> Mas
     if isinstance(info, mi.BoolType):
         return np.full(len(column), pa.types.is_boolean(column.type))
     if isinstance(info, mi.DateTimeType) and info.tz is True:
-        return timestamps.parse(column)[0] if raw is None else raw.instants_of(column)[0]
+        return raw.instants_of(column)[0]  # parsed once per column (raw.py)
     return _none(column)

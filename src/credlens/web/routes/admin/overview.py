@@ -7,7 +7,7 @@ from fastapi.responses import Response
 
 from credlens.domain.accounts import Role
 from credlens.domain.issuers import KeyKind
-from credlens.recipients.consent import opted_in
+from credlens.privacy.consent import opted_in
 from credlens.store.catalog import programs
 from credlens.web.auth import AdminUser
 from credlens.web.deps import WarehouseDep
