@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from credlens.domain.issuers import Issuer
+from credlens.metrics.registry import REGISTRY
 from credlens.metrics.runner import run
 from credlens.reports import compare, executive, market, portfolios, programs
 from credlens.store.warehouse import Warehouse
@@ -76,3 +77,19 @@ def test_a_page_reads_only_the_metrics_it_declares(warehouse: Warehouse, page: s
     narrowed = run(january(compare="previous"), warehouse.tables(issuer.issuer_id), only=declared)
     assert narrowed["metrics"] == {k: v for k, v in full["metrics"].items() if k in declared}
     build(narrowed)  # and the page builds from the narrowed run
+
+
+def test_each_metric_asked_alone_equals_the_full_run(warehouse: Warehouse) -> None:
+    """A run asking one metric takes its own path through the runner (e.g. the issued trend is read
+    off the active changes when those are counted, and counted per bucket otherwise; new recipients
+    need no holdings): every such path must give the full run's value, comparison included."""
+    issuer: Issuer = warehouse.create_issuer("berlin", "Berlin Academy", timezone=BERLIN)[0]
+    events = portfolio_events() + crowd_events()
+    random.Random(7).shuffle(events)
+    assert ingest(warehouse, issuer, events).rejections == []
+    tables = warehouse.tables(issuer.issuer_id)
+    full = run(january(compare="previous"), tables)
+    for metric_id in sorted(REGISTRY):
+        alone = run(january(compare="previous"), tables, only=frozenset({metric_id}))
+        assert alone["metrics"] == {metric_id: full["metrics"][metric_id]}, metric_id
+        assert alone["comparison"]["metrics"] == {metric_id: full["comparison"]["metrics"][metric_id]}, metric_id

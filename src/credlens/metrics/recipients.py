@@ -43,11 +43,9 @@ def held_by(scope: ir.Table, end: dt.datetime) -> ir.Table:
 
 
 def people(holdings: ir.Table) -> ir.Table:
-    """Per recipient: programs held, credentials held, first issuance; the runner materializes it
-    once per window for the portfolio, the new recipients and the pairs' pre-filter."""
-    return holdings.group_by("recipient").aggregate(
-        programs=holdings.count(), credentials=holdings.n.sum(), first_at=holdings.first_at.min()
-    )
+    """Per recipient: programs held and credentials held; the runner materializes it once per
+    window for the portfolio and the pairs' pre-filter."""
+    return holdings.group_by("recipient").aggregate(programs=holdings.count(), credentials=holdings.n.sum())
 
 
 def portfolio(holdings: ir.Table, people: ir.Table) -> ir.Table:

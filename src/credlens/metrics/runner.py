@@ -122,11 +122,11 @@ def compute(
     if need("active_credentials", "expiring_next_90d", "revoked"):
         row.update(plan.rows("state", lambda: in_scope.aggregate(**state_reductions(in_scope, w.start, w.end)))[0])
     holdings = people = verified = None
-    if need("new_recipients", *PORTFOLIO):
+    if need(*PORTFOLIO):
         holdings = plan.materialize("holdings", lambda: recipients.held_by(in_scope, w.end))
         people = plan.materialize("people", lambda: recipients.people(holdings))
     if need("new_recipients"):
-        row.update(plan.rows("new_recipients", lambda: new_recipients(people, w.start))[0])
+        row.update(plan.rows("new_recipients", lambda: new_recipients(cohort, in_scope, w.start))[0])
     enrollments: dict[str, dict[str, int]] = {}
     if need("enrollments", "completions", "completion_rate", "programs"):
         enrollments = enrollment_rows(
@@ -163,15 +163,21 @@ def _verification_views(
     """Trends, verifier breakdowns and market demand, those asked for."""
     if need(*TRENDS):
         keys = plan.use_buckets(trend_window(plan, in_scope))
-    if need("issued_trend"):
-        issued = plan.rows("issued_trend", lambda: per_bucket(in_scope, "issued_at"))
+    changes = None
+    if need("verifications_per_1k_active"):
+        changes = plan.rows("active_changes", lambda: verification.active_changes(in_scope))
+    if need("issued_trend"):  # the credentials that became active per bucket, when counted already
+        issued = (
+            [{"key": r["key"], "value": r["started"]} for r in changes if r["key"]]
+            if changes is not None
+            else plan.rows("issued_trend", lambda: per_bucket(in_scope, "issued_at"))
+        )
         shaped["issued_trend"] = {"rows": bucket_rows(keys, issued)}
     if need("verification_trend", "verifications_per_1k_active"):
         counts = plan.rows("verification_trend", lambda: per_bucket(verified, "verified_at"))
         trend = bucket_rows(keys, counts)
         shaped["verification_trend"] = {"rows": trend}
-    if need("verifications_per_1k_active"):
-        changes = plan.rows("active_changes", lambda: verification.active_changes(in_scope))
+    if changes is not None:
         shaped["verifications_per_1k_active"] = {"rows": verification.per_1k_active(keys, changes, trend)}
     if need(*BREAKDOWNS):
         by = plan.rows("verification_breakdowns", lambda: verification.breakdowns(verified))

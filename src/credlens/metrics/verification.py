@@ -59,27 +59,28 @@ def breakdown_rows(rows: Rows, attribute: str, limit: int | None = None) -> Rows
 
 def active_changes(scope: ir.Table) -> ir.Table:
     """Per bucket, credentials that became active (issued) and that stopped (ended, or issued already
-    ended), plus those before the first bucket: active at a bucket's end is then a running sum.
+    ended), plus those before the first bucket (key ``""``): active at a bucket's end is then a
+    running sum. ``started`` per bucket is also the issued trend.
 
     NOTE: measured here, testing `active_at(bucket end)` for every credential and bucket costs a
     range join of credentials × buckets; two bucket counts and a running sum are exact and cheap.
-    Both are counted per slot first (buckets.py).
+    Both are counted per slot in one group-by (buckets.py), then joined to the buckets once.
     """
     ended = ended_at(scope)
     stopped_at = ended.isnull().ifelse(ibis.null("timestamp"), ibis.greatest(scope.issued_at, ended))
-    c = scope.mutate(started=scope.issued_at, stopped=stopped_at)
-    first = buckets_table().lo.min().as_scalar()
-    pre = c.aggregate(
-        started=(c.started < first).ifelse(1, 0).sum(), stopped=(c.stopped < first).ifelse(1, 0).sum()
-    ).mutate(key=ibis.literal(""))
-    started = in_buckets(c.group_by(slot=slot(c.started)).aggregate(n=c.count()))
-    stopped = c.filter(c.stopped.notnull())
-    stopped = in_buckets(stopped.group_by(slot=slot(stopped.stopped)).aggregate(n=stopped.count()))
-    parts = [
-        pre,
-        started.group_by("key").aggregate(started=started.n.sum()).mutate(stopped=ibis.literal(0, "int64")),
-        stopped.group_by("key").aggregate(stopped=stopped.n.sum()).mutate(started=ibis.literal(0, "int64")),
-    ]
+    c = scope.select(issued=scope.issued_at.cast("timestamp"), ended=stopped_at.cast("timestamp"))
+    began = c.select(at=c.issued, started=ibis.literal(1, "int64"), stopped=ibis.literal(0, "int64"))
+    ends = c.filter(c.ended.notnull())
+    ends = ends.select(at=ends.ended, started=ibis.literal(0, "int64"), stopped=ibis.literal(1, "int64"))
+    changes = ibis.union(began, ends)
+    per_slot = changes.group_by(slot=slot(changes.at)).aggregate(
+        started=changes.started.sum(), stopped=changes.stopped.sum()
+    )
+    before = per_slot.filter(per_slot.slot < buckets_table().lo_slot.min().as_scalar())
+    before = before.aggregate(started=before.started.sum(), stopped=before.stopped.sum()).mutate(key=ibis.literal(""))
+    joined = in_buckets(per_slot)
+    during = joined.group_by("key").aggregate(started=joined.started.sum(), stopped=joined.stopped.sum())
+    parts = (before, during)
     return ibis.union(*(part.select("key", part.started.cast("int64"), part.stopped.cast("int64")) for part in parts))
 
 
