@@ -7,7 +7,10 @@ of p2 and does not, ``learner3`` holds 4 of p2 and consents; the program manager
 
 from __future__ import annotations
 
+import csv
+import io
 import logging
+import re
 from typing import Any
 
 import pytest
@@ -400,3 +403,49 @@ def test_no_log_line_names_the_person_erased_or_looked_up(
     server = [r for r in caplog.records if not r.name.startswith(("httpx2", "httpcore2"))]  # the test client's own
     logged = "\n".join(r.getMessage() for r in server).lower()
     assert all(f"learner{n}" not in logged for n in (0, 1, 3))
+
+
+# -- one suppressed cell, followed across every surface ---------------------------------------------
+
+
+def test_a_suppressed_demographic_cell_is_suppressed_on_every_surface(app_client: TestClient, world: World) -> None:
+    """Three recipients of a rare gender (below k = 10) and twelve of another, issued in the window:
+    the stats API, the portfolios page, its JSON twin and its CSV export hide the same cells (the
+    rare one and its complement), and none of them shows a hidden count."""
+    events = [
+        issuance(f"zq-s{n}", f"zq-s-cred{n}", "alpha-zq-p1", {"id": f"zq-s{n}", "demographics": {"gender": gender}})
+        for n, gender in enumerate(["zq-rare"] * 3 + ["zq-common"] * 12)
+    ]
+    send(app_client, world, events)
+    window = "from=2026-01-01&to=2026-03-31"
+    read = {"Authorization": f"Bearer {world.a.keys.read}"}
+    stats = app_client.get(f"/api/v1/stats?{window}", headers=read).json()["metrics"]["recipient_demographics"]
+    hidden = {f"{r['attribute']}: {r['key']}" for r in stats["rows"] if r.get("suppressed")}
+    assert "gender: zq-rare" in hidden
+    assert len(hidden) >= 2  # complementary suppression: the rare cell alone could be derived from the total
+    assert all(r["value"] is None for r in stats["rows"] if r.get("suppressed"))
+
+    as_role(app_client, world, Role.ADMIN)
+    board = app_client.get(f"/dashboards/portfolios.json?{window}").json()
+    table = next(t for s in board["sections"] for t in s["tables"] if t["id"] == "recipient_demographics")
+    twin = {r["attribute_key"]["value"]: r["value"] for r in table["rows"]}
+    assert {key for key, cell in twin.items() if cell.get("suppressed")} == hidden
+    assert all(cell["value"] is None for key, cell in twin.items() if key in hidden)
+
+    page = app_client.get(f"/dashboards/portfolios?{window}").text
+    html = page[page.index('data-table="recipient_demographics"') :]
+    html = html[: html.index("</table>")]
+    shown = dict(
+        re.findall(
+            r'<th scope="row" data-key="attribute_key" data-value="([^"]*)".*?data-key="value" data-value="([^"]*)"',
+            html,
+            re.S,
+        )
+    )
+    assert {key for key, value in shown.items() if value == "suppressed"} == hidden
+
+    exported = app_client.get(f"/dashboards/portfolios.csv?{window}&table=recipient_demographics").text
+    rows = list(csv.reader(io.StringIO(exported)))[1:]
+    assert {row[0] for row in rows if row[1] == "suppressed"} == hidden
+    common = next(r["value"] for r in stats["rows"] if r["key"] == "zq-common")
+    assert common is None or common >= 10
