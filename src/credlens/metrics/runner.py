@@ -111,39 +111,66 @@ def compute(
 
     names = _cohort_part(only, funnel)  # the reductions the asked metrics need (all without ``only``)
     label = "cohort" if names is None else "cohort/" + ",".join(sorted(names))
-    row = plan.rows(label, lambda: cohort.aggregate(**reductions(cohort, funnel, names)))[0]
+    side: dict[str, Callable[[], ir.Expr]] = {label: lambda: cohort.aggregate(**reductions(cohort, funnel, names))}
     if only is not None and cohort_inputs(only, funnel) is not None:  # all of them from the cohort: done
+        row = plan.rows(label, side[label])[0]
         return {name: value for name, value in _shape(row, funnel).items() if name in only}
 
     def need(*ids: str) -> bool:
         """Whether any of these metrics is asked for (all are without ``only``)."""
         return only is None or not only.isdisjoint(ids)
 
-    if need("active_credentials", "expiring_next_90d", "revoked"):
-        row.update(plan.rows("state", lambda: in_scope.aggregate(**state_reductions(in_scope, w.start, w.end)))[0])
+    side.update(_independent(plan, need, in_scope, cohort))
+    plan.aside(side)  # what reads no temporary table runs on a second reader meanwhile
     holdings = people = verified = None
     if need(*PORTFOLIO):
         holdings = plan.materialize("holdings", lambda: recipients.held_by(in_scope, w.end))
         people = plan.materialize("people", lambda: recipients.people(holdings))
-    if need("new_recipients"):
-        row.update(plan.rows("new_recipients", lambda: new_recipients(cohort, in_scope, w.start))[0])
-    enrollments: dict[str, dict[str, int]] = {}
-    if need("enrollments", "completions", "completion_rate", "programs"):
-        enrollments = enrollment_rows(
-            plan.rows("enrollments", lambda: enrollments_by_program(query, tables, w.start, w.end))
-        )
-        row.update(enrollment_totals(enrollments))
     if need(*VERIFIED):
         verified = plan.materialize(  # read by five metrics: the semi-join on the scope runs once
             "verified", lambda: verification.in_window(tables["verifications"], in_scope, w.start, w.end)
         )
+    views: Json = {}
+    _verification_views(plan, need, in_scope, verified, views)
+    row = plan.rows(label, side[label])[0]
+    for name in ("state", "new_recipients"):
+        if name in side:
+            row.update(plan.rows(name, side[name])[0])
+    enrollments: dict[str, dict[str, int]] = {}
+    if "enrollments" in side:
+        enrollments = enrollment_rows(plan.rows("enrollments", side["enrollments"]))
+        row.update(enrollment_totals(enrollments))
     if need(*VERIFICATION_TOTALS):
         row.update(plan.rows("verification_totals", lambda: verification.totals(verified))[0])
-    shaped = _shape(row, funnel)
-
-    _verification_views(plan, need, in_scope, verified, shaped)
-    _programs_and_recipients(plan, need, Inputs(in_scope, cohort, holdings, people, enrollments), shaped)
+    shaped = {**_shape(row, funnel), **views}
+    _programs_and_recipients(plan, need, Inputs(in_scope, cohort, holdings, people, enrollments, side), shaped)
     return shaped if only is None else {name: value for name, value in shaped.items() if name in only}
+
+
+def _independent(
+    plan: Plan, need: Callable[..., bool], in_scope: ir.Table, cohort: ir.Table
+) -> dict[str, Callable[[], ir.Expr]]:
+    """The asked statements that read only the issuer's tables (no temporary table of the reader),
+    by name: `compute` starts them aside and reads them where they are used."""
+    query, tables, w = plan.query, plan.tables, SENTINELS
+    builds: dict[str, Callable[[], ir.Expr]] = {}
+    if need("active_credentials", "expiring_next_90d", "revoked"):
+        builds["state"] = lambda: in_scope.aggregate(**state_reductions(in_scope, w.start, w.end))
+    if need("new_recipients"):
+        builds["new_recipients"] = lambda: new_recipients(cohort, in_scope, w.start)
+    if need("enrollments", "completions", "completion_rate", "programs"):
+        builds["enrollments"] = lambda: enrollments_by_program(query, tables, w.start, w.end)
+    if need("programs", "co_held_programs", "program_sequences"):
+        builds["programs"] = lambda: programs.names(query, tables)
+    if need("programs"):
+        builds["per_program"] = lambda: programs.per_program(cohort)
+    if need("share_channels", "feedback"):
+        builds["daily_activity"] = lambda: recipients.daily_activity(query, tables, w.first_day, w.last_day)
+    if need("career_outcomes"):
+        builds["career_outcomes"] = lambda: recipients.career_outcomes(tables, in_scope, w.start, w.end)
+    if need("recipient_demographics"):
+        builds["demographics"] = lambda: recipients.recipient_demographics(tables, cohort)
+    return builds
 
 
 @dataclass(frozen=True)
@@ -155,6 +182,7 @@ class Inputs:
     holdings: ir.Table | None
     people: ir.Table | None
     enrollments: dict[str, dict[str, int]]
+    side: dict[str, Callable[[], ir.Expr]]  # the statements started aside (`_independent`)
 
 
 def _verification_views(
@@ -196,14 +224,13 @@ def _verification_views(
 
 def _programs_and_recipients(plan: Plan, need: Callable[..., bool], inputs: Inputs, shaped: Json) -> None:
     """Program rows and the recipients family, those asked for."""
-    query, tables, w = plan.query, plan.tables, SENTINELS
-    in_scope, cohort, enrollments = inputs.in_scope, inputs.cohort, inputs.enrollments
+    enrollments, side = inputs.enrollments, inputs.side
     holdings, people = inputs.holdings, inputs.people
-    if need("programs", "co_held_programs", "program_sequences"):
-        info = programs.name_rows(plan.rows("programs", lambda: programs.names(query, tables)))
+    if "programs" in side:
+        info = programs.name_rows(plan.rows("programs", side["programs"]))
         names = {k: v["name"] for k, v in info.items()}
-    if need("programs"):
-        counts = programs.count_rows(plan.rows("per_program", lambda: programs.per_program(cohort)))
+    if "per_program" in side:
+        counts = programs.count_rows(plan.rows("per_program", side["per_program"]))
         shaped["programs"] = {"rows": programs.program_rows(info, counts, enrollments, shaped)}
     if need(*PORTFOLIO):  # the pairs need the holders per program too
         held = plan.rows("portfolio", lambda: recipients.portfolio(holdings, people))
@@ -212,17 +239,16 @@ def _programs_and_recipients(plan: Plan, need: Callable[..., bool], inputs: Inpu
         pairs = plan.rows("pairs", lambda: recipients.pairs(holdings, people))
         shaped["co_held_programs"] = {"rows": recipients.co_held_programs(pairs, held, names)}
         shaped["program_sequences"] = {"rows": recipients.program_sequences(pairs, names)}
-    if need("share_channels", "feedback"):
-        activity = plan.rows(
-            "daily_activity", lambda: recipients.daily_activity(query, tables, w.first_day, w.last_day)
-        )
+    if "daily_activity" in side:
+        activity = plan.rows("daily_activity", side["daily_activity"])
         shaped["share_channels"] = {"rows": recipients.share_channels(activity)}
         shaped["feedback"] = recipients.feedback(activity)
-    if need("career_outcomes"):
-        outcomes = plan.rows("career_outcomes", lambda: recipients.career_outcomes(tables, in_scope, w.start, w.end))
-        shaped["career_outcomes"] = {"rows": recipients.outcome_rows(outcomes)}
-    if need("recipient_demographics"):
-        cells = plan.rows("demographics", lambda: recipients.recipient_demographics(tables, cohort))
+    if "career_outcomes" in side:
+        shaped["career_outcomes"] = {
+            "rows": recipients.outcome_rows(plan.rows("career_outcomes", side["career_outcomes"]))
+        }
+    if "demographics" in side:
+        cells = plan.rows("demographics", side["demographics"])
         shaped["recipient_demographics"] = {"rows": recipients.demographic_rows(cells)}
 
 
