@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from credlens.store.catalog import programs as issuer_programs
 from credlens.store.scope import IssuerTables
 
 
@@ -22,8 +23,7 @@ class Catalog:
 
 
 def catalog(tables: IssuerTables) -> Catalog:
-    p = tables["programs"]
-    rows = p.select("program_id", "name", "department").to_pyarrow().to_pylist()
-    programs = sorted(((r["program_id"], r["name"] or r["program_id"]) for r in rows), key=lambda x: (x[1], x[0]))
-    departments = sorted({r["department"] for r in rows if r["department"]})
+    rows = issuer_programs(tables)
+    programs = sorted(((p.program_id, p.name or p.program_id) for p in rows), key=lambda x: (x[1], x[0]))
+    departments = sorted({p.department for p in rows if p.department})
     return Catalog(tuple(programs), tuple(departments))
