@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import duckdb
 import ibis
 import pytest
 
 from credlens.domain.issuers import Issuer
 from credlens.domain.query import QueryError, parse_query
-from credlens.metrics.plan import CACHE, SENTINELS, compile_template
+from credlens.metrics.plan import CACHE, SENTINELS, Plan, compile_template
 from credlens.metrics.runner import run
 from credlens.store.warehouse import Warehouse
 from tests.conftest import ingest
@@ -78,3 +79,24 @@ def test_only_some_metrics_runs_the_cohort_query_alone_with_the_same_numbers(
     assert beyond == {"issued": full["issued"], "programs": full["programs"]}
     with pytest.raises(QueryError, match="unknown metric"):
         run(query, tables, only=frozenset({"issued", "nope"}))
+
+
+def test_statements_run_aside_give_their_rows_and_their_errors_to_whoever_reads_them(
+    warehouse: Warehouse, issuer: Issuer
+) -> None:
+    tables = warehouse.tables(issuer.issuer_id)
+    query = parse_query(issuer.slug, issuer.timezone, period="all", today=dt.date(2026, 6, 1))
+    plan = Plan(query, tables, ("aside-test",))
+    programs = tables["programs"]
+    missing = ibis.table({"x": "int64"}, name="no_such_table")
+    plan.aside(
+        {
+            "count": lambda: programs.aggregate(n=programs.count()),
+            "broken": lambda: missing.aggregate(n=missing.count()),
+            "after": lambda: programs.aggregate(n=programs.count() + 1),
+        }
+    )
+    assert plan.rows("count", lambda: pytest.fail("ran again instead of waiting")) == [{"n": 0}]
+    with pytest.raises(duckdb.CatalogException, match="no_such_table"):
+        plan.rows("broken", lambda: pytest.fail("ran again instead of waiting"))
+    assert plan.rows("after", lambda: pytest.fail("ran again")) == [{"n": 1}]  # an error stops nothing after it

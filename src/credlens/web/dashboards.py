@@ -19,6 +19,8 @@ from credlens.web.auth import Staff
 from credlens.web.errors import ApiError
 from credlens.web.state import State
 
+RUNS = ThreadPoolExecutor(16, thread_name_prefix="credlens-run")  # a page's runs (see metrics.plan.ASIDE)
+
 Json = dict[str, Any]
 
 
@@ -83,9 +85,8 @@ class Context:
                 kept.setdefault(key, name)
                 covered_by[name] = name
         running = sorted(set(covered_by.values()), key=list(jobs).index)
-        with ThreadPoolExecutor(len(running)) as pool:
-            futures = {name: pool.submit(self.run, tables=self.tables.fork(), **jobs[name]) for name in running}
-            done = {name: future.result() for name, future in futures.items()}
+        futures = {name: RUNS.submit(self.run, tables=self.tables.fork(), **jobs[name]) for name in running}
+        done = {name: future.result() for name, future in futures.items()}
         return {name: done[covered_by[name]] for name in jobs}
 
 
