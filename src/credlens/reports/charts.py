@@ -10,6 +10,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import altair as alt
+from altair.utils.schemapi import disable_debug_mode
+
+# NOTE: Altair validates every object as it is built (its debug mode): ~3.2 ms a chart against
+# ~1.4 ms without, measured here. The specs are validated against Vega-Lite's schema by the tests
+# (tests/reports/test_charts.py), not on every page.
+disable_debug_mode()
 
 Json = dict[str, Any]
 ACCENT = "#0b5cad"  # the stylesheet's accent: 6.4:1 on white
