@@ -8,15 +8,13 @@ from typing import Annotated
 import typer
 
 from credlens.access.passwords import hash_password, password_problem
-from credlens.access.tokens import new_token, token_hash
 from credlens.cli.common import DataDir, fail, find_issuer, open_store, out, settings
 from credlens.domain.accounts import Role, normalize_email
-from credlens.store.accounts import AccountError
+from credlens.store.accounts import INVITATION_DAYS, AccountError
 from credlens.store.catalog import programs as issuer_programs
 from credlens.store.warehouse import Warehouse
 
 app = typer.Typer(help="Manage the users (issuer staff) of an issuer.", no_args_is_help=True)
-INVITATION_DAYS = 7
 Issuer = Annotated[str, typer.Option("--issuer", help="Issuer slug.")]
 
 
@@ -25,13 +23,8 @@ def _now() -> dt.datetime:
 
 
 def invitation_url(warehouse: Warehouse, issuer_id: int, user_id: str, base_url: str) -> str:
-    """A one-time link to set the password, valid for a week; only its hash is stored."""
-    token = new_token()
-    now = _now()
-    warehouse.accounts.create_invitation(
-        issuer_id, user_id, token_hash(token), now, now + dt.timedelta(days=INVITATION_DAYS)
-    )
-    return f"{base_url}/invite/{token}"
+    """A one-time link to set the password (Accounts.invite)."""
+    return f"{base_url}/invite/{warehouse.accounts.invite(issuer_id, user_id, _now())}"
 
 
 @app.command("create")

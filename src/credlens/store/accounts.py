@@ -12,8 +12,10 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from credlens.access.tokens import new_token, token_hash
 from credlens.domain.accounts import EMAIL_PATTERN, Invitation, Role, Session, User, normalize_email
 
+INVITATION_DAYS = 7  # how long an invitation link works
 _USER_COLUMNS = (
     "u.user_id, u.issuer_id, u.email, u.role, u.password_hash IS NOT NULL, u.disabled_at IS NOT NULL, u.created_at"
 )
@@ -170,6 +172,13 @@ class Accounts:
             self._con.execute("DELETE FROM sessions WHERE session_hash = ?", [session_hash])
 
     # -- invitations ------------------------------------------------------------------------
+
+    def invite(self, issuer_id: int, user_id: str, now: dt.datetime) -> str:
+        """A fresh one-time invitation token for the user, valid INVITATION_DAYS; only its hash is
+        stored, and earlier links stop working. The admin page and `credlens user create` hand it out."""
+        token = new_token()
+        self.create_invitation(issuer_id, user_id, token_hash(token), now, now + dt.timedelta(days=INVITATION_DAYS))
+        return token
 
     def create_invitation(
         self, issuer_id: int, user_id: str, invitation_hash: str, now: dt.datetime, expires_at: dt.datetime

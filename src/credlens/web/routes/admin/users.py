@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from credlens.access.tokens import new_token, token_hash
 from credlens.domain.accounts import Role, User
-from credlens.store.accounts import AccountError
+from credlens.store.accounts import INVITATION_DAYS, AccountError
 from credlens.store.catalog import programs
 from credlens.store.warehouse import Warehouse
 from credlens.web.auth import AdminUser, Now, Staff
@@ -19,16 +16,6 @@ from credlens.web.forms import Form
 from credlens.web.pages import render
 
 router = APIRouter()
-INVITATION_DAYS = 7
-
-
-def invite(warehouse: Warehouse, user: User, now: dt.datetime) -> str:
-    """A fresh one-time invitation token for the user (earlier links stop working)."""
-    token = new_token()
-    warehouse.accounts.create_invitation(
-        user.issuer_id, user.user_id, token_hash(token), now, now + dt.timedelta(days=INVITATION_DAYS)
-    )
-    return token
 
 
 def _checked_programs(warehouse: Warehouse, admin: Staff, chosen: list[str]) -> list[str]:
@@ -62,7 +49,7 @@ def create_user(request: Request, form: Form, admin: AdminUser, warehouse: Wareh
     except AccountError as exc:
         raise ApiError(422, "invalid_form", str(exc)) from exc
     warehouse.audit(admin.issuer.issuer_id, admin.user.actor, "user.created", f"{user.email} as {role.value}")
-    return _shown_once(request, admin, invite(warehouse, user, at), user)
+    return _shown_once(request, admin, warehouse.accounts.invite(user.issuer_id, user.user_id, at), user)
 
 
 def _user(warehouse: Warehouse, admin: Staff, user_id: str) -> User:
@@ -103,7 +90,7 @@ def new_invitation(
     del form
     user = _user(warehouse, admin, user_id)
     try:
-        token = invite(warehouse, user, at)
+        token = warehouse.accounts.invite(user.issuer_id, user.user_id, at)
     except AccountError as exc:
         raise ApiError(422, "invalid_form", str(exc)) from exc
     warehouse.audit(admin.issuer.issuer_id, admin.user.actor, "user.invited", user.email)
