@@ -35,19 +35,21 @@ PAGES = {
 }
 
 
-def prepare(data_dir: Path, settings: Settings) -> tuple[str, list[str]]:
-    """The demo data (built if missing) and its sign-ins; the first issuer's slug and two programs."""
+def prepare(data_dir: Path, settings: Settings) -> tuple[str, list[str], str]:
+    """The demo data (built if missing) and its sign-ins; the first issuer's slug, two programs and
+    the recipient link `credlens demo` prints (a holder of several credentials)."""
     store = Warehouse(data_dir)
     try:
         if store.meta("demo_scale") != "medium":
             build_demo(store, "medium")
         issuer = store.issuers()[0]
-        demo_sign_ins(store, issuer, settings)
+        lines = demo_sign_ins(store, issuer, settings)
+        link = next(line.split()[-1] for line in lines if line.strip().startswith("recipient"))
         programs = [
             p["key"]
             for p in run_for(issuer, store.tables(issuer.issuer_id), period="90d")["metrics"]["programs"]["rows"]
         ]
-        return issuer.slug, programs[:2]
+        return issuer.slug, programs[:2], link
     finally:
         store.close()
 
@@ -67,7 +69,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     settings = Settings(data_dir=args.data_dir, environment="development", secret_key=SECRET)
-    slug, programs = prepare(args.data_dir, settings)
+    slug, programs, link = prepare(args.data_dir, settings)
     with TestClient(create_app(settings), base_url="https://testserver") as client:
         page = client.get("/signin")
         token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
@@ -93,6 +95,19 @@ def main() -> None:
             size = len(client.get(url).content)
             median = statistics.median(times)
             print(f"{name:<12} {median:>8.0f} {min(times):>8.0f} {max(times):>8.0f}   {size / 1024:.0f} KiB")
+    with TestClient(create_app(settings), base_url="https://testserver") as holder:
+        opened = holder.get("/r/" + link.rsplit("/r/", 1)[1], follow_redirects=False)  # the signed link's session
+        assert opened.status_code == 303, opened.text
+
+        def recipient() -> None:
+            response = holder.get("/recipient", follow_redirects=False)
+            assert response.status_code == 200, response.status_code
+
+        recipient()
+        times = timed(recipient, args.runs)
+        size = len(holder.get("/recipient").content)
+        median = statistics.median(times)
+        print(f"{'recipient':<12} {median:>8.0f} {min(times):>8.0f} {max(times):>8.0f}   {size / 1024:.0f} KiB")
     store = Warehouse(args.data_dir)
     try:
         issuer = store.issuers()[0]

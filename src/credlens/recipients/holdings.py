@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from enum import Enum
 
 import ibis
+import ibis.expr.types as ir
 
-from credlens.store.scope import IssuerTables
+from credlens.store.scope import PARAMETER, IssuerTables
 
 EXPIRING_SOON = dt.timedelta(days=90)
 
@@ -37,12 +38,13 @@ class Holding:
 
 def holdings(tables: IssuerTables, recipient_key: str, now: dt.datetime) -> list[Holding]:
     """Issued credentials of the recipient, newest first, with their program's name and counters."""
-    c = tables["credentials"]
-    p = tables["programs"]
-    mine = c.filter((c.recipient_key == recipient_key) & c.issued_at.notnull())
-    joined = mine.left_join(p.select("program_id", program_name=p.name), mine.program_id == p.program_id)
-    rows = (
-        joined.select(
+
+    def build() -> ir.Expr:
+        c = tables["credentials"]
+        p = tables["programs"]
+        mine = c.filter((c.recipient_key == PARAMETER) & c.issued_at.notnull())
+        joined = mine.left_join(p.select("program_id", program_name=p.name), mine.program_id == p.program_id)
+        return joined.select(
             "credential_id",
             mine.program_id,
             "program_name",
@@ -56,11 +58,9 @@ def holdings(tables: IssuerTables, recipient_key: str, now: dt.datetime) -> list
             "owner_views",
             "shares",
             "verifications",
-        )
-        .order_by([ibis.desc("issued_at"), "credential_id"])
-        .to_pyarrow()
-        .to_pylist()
-    )
+        ).order_by([ibis.desc("issued_at"), "credential_id"])
+
+    rows = tables.query("recipient_holdings", build, recipient_key)
     return [
         Holding(
             row["credential_id"],
@@ -95,8 +95,12 @@ def _status(row: dict[str, dt.datetime | None], now: dt.datetime) -> Status:
 
 
 def count_holdings(tables: IssuerTables, recipient_key: str) -> int:
-    c = tables["credentials"]
-    return int(c.filter((c.recipient_key == recipient_key) & c.issued_at.notnull()).count().to_pyarrow().as_py())
+    def build() -> ir.Expr:
+        c = tables["credentials"]
+        mine = c.filter((c.recipient_key == PARAMETER) & c.issued_at.notnull())
+        return mine.aggregate(n=mine.count())
+
+    return int(tables.query("recipient_count", build, recipient_key)[0]["n"])
 
 
 def holders_among(tables: IssuerTables, recipient_keys: list[str]) -> set[str]:
