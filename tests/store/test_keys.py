@@ -72,3 +72,17 @@ def test_issuer_changes_show_in_the_issuer_a_remembered_key_names(
     named = warehouse.issuer_for_key(keys.read, KeyKind.READ)
     assert named is not None
     assert (named.suppression_k, named.raw_event_retention_days) == (11, 30)
+
+
+def test_remembered_issuer_answers_only_for_remembered_live_keys(
+    warehouse: Warehouse, issuer_and_keys: tuple[Issuer, NewKeys]
+) -> None:
+    issuer, keys = issuer_and_keys
+    assert warehouse.remembered_issuer(keys.ingest, KeyKind.INGEST) is None  # not looked up yet
+    assert warehouse.issuer_for_key(keys.ingest, KeyKind.INGEST) == issuer
+    assert warehouse.remembered_issuer(keys.ingest, KeyKind.INGEST) == issuer
+    assert warehouse.remembered_issuer(keys.ingest, KeyKind.READ) is None
+    assert warehouse.remembered_issuer(keys.ingest[:-1] + "#", KeyKind.INGEST) is None  # a wrong secret
+    assert warehouse.remembered_issuer("cl_ingest", KeyKind.INGEST) is None
+    warehouse.revoke_key(issuer.issuer_id, keys.ingest.split("_")[2])
+    assert warehouse.remembered_issuer(keys.ingest, KeyKind.INGEST) is None

@@ -248,6 +248,19 @@ class Warehouse:
         key_hash, issuer = live
         return issuer if hmac.compare_digest(key_hash, _hash_key(token)) else None
 
+    def remembered_issuer(self, token: str, kind: KeyKind) -> Issuer | None:
+        """``issuer_for_key`` answered from the remembered live keys alone (no query: safe on an event
+        loop); None when it would have to ask the store (or the key is bad)."""
+        parts = token.split("_")
+        live = self._keys.get(parts[2], kind) if len(parts) >= 4 and parts[:2] == ["cl", kind.value] else None
+        if live is None or not hmac.compare_digest(live[0], _hash_key(token)):
+            return None
+        return live[1]
+
+    def remembered_secret(self, issuer_id: int) -> str | None:
+        """``pseudonym_secret`` if it was read already (no query: safe on an event loop)."""
+        return self._secrets.get(issuer_id)
+
     def pseudonym_secret(self, issuer_id: int) -> str:
         """The issuer's HMAC secret; it never changes, so it is read once per process."""
         if issuer_id not in self._secrets:
