@@ -13,12 +13,14 @@ from credlens.store.writer import GroupWriter
 from credlens.web.errors import ApiError
 
 
-def get_warehouse(request: Request) -> Warehouse:
+# NOTE: dependencies that do no I/O are coroutines: FastAPI runs a plain function in a worker thread,
+# and each such hop cost up to a GIL switch interval under ingestion load (docs/performance.md).
+async def get_warehouse(request: Request) -> Warehouse:
     warehouse: Warehouse = request.app.state.warehouse
     return warehouse
 
 
-def get_writer(request: Request) -> GroupWriter:
+async def get_writer(request: Request) -> GroupWriter:
     writer: GroupWriter = request.app.state.writer
     return writer
 
@@ -32,8 +34,7 @@ def bearer(request: Request) -> str:
 
 
 async def ingest_issuer(request: Request, warehouse: Annotated[Warehouse, Depends(get_warehouse)]) -> Issuer:
-    # NOTE: a remembered key is checked on the event loop; only a lookup in the store takes a thread
-    # (each hop to a thread cost the ingestion route up to a GIL switch interval, 5 ms, under load).
+    # NOTE: a remembered key is checked on the event loop; only a lookup in the store takes a thread.
     token = bearer(request)
     issuer = warehouse.remembered_issuer(token, KeyKind.INGEST)
     if issuer is None:
