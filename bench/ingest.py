@@ -81,8 +81,20 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def http(rows: list[dict[str, Any]], folder: Path, clients: int) -> tuple[float, float]:
-    """Seconds until the last batch was acknowledged (durable), and until every event was folded."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and its children (the server and its decoding helper)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except FileNotFoundError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / tick + sum(cpu_seconds(int(child)) for child in children)
+
+
+def http(rows: list[dict[str, Any]], folder: Path, clients: int) -> tuple[float, float, float, float]:
+    """Seconds until the last batch was acknowledged (durable), until every event was folded, and
+    the CPU seconds the client (this process) and the server spent until the last acknowledgement."""
     data_dir = folder / f"http-{clients}"
     store = Warehouse(data_dir)
     _, keys = store.create_issuer("bench", "Bench")
@@ -116,12 +128,14 @@ def http(rows: list[dict[str, Any]], folder: Path, clients: int) -> tuple[float,
         warm_up |= {"occurred_at": "2026-01-01T00:00:00Z", "actor": "owner"}
         httpx2.post(f"{base}/api/v1/events", content=msgspec.json.encode([warm_up]), headers=headers, timeout=60)
         started = time.perf_counter()  # NOTE: after one warm-up request: a server's start is not ingestion
+        client_cpu, server_cpu = time.process_time(), cpu_seconds(server.pid)
         with concurrent.futures.ThreadPoolExecutor(clients) as pool:
             list(pool.map(send, [bodies[i::clients] for i in range(clients)]))
         acknowledged = time.perf_counter() - started
+        client_cpu, server_cpu = time.process_time() - client_cpu, cpu_seconds(server.pid) - server_cpu
         while httpx2.get(f"{base}/api/v1/health", timeout=60).json()["unfolded_events"]:
             time.sleep(0.05)
-        return acknowledged, time.perf_counter() - started
+        return acknowledged, time.perf_counter() - started, client_cpu, server_cpu
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
@@ -131,6 +145,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=500_000, help="events for the bulk runs")
     parser.add_argument("--http-events", type=int, default=100_000, help="events for the HTTP runs")
+    parser.add_argument("--skip-bulk", action="store_true", help="only the HTTP runs")
+    parser.add_argument("--clients", default="1,4,8", help="HTTP client counts, comma-separated ('' for none)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="credlens-bench-") as tmp:
         folder = Path(tmp)
@@ -141,7 +157,7 @@ def main() -> None:
         ndjson, parquet = write_files(rows[: args.events], folder)
         print(f"machine: {os.cpu_count()} cores; events: {args.events:,} bulk, {args.http_events:,} HTTP")
         print("load average at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-        for path in (ndjson, parquet):
+        for path in () if args.skip_bulk else (ndjson, parquet):
             elapsed, folding, outcome = bulk(path, folder)
             rate = outcome.accepted / elapsed
             print(
@@ -149,13 +165,13 @@ def main() -> None:
                 f"{rate / BULK_TARGET:.2f}x the {BULK_TARGET:,}/s target; the final fold and checkpoint "
                 f"{folding:.1f} s, appended (durable) at {outcome.accepted / (elapsed - folding):,.0f}/s)"
             )
-        for clients in (1, 4, 8):
-            acknowledged, folded = http(rows[: args.http_events], folder, clients)
+        for clients in [int(c) for c in args.clients.split(",") if c]:
+            acknowledged, folded, client_cpu, server_cpu = http(rows[: args.http_events], folder, clients)
             rate = args.http_events / acknowledged
             print(
                 f"http {clients} client(s) {rate:>9,.0f} events/s  (batches of 1,000, each 200 durable; "
                 f"{rate / HTTP_TARGET:.2f}x the {HTTP_TARGET:,}/s target; all folded {folded:.1f} s after the start; "
-                f"load {os.getloadavg()[0]:.2f})"
+                f"CPU: client {client_cpu:.1f} s, server {server_cpu:.1f} s; load {os.getloadavg()[0]:.2f})"
             )
         gc.unfreeze()
 

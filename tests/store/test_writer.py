@@ -74,3 +74,26 @@ def test_a_refused_request_does_not_reserve_its_credentials(warehouse: Warehouse
     retry = [{**issued(9), "credential_id": "c7"}]  # c7 by another event: fine, the first request was refused
     results = warehouse.write([request(warehouse, issuer, refused), request(warehouse, issuer, retry)])  # one group
     assert [(r.accepted, len(r.rejections)) for r in results] == [(0, 1), (1, 0)]
+
+
+def test_ids_repeated_across_the_requests_of_one_group_are_stored_once(warehouse: Warehouse, issuer: Issuer) -> None:
+    other, _ = warehouse.create_issuer("writer-other", "Other")
+    reissue = {**issued(8), "credential_id": "c1"}  # c1 is issued by the first request
+    group = [
+        request(warehouse, issuer, [issued(1), issued(2)]),
+        request(warehouse, issuer, [issued(2), issued(3)]),  # i2 repeats the first request's
+        request(warehouse, issuer, [issued(4), reissue]),  # refused: its i4 is not stored...
+        request(warehouse, issuer, [issued(4), issued(3)]),  # ...so this i4 is new; i3 repeats
+        request(warehouse, other, [issued(1)]),  # the same id for another issuer is another event
+    ]
+    results = warehouse.write(group)  # one transaction
+    assert [(r.accepted, r.duplicates, len(r.rejections)) for r in results] == [
+        (2, 0, 0),
+        (1, 1, 0),
+        (0, 0, 1),
+        (1, 1, 0),
+        (1, 0, 0),
+    ]
+    stored = warehouse.cursor().execute("SELECT issuer_id, event_id FROM events ORDER BY ALL").fetchall()
+    ours, theirs = issuer.issuer_id, other.issuer_id
+    assert stored == sorted([(ours, "i1"), (ours, "i2"), (ours, "i3"), (ours, "i4"), (theirs, "i1")])

@@ -129,3 +129,16 @@ def test_unknown_routes_answer_in_the_json_error_shape(client: TestClient) -> No
     response = client.get("/api/v1/nope")
     assert response.status_code == 404
     assert response.json() == {"error": {"code": "not_found", "message": "Not Found", "details": []}}
+
+
+def test_a_revoked_ingest_key_is_refused_at_once_though_it_was_just_used(
+    client: TestClient, keys: dict[str, NewKeys]
+) -> None:
+    key = keys["acme"].ingest
+    assert client.post("/api/v1/events", json=[issued(1)], headers=auth(key)).status_code == 200
+    warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
+    issuer = warehouse.issuer("acme")
+    assert warehouse.revoke_key(issuer.issuer_id, key.split("_")[2])
+    response = client.post("/api/v1/events", json=[issued(2)], headers=auth(key))
+    assert (response.status_code, response.json()["error"]["code"]) == (401, "unauthorized")
+    assert count(client) == 1

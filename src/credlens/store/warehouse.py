@@ -70,6 +70,7 @@ class Warehouse:
         self._write_lock = threading.Lock()
         self._indexes = KeyIndexes()
         self._secrets: dict[int, str] = {}
+        self._keys = _KeyCache()
         self._schemas: dict[str, ibis.Schema] | None = None
         self.accounts = Accounts(lambda: self._db.con, self.cursor, self._write_lock)
         if not read_only:
@@ -183,6 +184,7 @@ class Warehouse:
                 "RETURNING key_id",
                 [_now(), issuer_id, key_id],
             ).fetchall()
+            self._keys.forget()
         return bool(rows)
 
     def meta(self, key: str) -> str | None:
@@ -219,22 +221,45 @@ class Warehouse:
         ]
 
     def issuer_for_key(self, token: str, kind: KeyKind) -> Issuer | None:
-        """The issuer a presented key belongs to, if it is a live key of that kind."""
+        """The issuer a presented key belongs to, if it is a live key of that kind.
+
+        NOTE: live keys are remembered (a DuckDB query per request cost ~2 ms here); revoking a key or
+        changing an issuer forgets them all, before the change returns (tests/store/test_keys.py).
+        """
         parts = token.split("_")
         if len(parts) < 4 or parts[0] != "cl" or parts[1] != kind.value:
             return None
-        rows = (
-            self.cursor()
-            .execute(
-                f"SELECT k.key_hash, {', '.join('i.' + c for c in _ISSUER_COLUMNS.split(', '))} FROM api_keys k "
-                "JOIN issuers i USING (issuer_id) WHERE k.key_id = ? AND k.kind = ? AND k.revoked_at IS NULL",
-                [parts[2], kind.value],
+        live = self._keys.get(parts[2], kind)
+        if live is None:
+            generation = self._keys.generation
+            rows = (
+                self.cursor()
+                .execute(
+                    f"SELECT k.key_hash, {', '.join('i.' + c for c in _ISSUER_COLUMNS.split(', '))} FROM api_keys k "
+                    "JOIN issuers i USING (issuer_id) WHERE k.key_id = ? AND k.kind = ? AND k.revoked_at IS NULL",
+                    [parts[2], kind.value],
+                )
+                .fetchall()
             )
-            .fetchall()
-        )
-        if not rows or not hmac.compare_digest(rows[0][0], _hash_key(token)):
+            if not rows:  # NOTE: misses are not remembered: made-up key ids cannot fill the cache
+                return None
+            live = (str(rows[0][0]), Issuer(*rows[0][1:]))
+            self._keys.put(parts[2], kind, live, generation)
+        key_hash, issuer = live
+        return issuer if hmac.compare_digest(key_hash, _hash_key(token)) else None
+
+    def remembered_issuer(self, token: str, kind: KeyKind) -> Issuer | None:
+        """``issuer_for_key`` answered from the remembered live keys alone (no query: safe on an event
+        loop); None when it would have to ask the store (or the key is bad)."""
+        parts = token.split("_")
+        live = self._keys.get(parts[2], kind) if len(parts) >= 4 and parts[:2] == ["cl", kind.value] else None
+        if live is None or not hmac.compare_digest(live[0], _hash_key(token)):
             return None
-        return Issuer(*rows[0][1:])
+        return live[1]
+
+    def remembered_secret(self, issuer_id: int) -> str | None:
+        """``pseudonym_secret`` if it was read already (no query: safe on an event loop)."""
+        return self._secrets.get(issuer_id)
 
     def pseudonym_secret(self, issuer_id: int) -> str:
         """The issuer's HMAC secret; it never changes, so it is read once per process."""
@@ -342,6 +367,7 @@ class Warehouse:
             raise StoreError(f"a retention is at least 1 day, not {days}; or `keep` to keep every raw event")
         with self._write_lock:
             self._con.execute("UPDATE issuers SET raw_event_retention_days = ? WHERE issuer_id = ?", [days, issuer_id])
+            self._keys.forget()
             self._audit(issuer_id, actor, "retention.set", "keep" if days is None else f"{days} days")
 
     def set_suppression_k(self, issuer_id: int, k: int, *, actor: str) -> None:
@@ -352,6 +378,7 @@ class Warehouse:
             raise StoreError(str(exc)) from exc
         with self._write_lock:
             self._con.execute("UPDATE issuers SET suppression_k = ? WHERE issuer_id = ?", [k, issuer_id])
+            self._keys.forget()
             self._audit(issuer_id, actor, "suppression_k.set", str(k))
 
     def apply_retention(
@@ -392,6 +419,33 @@ class Warehouse:
     def opted_in_count(self, issuer_id: int) -> int:
         """Recipients of the issuer who currently consent to detailed tracking."""
         return consent.opted_in_count(self.tables(issuer_id))
+
+
+class _KeyCache:
+    """Live keys by (key id, kind): the stored hash and the key's issuer.
+
+    A lookup that read the store before a ``forget`` must not put what it read back afterwards (it
+    may be a key revoked meanwhile): ``put`` only stores what was read in the current generation.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._live: dict[tuple[str, KeyKind], tuple[str, Issuer]] = {}
+        self.generation = 0
+
+    def get(self, key_id: str, kind: KeyKind) -> tuple[str, Issuer] | None:
+        return self._live.get((key_id, kind))
+
+    def put(self, key_id: str, kind: KeyKind, live: tuple[str, Issuer], generation: int) -> None:
+        with self._lock:
+            if generation == self.generation:
+                self._live[key_id, kind] = live
+
+    def forget(self) -> None:
+        """Called after a key is revoked or an issuer changed (their transactions committed)."""
+        with self._lock:
+            self.generation += 1
+            self._live.clear()
 
 
 def _hash_key(token: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from credlens.domain.issuers import Issuer, KeyKind
 from credlens.store.warehouse import Warehouse
@@ -12,12 +13,14 @@ from credlens.store.writer import GroupWriter
 from credlens.web.errors import ApiError
 
 
-def get_warehouse(request: Request) -> Warehouse:
+# NOTE: dependencies that do no I/O are coroutines: FastAPI runs a plain function in a worker thread,
+# and each such hop cost up to a GIL switch interval under ingestion load (docs/performance.md).
+async def get_warehouse(request: Request) -> Warehouse:
     warehouse: Warehouse = request.app.state.warehouse
     return warehouse
 
 
-def get_writer(request: Request) -> GroupWriter:
+async def get_writer(request: Request) -> GroupWriter:
     writer: GroupWriter = request.app.state.writer
     return writer
 
@@ -30,8 +33,12 @@ def bearer(request: Request) -> str:
     return token.strip()
 
 
-def ingest_issuer(request: Request, warehouse: Annotated[Warehouse, Depends(get_warehouse)]) -> Issuer:
-    issuer = warehouse.issuer_for_key(bearer(request), KeyKind.INGEST)
+async def ingest_issuer(request: Request, warehouse: Annotated[Warehouse, Depends(get_warehouse)]) -> Issuer:
+    # NOTE: a remembered key is checked on the event loop; only a lookup in the store takes a thread.
+    token = bearer(request)
+    issuer = warehouse.remembered_issuer(token, KeyKind.INGEST)
+    if issuer is None:
+        issuer = await run_in_threadpool(warehouse.issuer_for_key, token, KeyKind.INGEST)
     if issuer is None:
         raise ApiError(401, "unauthorized", "the ingest key is unknown or revoked")
     return issuer

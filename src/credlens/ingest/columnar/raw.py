@@ -60,14 +60,30 @@ class RawColumns:
         parsed: tuple[Mask, pa.Array] = self._memo[key][1]
         return parsed
 
+    def parsed(self, path: str) -> tuple[Mask, pa.Array] | None:
+        """The instants of the leaf at ``path`` if they were computed already."""
+        column = self.leaves.get(path)
+        memo = None if column is None else self._memo.get(f"instants:{id(column)}")
+        return None if memo is None else memo[1]
+
+    def keep_parsed(self, path: str, parsed: tuple[Mask, pa.Array]) -> None:
+        """Record the instants of the leaf at ``path``, computed from the rows it was made of."""
+        column = self.leaves[path]
+        self._memo[f"instants:{id(column)}"] = (column, parsed)
+
     def take(self, rows: Mask) -> RawColumns:
+        """The rows where ``rows`` is set; instants already parsed go with them (not parsed twice)."""
         picked = pa.array(rows)
-        return RawColumns(
+        taken = RawColumns(
             int(rows.sum()),
             {p: c.filter(picked) for p, c in self.leaves.items()},
             {p: m[rows] for p, m in self.objects.items()},
             self.unknown[rows],
         )
+        for path in self.leaves:
+            if (parsed := self.parsed(path)) is not None:
+                taken.keep_parsed(path, (parsed[0][rows], parsed[1].filter(picked)))
+        return taken
 
 
 def _arrow_type(info: mi.Type) -> pa.DataType | None:

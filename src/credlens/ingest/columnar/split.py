@@ -13,9 +13,11 @@ import numpy as np
 import pyarrow as pa
 
 from credlens.ingest.columnar import raw as raw_columns
+from credlens.ingest.columnar import timestamps
 from credlens.ingest.columnar.proof import prove
 from credlens.ingest.columnar.raw import RawColumns
 from credlens.ingest.columnar.rows import to_events
+from credlens.ingest.columnar.timestamps import Mask
 from credlens.ingest.decode import Decoded, convert_rows, decode_raw
 
 # Pieces smaller than this that fail to read as a whole go to msgspec without further halving.
@@ -165,4 +167,15 @@ def _concat(parts: list[RawColumns]) -> RawColumns | None:
         path: np.concatenate([part.objects.get(path, np.zeros(part.num_rows, dtype=bool)) for part in parts])
         for path in dict.fromkeys(p for part in parts for p in part.objects)
     }
-    return RawColumns(sum(p.num_rows for p in parts), leaves, objects, np.concatenate([p.unknown for p in parts]))
+    joined = RawColumns(sum(p.num_rows for p in parts), leaves, objects, np.concatenate([p.unknown for p in parts]))
+    for path in paths:  # instants parsed in every part that has the leaf go with the rows (parsed once)
+        parsed = [part.parsed(path) if path in part.leaves else _unparsable(part.num_rows) for part in parts]
+        if all(p is not None for p in parsed):
+            oks, instants = zip(*(p for p in parsed if p is not None), strict=True)
+            joined.keep_parsed(path, (np.concatenate(oks), pa.concat_arrays(instants)))
+    return joined
+
+
+def _unparsable(rows: int) -> tuple[Mask, pa.Array]:
+    """What timestamps.parse gives for an absent leaf: no instant anywhere (a placeholder)."""
+    return timestamps.parse(pa.nulls(rows, pa.string()))
