@@ -2,7 +2,8 @@
 
 1. decode + validate     (decode.py: every rule of events.md, each fault named)
 2. pseudonymize, drop non-consented verifier names, flatten   (steps.py)
-3. dedupe on (issuer, id), refuse re-issuance, fold, commit   (store/writes.py)
+3. dedupe on (issuer, id), refuse re-issuance, append, commit (store/appends.py);
+   the derived tables are folded from the appended events later, in large groups (store/folds.py)
 """
 
 from __future__ import annotations
