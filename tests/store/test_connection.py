@@ -72,3 +72,46 @@ def test_a_second_connection_to_the_file_in_this_process_makes_the_rewrite_fail_
             db.rewrite()
     finally:
         other.close()
+
+
+def test_a_thread_forking_for_a_live_reader_passes_the_gate_and_a_stranger_waits(
+    db: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The metric runs read one window on forked cursors in pool threads (runner.WINDOWS, plan.ASIDE):
+    a pool thread that holds no cursor itself, asking on behalf of a reader's cursor, is that reader
+    finishing its work. Held at the gate, it would stall the request until the rewrite gave up."""
+    monkeypatch.setattr(connection, "GAP_WAIT", 0.05)
+    request = [db.cursor()]  # the request's cursor, held until the request ends
+    swapped = threading.Event()
+    got: dict[str, float] = {}
+
+    def rewrite() -> None:
+        assert db.rewrite(drain_timeout=10)
+        swapped.set()
+
+    def pool_thread() -> None:
+        second = db.cursor(holder=request[0])  # forked for the request's window
+        got["forked"] = time.monotonic()
+        second.execute("SELECT count(*) FROM t").fetchall()
+        del second
+
+    def stranger() -> None:
+        db.cursor()  # a new request: waits for the swap
+        got["stranger"] = time.monotonic()
+
+    writer = threading.Thread(target=rewrite)
+    writer.start()
+    time.sleep(0.3)  # the rewrite now holds new readers at the gate
+    threads = [threading.Thread(target=pool_thread), threading.Thread(target=stranger)]
+    for thread in threads:
+        thread.start()
+    threads[0].join(timeout=5)
+    assert "forked" in got
+    assert "stranger" not in got
+    assert not swapped.is_set()
+    request.clear()  # the request ends: the rewrite swaps, then the stranger gets its cursor
+    writer.join(timeout=10)
+    threads[1].join(timeout=10)
+    assert swapped.is_set()
+    assert got["stranger"] > got["forked"]
+    db.close()

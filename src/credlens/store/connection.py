@@ -57,15 +57,19 @@ class Connection:
         con.execute("SET enable_progress_bar = false")
         return con
 
-    def cursor(self) -> Any:
+    def cursor(self, holder: Any = None) -> Any:
         """A connection for one reader; it counts as reading until it is garbage (end of a request).
 
-        While a rewrite waits to swap the file, only a thread that still holds a cursor gets another
-        (it is finishing its work); others wait until the swap is done.
+        While a rewrite waits to swap the file, only a reader finishing its work gets another: a
+        thread that still holds a cursor, or any thread asking on behalf of ``holder``, a live cursor
+        (the metric runs read a window on forked cursors in pool threads: runner.WINDOWS, plan.ASIDE).
+        Others wait until the swap is done.
         """
         me = threading.get_ident()
         with self._gate:
-            while self._swapping and me not in self._readers.values():
+            while (
+                self._swapping and me not in self._readers.values() and (holder is None or holder not in self._readers)
+            ):
                 self._gate.wait()
             cursor = self.con.cursor()
             self._readers[cursor] = me

@@ -37,13 +37,13 @@ class IssuerTables:
     _tables: dict[str, ir.Table]
     issuer_id: int
     _con: Any = None
-    _new_cursor: Callable[[], Any] | None = None  # the store's counted cursors (connection.py)
+    _new_cursor: Callable[[Any], Any] | None = None  # the store's counted cursors (connection.py)
 
     def fork(self) -> IssuerTables:
         """The same tables on a reader of their own, for a second thread (the comparison window)."""
         if self._new_cursor is None:
             raise RuntimeError("these tables cannot open another reader")
-        return replace(self, _con=self._new_cursor())
+        return replace(self, _con=self._new_cursor(self._con))  # a reader's second cursor: see Connection.cursor
 
     def __getitem__(self, name: str) -> ir.Table:
         table = self._tables[name]

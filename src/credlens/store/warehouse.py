@@ -105,10 +105,11 @@ class Warehouse:
     def close(self) -> None:
         self._db.close()
 
-    def cursor(self) -> Any:
+    def cursor(self, holder: Any = None) -> Any:
         """A connection for one reader (a request, a command); cheap, and safe in its own thread.
-        Drop it when done: a file rewrite (erasure, retention) waits for a moment with no reader."""
-        return self._db.cursor()
+        Drop it when done: a file rewrite (erasure, retention) waits for a moment with no reader.
+        ``holder``: the cursor of the reader asking for another (Connection.cursor)."""
+        return self._db.cursor(holder)
 
     def tables(self, issuer_id: int) -> IssuerTables:
         """The issuer's rows of every table as Ibis expressions: the only way metrics read the store,
