@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
+import time
 
 import duckdb
 import ibis
@@ -100,3 +102,26 @@ def test_statements_run_aside_give_their_rows_and_their_errors_to_whoever_reads_
     with pytest.raises(duckdb.CatalogException, match="no_such_table"):
         plan.rows("broken", lambda: pytest.fail("ran again instead of waiting"))
     assert plan.rows("after", lambda: pytest.fail("ran again")) == [{"n": 1}]  # an error stops nothing after it
+
+
+def test_a_statement_that_failed_aside_leaves_no_reader_behind(warehouse: Warehouse, issuer: Issuer) -> None:
+    """An error's traceback holds the reader it ran on: handed over as it is, the cursor would live
+    until the cycle collector ran, and a file rewrite would wait for it as for a reader."""
+    readers = warehouse._db._readers  # the count a rewrite waits on
+    tables = warehouse.tables(issuer.issuer_id)
+    query = parse_query(issuer.slug, issuer.timezone, period="all", today=dt.date(2026, 6, 1))
+    missing = ibis.table({"x": "int64"}, name="no_such_table")
+    gc.disable()
+    try:
+        before = len(readers)
+        plan = Plan(query, tables, ("aside-failure",))
+        plan.aside({"broken": lambda: missing.aggregate(n=missing.count())})
+        with pytest.raises(duckdb.CatalogException):
+            plan.rows("broken", lambda: pytest.fail("ran again instead of waiting"))
+        del plan
+        deadline = time.monotonic() + 5
+        while len(readers) > before and time.monotonic() < deadline:  # the aside thread lets go last
+            time.sleep(0.01)
+        assert len(readers) == before
+    finally:
+        gc.enable()

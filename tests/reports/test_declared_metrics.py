@@ -4,6 +4,7 @@ FULL result must read nothing outside its declaration, or a narrowed run would m
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import random
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from credlens.domain.issuers import Issuer
+from credlens.domain.query import parse_query
 from credlens.metrics.registry import REGISTRY
 from credlens.metrics.runner import run
 from credlens.reports import compare, executive, market, portfolios, programs
@@ -88,8 +90,18 @@ def test_each_metric_asked_alone_equals_the_full_run(warehouse: Warehouse) -> No
     random.Random(7).shuffle(events)
     assert ingest(warehouse, issuer, events).rejections == []
     tables = warehouse.tables(issuer.issuer_id)
-    full = run(january(compare="previous"), tables)
-    for metric_id in sorted(REGISTRY):
-        alone = run(january(compare="previous"), tables, only=frozenset({metric_id}))
-        assert alone["metrics"] == {metric_id: full["metrics"][metric_id]}, metric_id
-        assert alone["comparison"]["metrics"] == {metric_id: full["comparison"]["metrics"][metric_id]}, metric_id
+    programs = sorted(r["key"] for r in run(january(), tables)["metrics"]["programs"]["rows"])
+    assert len(programs) >= 2  # so that the filter leaves something out
+    queries = {  # a month against the one before; all time (its trends start at the first issuance); a filter
+        "january": january(compare="previous"),
+        "all": parse_query("berlin", BERLIN, period="all", today=dt.date(2026, 6, 1)),
+        "one program": january(compare="previous", programs=tuple(programs[:1])),
+    }
+    for label, query in queries.items():
+        full = run(query, tables)
+        for metric_id in sorted(REGISTRY):
+            alone = run(query, tables, only=frozenset({metric_id}))
+            assert alone["metrics"] == {metric_id: full["metrics"][metric_id]}, (label, metric_id)
+            if "comparison" in full:
+                before = alone["comparison"]["metrics"]
+                assert before == {metric_id: full["comparison"]["metrics"][metric_id]}, (label, metric_id)

@@ -56,3 +56,18 @@ def test_an_expression_and_a_call_that_disagree_on_the_parameter_are_refused(
         tables.query("test/no-parameter", lambda: programs.select("program_id"), "a value")
     with pytest.raises(AssertionError, match="disagree"):
         tables.query("test/parameter", lambda: programs.filter(programs.program_id == PARAMETER), None)
+
+
+def test_the_statement_is_compiled_once_and_the_value_is_only_ever_data(warehouse: Warehouse, issuer: Issuer) -> None:
+    assert ingest(warehouse, issuer, [issuance(1, "ann")]).rejections == []
+    tables = warehouse.tables(issuer.issuer_id)
+    credentials = tables["credentials"]
+    builds = []
+
+    def build() -> object:
+        builds.append(1)
+        return credentials.filter(credentials.recipient_key == PARAMETER).select("credential_id")
+
+    for value in ("' OR 1=1 --", "x' OR 'a'='a", "$1", "no-one"):
+        assert tables.query("test/injection", build, value) == []  # type: ignore[arg-type]
+    assert builds == [1]  # compiled by the first call only

@@ -83,11 +83,12 @@ def test_a_thread_forking_for_a_live_reader_passes_the_gate_and_a_stranger_waits
     monkeypatch.setattr(connection, "GAP_WAIT", 0.05)
     request = [db.cursor()]  # the request's cursor, held until the request ends
     swapped = threading.Event()
+    stranger_asking = threading.Event()
     got: dict[str, float] = {}
 
     def rewrite() -> None:
-        assert db.rewrite(drain_timeout=10)
-        swapped.set()
+        if db.rewrite(drain_timeout=10):
+            swapped.set()
 
     def pool_thread() -> None:
         second = db.cursor(holder=request[0])  # forked for the request's window
@@ -96,22 +97,27 @@ def test_a_thread_forking_for_a_live_reader_passes_the_gate_and_a_stranger_waits
         del second
 
     def stranger() -> None:
+        stranger_asking.set()
         db.cursor()  # a new request: waits for the swap
         got["stranger"] = time.monotonic()
 
     writer = threading.Thread(target=rewrite)
-    writer.start()
-    time.sleep(0.3)  # the rewrite now holds new readers at the gate
     threads = [threading.Thread(target=pool_thread), threading.Thread(target=stranger)]
-    for thread in threads:
-        thread.start()
-    threads[0].join(timeout=5)
-    assert "forked" in got
-    assert "stranger" not in got
-    assert not swapped.is_set()
-    request.clear()  # the request ends: the rewrite swaps, then the stranger gets its cursor
-    writer.join(timeout=10)
-    threads[1].join(timeout=10)
+    try:
+        writer.start()
+        time.sleep(0.3)  # the rewrite now holds new readers at the gate (GAP_WAIT is 0.05 s)
+        for thread in threads:
+            thread.start()
+        threads[0].join(timeout=5)
+        assert stranger_asking.wait(timeout=5)
+        time.sleep(0.2)  # the stranger has had time to pass, were the gate open
+        assert "forked" in got
+        assert "stranger" not in got
+        assert not swapped.is_set()
+    finally:
+        request.clear()  # the request ends: the rewrite swaps, then the stranger gets its cursor
+        writer.join(timeout=10)
+        threads[1].join(timeout=10)
     assert swapped.is_set()
     assert got["stranger"] > got["forked"]
     db.close()

@@ -423,7 +423,7 @@ def test_a_suppressed_demographic_cell_is_suppressed_on_every_surface(app_client
     hidden = {f"{r['attribute']}: {r['key']}" for r in stats["rows"] if r.get("suppressed")}
     assert "gender: zq-rare" in hidden
     assert len(hidden) >= 2  # complementary suppression: the rare cell alone could be derived from the total
-    assert all(r["value"] is None for r in stats["rows"] if r.get("suppressed"))
+    assert all(r["value"] is None and r.get("recipients") is None for r in stats["rows"] if r.get("suppressed"))
 
     as_role(app_client, world, Role.ADMIN)
     board = app_client.get(f"/dashboards/portfolios.json?{window}").json()
@@ -447,5 +447,7 @@ def test_a_suppressed_demographic_cell_is_suppressed_on_every_surface(app_client
     exported = app_client.get(f"/dashboards/portfolios.csv?{window}&table=recipient_demographics").text
     rows = list(csv.reader(io.StringIO(exported)))[1:]
     assert {row[0] for row in rows if row[1] == "suppressed"} == hidden
+    assert all(row[1:] == ["suppressed"] * (len(row) - 1) for row in rows if row[0] in hidden)  # no count beside it
+    assert ">3<" not in html  # the rare cell's count is nowhere in the table (its text is "suppressed")
     common = next(r["value"] for r in stats["rows"] if r["key"] == "zq-common")
     assert common is None or common >= 10

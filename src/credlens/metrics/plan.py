@@ -16,7 +16,7 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -152,17 +152,15 @@ class Plan:
         statements = {name: self.sql(name, build) for name, build in builds.items()}  # compiled here, once
         pending: dict[str, Future[list[dict[str, Any]]]] = {name: Future() for name in statements}
         self._aside.update(pending)
-        side = self.tables.fork()
+        ASIDE.submit(_run_aside, self.tables.fork(), statements, pending)
 
-        def run() -> None:  # one after the other: a reader runs one statement at a time
-            for name, sql in statements.items():
-                if pending[name].set_running_or_notify_cancel():
-                    try:
-                        pending[name].set_result(side.rows(sql))
-                    except BaseException as exc:  # handed to whoever waits for the rows, never lost
-                        pending[name].set_exception(exc)
-
-        ASIDE.submit(run)
+    def settle(self) -> None:
+        """Wait for the statements still running aside (a run that failed part-way): none keeps a
+        reader after its run, which a file rewrite would wait for."""
+        for future in self._aside.values():
+            future.cancel()
+        wait(list(self._aside.values()))
+        self._aside.clear()
 
     def use_buckets(self, query: Query) -> list[str]:
         """Register the trend buckets of ``query``'s window; returns their keys, in order."""
@@ -178,6 +176,27 @@ class Plan:
             self.tables.register(BUCKETS_VIEW, pa.table(columns, schema=BUCKET_SCHEMA))
             self._buckets_of = query
         return [key for key, _, _ in edges]
+
+
+def _run_aside(
+    side: IssuerTables, statements: dict[str, str], pending: dict[str, Future[list[dict[str, Any]]]]
+) -> None:
+    """Run the statements one after the other (a reader runs one at a time), each result or error
+    handed to its future.
+
+    TRICKY: an error is handed over without its traceback: the traceback's frames hold the reader
+    (``side``), and the future holding the error would keep that cursor alive until the cycle
+    collector ran; meanwhile it counts as a reader, which a file rewrite waits for.
+    """
+    try:
+        for name, sql in statements.items():
+            if pending[name].set_running_or_notify_cancel():
+                try:
+                    pending[name].set_result(side.rows(sql))
+                except BaseException as exc:  # handed to whoever waits for the rows, never lost
+                    pending[name].set_exception(exc.with_traceback(None))
+    finally:
+        del side, pending
 
 
 def _slot(edge: dt.datetime) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ibis.expr.types as ir
+
 from credlens.store.scope import IssuerTables
 
 
@@ -16,6 +18,10 @@ class Program:
 
 def programs(tables: IssuerTables) -> list[Program]:
     """Every program the issuer's events named, by id (read by every dashboard for its filters)."""
-    p = tables["programs"]
-    rows = tables.query("catalog", lambda: p.select("program_id", "name", "department").order_by("program_id"))
+
+    def build() -> ir.Expr:
+        p = tables["programs"]
+        return p.select("program_id", "name", "department").order_by("program_id")
+
+    rows = tables.query("catalog", build)
     return [Program(row["program_id"], row["name"], row["department"]) for row in rows]

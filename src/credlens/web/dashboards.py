@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +86,7 @@ class Context:
                 covered_by[name] = name
         running = sorted(set(covered_by.values()), key=list(jobs).index)
         futures = {name: RUNS.submit(self.run, tables=self.tables.fork(), **jobs[name]) for name in running}
+        wait(futures.values())  # all of them, even when one fails: nothing runs on after the request
         done = {name: future.result() for name, future in futures.items()}
         return {name: done[covered_by[name]] for name in jobs}
 
