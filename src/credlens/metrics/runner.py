@@ -26,8 +26,9 @@ from credlens.store.scope import IssuerTables
 
 Json = dict[str, Any]
 
-# Which metrics need which shared inputs, so that a run asked for some metrics (``only``) skips the rest.
 WINDOWS = ThreadPoolExecutor(16, thread_name_prefix="credlens-window")  # comparison windows (see plan.ASIDE)
+
+# Which metrics need which shared inputs, so that a run asked for some metrics (``only``) skips the rest.
 PORTFOLIO = ("credentials_per_recipient", "co_held_programs", "program_sequences")
 VERIFICATION_TOTALS = (
     "verifications",

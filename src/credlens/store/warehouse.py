@@ -227,10 +227,10 @@ class Warehouse:
         NOTE: live keys are remembered (a DuckDB query per request cost ~2 ms here); revoking a key or
         changing an issuer forgets them all, before the change returns (tests/store/test_keys.py).
         """
-        parts = token.split("_")
-        if len(parts) < 4 or parts[0] != "cl" or parts[1] != kind.value:
+        key_id = _key_id(token, kind)
+        if key_id is None:
             return None
-        live = self._keys.get(parts[2], kind)
+        live = self._keys.get(key_id, kind)
         if live is None:
             generation = self._keys.generation
             rows = (
@@ -238,22 +238,22 @@ class Warehouse:
                 .execute(
                     f"SELECT k.key_hash, {', '.join('i.' + c for c in _ISSUER_COLUMNS.split(', '))} FROM api_keys k "
                     "JOIN issuers i USING (issuer_id) WHERE k.key_id = ? AND k.kind = ? AND k.revoked_at IS NULL",
-                    [parts[2], kind.value],
+                    [key_id, kind.value],
                 )
                 .fetchall()
             )
             if not rows:  # NOTE: misses are not remembered: made-up key ids cannot fill the cache
                 return None
             live = (str(rows[0][0]), Issuer(*rows[0][1:]))
-            self._keys.put(parts[2], kind, live, generation)
+            self._keys.put(key_id, kind, live, generation)
         key_hash, issuer = live
         return issuer if hmac.compare_digest(key_hash, _hash_key(token)) else None
 
     def remembered_issuer(self, token: str, kind: KeyKind) -> Issuer | None:
         """``issuer_for_key`` answered from the remembered live keys alone (no query: safe on an event
         loop); None when it would have to ask the store (or the key is bad)."""
-        parts = token.split("_")
-        live = self._keys.get(parts[2], kind) if len(parts) >= 4 and parts[:2] == ["cl", kind.value] else None
+        key_id = _key_id(token, kind)
+        live = self._keys.get(key_id, kind) if key_id is not None else None
         if live is None or not hmac.compare_digest(live[0], _hash_key(token)):
             return None
         return live[1]
@@ -447,6 +447,12 @@ class _KeyCache:
         with self._lock:
             self.generation += 1
             self._live.clear()
+
+
+def _key_id(token: str, kind: KeyKind) -> str | None:
+    """The key id of a token shaped ``cl_<kind>_<id>_<secret>``, or None for any other shape."""
+    parts = token.split("_")
+    return parts[2] if len(parts) >= 4 and parts[0] == "cl" and parts[1] == kind.value else None
 
 
 def _hash_key(token: str) -> str:
