@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from credlens.store.schema import SCHEMA_VERSION
 from credlens.store.warehouse import Warehouse
 from tests.conftest import ingest
 
@@ -47,7 +48,7 @@ def test_a_version_1_file_gets_recipient_hashes(tmp_path: Path) -> None:
     con = store.cursor()
     assert con.execute("SELECT recipient_hash FROM credentials").fetchall() == expected
     assert con.execute("SELECT recipient_hash FROM enrollments").fetchall() == expected  # the same recipient
-    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [("2",)]
+    assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [(str(SCHEMA_VERSION),)]
     assert con.execute("SELECT recipient_hash FROM recipients").fetchall() == expected  # joinable on it
     del con
     store.close()

@@ -24,6 +24,9 @@ SNAPSHOTS = {
     "reported_outcomes": "SELECT * EXCLUDE (issuer_id) FROM reported_outcomes ORDER BY event_id",
     "daily": "SELECT * EXCLUDE (issuer_id, events), sum(events) FROM daily GROUP BY ALL ORDER BY ALL",
     "events": "SELECT * EXCLUDE (issuer_id, seq, received_at) FROM events ORDER BY event_id",
+    "holdings": "SELECT * EXCLUDE (issuer_id) FROM holdings ORDER BY ALL",
+    "portfolios": "SELECT * EXCLUDE (issuer_id) FROM portfolios ORDER BY ALL",
+    "co_holdings": "SELECT * EXCLUDE (issuer_id) FROM co_holdings ORDER BY ALL",
 }
 
 

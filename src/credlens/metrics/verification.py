@@ -26,8 +26,15 @@ Rows = list[dict[str, Any]]
 
 
 def in_window(verifications: ir.Table, scope: ir.Table, start: dt.datetime, end: dt.datetime) -> ir.Table:
+    """The window's verifications of credentials in scope.
+
+    NOTE: credentials are matched on the 64-bit hash of their id (`cred_hash`): measured at 10M
+    events, the semi-join on the ids took ~90 ms of CPU against ~17 ms (the 1.4M ids of the scope
+    make the hash table). Two of 1.4M credentials share a hash with probability ~5e-8 (as
+    recipients.held_by says of recipients).
+    """
     v = verifications.filter((verifications.verified_at >= start) & (verifications.verified_at < end))
-    return v.semi_join(scope, v.credential_id == scope.credential_id)
+    return v.semi_join(scope, v.cred_hash == scope.cred_hash)
 
 
 def totals(v: ir.Table) -> ir.Table:

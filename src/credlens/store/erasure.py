@@ -6,7 +6,8 @@ event, so the derived tables reflect every stored event:
   enrollments and consent changes that carry their key) → subtract those events' `daily` counts,
   computed as the fold added them → delete events, tombstones, verifications and reported outcomes of
   the credentials, the credentials, enrollments, the `recipients` row and their recipient-link
-  sessions → blank the programs' references to their issuances → mark the file for a rewrite.
+  sessions → blank the programs' references to their issuances → recompute their portfolio rollups
+  (none are left) → mark the file for a rewrite.
 
 What cannot be erased, by construction (docs/privacy.md):
 - events of a credential whose issuance never arrived: nothing links them to a person;
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+from credlens.store import portfolios
 from credlens.store.appends import Con
 from credlens.store.folds import DAILY_DIMS, daily_counts_sql
 
@@ -87,6 +89,9 @@ _UNLINK_PROGRAMS = (
     )
     + " WHERE issuer_id = $issuer"
 )
+_THEIR_PORTFOLIO = """
+    CREATE OR REPLACE TEMP TABLE erase_portfolio AS
+    SELECT $issuer::INTEGER AS issuer_id, md5_number_lower($key) AS recipient_hash"""
 # Each finds its rows from the key or the temp tables above, never from a table deleted before it.
 _DELETES: tuple[tuple[str, str], ...] = (
     ("events", "DELETE FROM events WHERE seq IN (SELECT seq FROM erase_seqs)"),
@@ -114,6 +119,8 @@ def erase(con: Con, issuer_id: int, recipient_key: str) -> ErasureReport:
         daily_events, folded = _subtract_daily(con, issuer_id)
         counts = [_count(con.execute(sql, _used(sql, params)).fetchall()) for _, sql in _DELETES]
         con.execute(_UNLINK_PROGRAMS, _used(_UNLINK_PROGRAMS, params))
+        con.execute(_THEIR_PORTFOLIO, _used(_THEIR_PORTFOLIO, params))
+        portfolios.refresh(con, "erase_portfolio")  # none left: their credentials are gone
         events, tombstones, verifications, outcomes, credentials, enrollments, recipients, sessions = counts
         report = ErasureReport(
             credentials=credentials,
@@ -131,6 +138,7 @@ def erase(con: Con, issuer_id: int, recipient_key: str) -> ErasureReport:
             con.execute("INSERT OR REPLACE INTO meta VALUES ('purge_pending', '1')")
         con.execute("DROP TABLE erase_seqs")
         con.execute("DROP TABLE erase_credentials")
+        con.execute("DROP TABLE erase_portfolio")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

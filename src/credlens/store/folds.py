@@ -1,9 +1,10 @@
 """Folding appended events into the derived tables, exactly once, in large groups.
 
 `events.seq` numbers events as they were appended; `meta.folded_seq` says how far the derived
-tables (credentials, programs, recipients, verifications, enrollments, reported_outcomes, daily)
-have folded. A fold reads the events after it, folds them (rollups.py) and moves the cursor in
-the SAME transaction, so a crash or an error at any point folds every event once and only once.
+tables (credentials, programs, recipients, verifications, enrollments, reported_outcomes, daily,
+and the recipient rollups of portfolios.py) have folded. A fold reads the events after it, folds
+them (rollups.py) and moves the cursor in the SAME transaction, so a crash or an error at any point
+folds every event once and only once.
 
 # NOTE: measured here, each statement of a fold costs 5-40 ms whatever its size, so folding the
 # events of many requests together is what makes ingestion fast (docs/architecture.md).
@@ -13,10 +14,16 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from credlens.store import portfolios
 from credlens.store.appends import STORED_COLUMNS, Con
 from credlens.store.rollups import CREDENTIALS, ROLLUPS, aggregate_sql, insert_sql, merge_sql
 
 FOLD_MAX_EVENTS = 1_000_000
+# Whose rollups (portfolios.py) a batch changes: the recipients of the credentials it issued, and
+# of its enrollments.
+TOUCHED = """
+    SELECT issuer_id, recipient_hash FROM d WHERE issued_at IS NOT NULL
+    UNION SELECT issuer_id, md5_number_lower(recipient_key) FROM b WHERE type = 'program.enrolled'"""
 DAILY_DIMS = (
     "issuer_id, day, program_id, kind, type, actor, channel, rating, verifier_industry, verifier_size, verifier_country"
 )
@@ -66,6 +73,8 @@ def _fold(con: Con, start: int) -> None:
         if rollup is CREDENTIALS:
             _daily(con, start)
         con.execute(insert_sql(rollup, "d", "merged"))
+        if rollup is CREDENTIALS:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE fold_touched AS {TOUCHED}")
         con.unregister("merged")
         con.unregister("d")
     con.execute(
@@ -76,6 +85,9 @@ def _fold(con: Con, start: int) -> None:
         "INSERT INTO reported_outcomes SELECT issuer_id, event_id, credential_id, cred_hash, occurred_at, outcome "
         "FROM b WHERE type = 'recipient.outcome_reported'"
     )
+    if con.execute("SELECT count(*) FROM fold_touched").fetchall()[0][0]:
+        portfolios.refresh(con, "fold_touched")
+    con.execute("DROP TABLE fold_touched")
 
 
 def _daily(con: Con, start: int) -> None:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import pyarrow as pa
 
 from credlens.domain.events import CHANNELS
+from credlens.store.portfolios import EVERY_RECIPIENT, refresh_sql
 
-SCHEMA_VERSION = 2  # 2: recipient_hash in credentials and enrollments (MIGRATIONS)
+SCHEMA_VERSION = 3  # 2: recipient_hash in credentials and enrollments; 3: portfolio rollups (MIGRATIONS)
 
 # Columns of one event, in the order of the `events` table after (issuer_id, seq, id_hash, cred_hash).
 # `seq` numbers events in the order they were stored; the derived tables hold the fold of every
@@ -215,6 +216,41 @@ TABLES: tuple[str, ...] = (
     cred_hash UBIGINT NOT NULL,
     occurred_at TIMESTAMP NOT NULL,
     outcome VARCHAR NOT NULL)""",
+    # What each recipient holds, kept current by the fold for the portfolio metrics (portfolios.py);
+    # nullable like the metrics' own holdings, which they are read together with.
+    """CREATE TABLE IF NOT EXISTS holdings (
+    issuer_id INTEGER NOT NULL,
+    recipient_hash UBIGINT,
+    program_id VARCHAR,
+    first_at TIMESTAMP,
+    n INTEGER,
+    recipient_last_at TIMESTAMP)""",
+    """CREATE TABLE IF NOT EXISTS portfolios (
+    issuer_id INTEGER NOT NULL,
+    recipient_hash UBIGINT,
+    programs INTEGER,
+    credentials INTEGER,
+    first_at TIMESTAMP,
+    last_at TIMESTAMP,
+    country VARCHAR, gender VARCHAR, age_band VARCHAR, education_level VARCHAR, employment_status VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS co_holdings (
+    issuer_id INTEGER NOT NULL,
+    recipient_hash UBIGINT,
+    a VARCHAR,
+    b VARCHAR,
+    a_at TIMESTAMP,
+    b_at TIMESTAMP,
+    recipient_last_at TIMESTAMP)""",
+    # One row per (recipient, program) enrolled: when, how often, and whether the recipient holds
+    # an issued credential of the program (any time) — completion (portfolios.py).
+    """CREATE TABLE IF NOT EXISTS enrolled (
+    issuer_id INTEGER NOT NULL,
+    recipient_hash UBIGINT,
+    program_id VARCHAR,
+    first_at TIMESTAMP,
+    last_at TIMESTAMP,
+    enrollments INTEGER,
+    completed BOOLEAN)""",
     # What deduplication needs of a raw event deleted by retention (retention.py): its id, and the
     # hashes of its credential and recipient so that an erasure can delete it too.
     """CREATE TABLE IF NOT EXISTS event_tombstones (
@@ -246,4 +282,5 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "UPDATE enrollments SET recipient_hash = md5_number_lower(recipient_key)",
         ),
     ),
+    (3, refresh_sql(EVERY_RECIPIENT)),  # the portfolio rollups of every recipient
 )

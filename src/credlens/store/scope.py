@@ -19,6 +19,10 @@ SCOPED_TABLES = (
     "verifications",
     "enrollments",
     "reported_outcomes",
+    "holdings",
+    "portfolios",
+    "co_holdings",
+    "enrolled",
 )
 
 

@@ -1,0 +1,85 @@
+"""Recipient rollups: what each recipient holds and started, kept current by the fold (docs/architecture.md).
+
+`holdings` (one row per recipient and program), `portfolios` (one per recipient) and `co_holdings`
+(one per recipient and pair of programs A < B) are a function of the issued rows of `credentials`;
+`enrolled` (one row per recipient and program enrolled in, with whether they hold a credential of
+it) of `enrollments` and `holdings`. When a fold issues credentials or stores enrollments, or an
+erasure deletes some, the rows of the recipients concerned are deleted and recomputed from their
+credentials and enrollments: no merge rule to get wrong, and the result is the same whatever order
+events arrived in.
+
+Every portfolio row carries its recipient's latest issuance (`recipient_last_at`/`last_at`): a
+window that ends after it can read the row as it is; the metrics recount the few other recipients
+from `credentials` (metrics/recipients.py). `enrolled` keeps the first and last enrollment of each
+pair, which place most pairs in or out of a window without reading `enrollments`
+(metrics/issuance.py).
+
+# NOTE: measured at 10M events (1.4M credentials), computing the portfolio metrics from
+# `credentials` per request cost ~0.9 s of CPU (a group-by per recipient and program, another per
+# recipient, a self-join); reading these rollups ~0.1 s. Refreshing 2,000 recipients in a fold
+# costs ~120 ms there; building all of them (the schema upgrade) ~5 s. Completions (2.2M enrollments)
+# took ~750 ms of CPU per `all` query from `enrollments` and `credentials`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ROLLUP_TABLES = ("holdings", "portfolios", "co_holdings", "enrolled")  # defined in schema.py
+
+DEMOGRAPHICS = "country, gender, age_band, education_level, employment_status"  # of `recipients`, in order
+_OF = (
+    "EXISTS (SELECT 1 FROM {touched} t WHERE t.issuer_id = {row}.issuer_id AND t.recipient_hash = {row}.recipient_hash)"
+)
+
+
+def refresh_sql(touched: str) -> tuple[str, ...]:
+    """The statements that recompute the rollups of the recipients in ``touched`` (a relation of
+    issuer_id, recipient_hash), in order: each insert reads the table the one before filled."""
+
+    def of(row: str) -> str:
+        return _OF.format(touched=touched, row=row)
+
+    return (
+        *(f"DELETE FROM {table} x WHERE {of('x')}" for table in ROLLUP_TABLES),
+        f"""INSERT INTO holdings
+        WITH h AS (
+            SELECT issuer_id, recipient_hash, program_id, min(issued_at) AS first_at, count(*)::INTEGER AS n,
+                   max(issued_at) AS last_at
+            FROM credentials c
+            WHERE issued_at IS NOT NULL AND recipient_hash IS NOT NULL AND {of("c")}
+            GROUP BY ALL)
+        SELECT issuer_id, recipient_hash, program_id, first_at, n,
+               max(last_at) OVER (PARTITION BY issuer_id, recipient_hash)
+        FROM h""",
+        f"""INSERT INTO portfolios
+        WITH p AS (
+            SELECT issuer_id, recipient_hash, count(*)::INTEGER AS programs, sum(n)::INTEGER AS credentials,
+                   min(first_at) AS first_at, max(recipient_last_at) AS last_at
+            FROM holdings h WHERE {of("h")} GROUP BY ALL),
+        r AS (
+            SELECT issuer_id, recipient_hash, {DEMOGRAPHICS} FROM recipients r WHERE {of("r")}
+            QUALIFY row_number() OVER (PARTITION BY issuer_id, recipient_hash ORDER BY recipient_key) = 1)
+        SELECT p.*, {DEMOGRAPHICS} FROM p LEFT JOIN r USING (issuer_id, recipient_hash)""",
+        f"""INSERT INTO co_holdings
+        SELECT x.issuer_id, x.recipient_hash, x.program_id, y.program_id, x.first_at, y.first_at, x.recipient_last_at
+        FROM holdings x JOIN holdings y
+          ON x.issuer_id = y.issuer_id AND x.recipient_hash = y.recipient_hash AND x.program_id < y.program_id
+        WHERE {of("x")} AND {of("y")}""",
+        f"""INSERT INTO enrolled
+        SELECT e.issuer_id, e.recipient_hash, e.program_id, min(e.enrolled_at), max(e.enrolled_at), count(*)::INTEGER,
+               bool_or(h.program_id IS NOT NULL)
+        FROM enrollments e LEFT JOIN holdings h
+          ON h.issuer_id = e.issuer_id AND h.recipient_hash = e.recipient_hash AND h.program_id = e.program_id
+        WHERE {of("e")} GROUP BY ALL""",
+    )
+
+
+EVERY_RECIPIENT = """(SELECT issuer_id, recipient_hash FROM credentials WHERE issued_at IS NOT NULL
+    UNION SELECT issuer_id, recipient_hash FROM enrollments)"""
+
+
+def refresh(con: Any, touched: str) -> None:
+    """Recompute the rollups of the recipients in ``touched``, in the caller's transaction."""
+    for statement in refresh_sql(touched):
+        con.execute(statement)
