@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import duckdb
 import numpy as np
+import pyarrow as pa
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,6 +21,13 @@ def test_key_hash_equals_duckdbs_md5_number_lower(values: list[str]) -> None:
 
 def test_key_hashes_keep_nulls() -> None:
     assert key_hashes(["a", None]).to_pylist() == [key_hash("a"), None]
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["a", "b", "é", ""]), st.text(max_size=20)), max_size=40))
+def test_key_hashes_of_a_batch_with_repeats_are_each_values_hash(values: list[str | None]) -> None:
+    hashes = key_hashes(values)
+    assert hashes.type == pa.uint64()
+    assert hashes.to_pylist() == [None if v is None else key_hash(v) for v in values]
 
 
 def test_hash_set_finds_what_was_added_in_bulk_and_one_by_one() -> None:

@@ -11,7 +11,7 @@ from credlens.ingest.decode import convert_rows
 from credlens.ingest.pipeline import prepare
 from credlens.store.appends import WriteRequest
 from credlens.store.warehouse import Warehouse
-from credlens.store.writer import GroupWriter
+from credlens.store.writer import GATHER_REQUESTS, GroupWriter
 
 
 def request(warehouse: Warehouse, issuer: Issuer, events: list[dict[str, Any]]) -> WriteRequest:
@@ -97,3 +97,27 @@ def test_ids_repeated_across_the_requests_of_one_group_are_stored_once(warehouse
     stored = warehouse.cursor().execute("SELECT issuer_id, event_id FROM events ORDER BY ALL").fetchall()
     ours, theirs = issuer.issuer_id, other.issuer_id
     assert stored == sorted([(ours, "i1"), (ours, "i2"), (ours, "i3"), (ours, "i4"), (theirs, "i1")])
+
+
+def test_a_group_waits_for_requests_still_being_decoded(warehouse: Warehouse, issuer: Issuer) -> None:
+    """While at least GATHER_WHILE_DECODING requests are being decoded, the writer waits for more (at
+    most ``gather_for``) and appends them in one transaction; with fewer, it does not wait."""
+    decoding = [0]
+    groups: list[int] = []
+    write = warehouse.write
+
+    def counted(requests: list[WriteRequest]) -> Any:
+        groups.append(len(requests))
+        return write(requests)
+
+    warehouse.write = counted  # type: ignore[method-assign]
+    writer = GroupWriter(warehouse, decoding=lambda: decoding[0], gather_for=600)  # never reached
+    try:
+        assert writer.submit(request(warehouse, issuer, [issued(1)])).result().accepted == 1
+        assert groups == [1]  # nothing being decoded: appended at once
+        decoding[0] = 2  # and stays so: the group waits until it holds GATHER_REQUESTS
+        futures = [writer.submit(request(warehouse, issuer, [issued(n)])) for n in range(2, 2 + GATHER_REQUESTS)]
+        assert [f.result(timeout=60).accepted for f in futures] == [1] * GATHER_REQUESTS
+        assert groups == [1, GATHER_REQUESTS]
+    finally:
+        writer.close()

@@ -32,6 +32,7 @@ WORKERS = 1  # NOTE: measured here on 2 cores, a second helper competes with the
 
 _lock = threading.Lock()
 _pool: ProcessPoolExecutor | None = None
+_decoding = 0  # bodies sent to the helper and not yet answered (changed on the event loop only)
 
 
 class Flattened(msgspec.Struct, frozen=True):
@@ -109,18 +110,29 @@ def _executor(broken: ProcessPoolExecutor | None = None) -> ProcessPoolExecutor:
 
 async def flatten(body: bytes, content_type: str, secret: str) -> Flattened:
     """Decode and flatten ``body`` in the helper; raises decode.BatchError as decode_body does."""
+    global _decoding  # noqa: PLW0603 - one count per server process, as the helper
     received_at = dt.datetime.now(dt.UTC)
     pool = _executor()
-    for attempt in (1, 2):
-        try:
-            future = pool.submit(flatten_body, body, content_type, secret, received_at)
-            answer: bytes = await asyncio.wrap_future(future)
-            return msgspec.msgpack.decode(answer, type=Flattened)
-        except BrokenProcessPool:
-            if attempt == 2:
-                raise
-            pool = _executor(broken=pool)
-    raise AssertionError("unreachable")
+    _decoding += 1
+    try:
+        for attempt in (1, 2):
+            try:
+                future = pool.submit(flatten_body, body, content_type, secret, received_at)
+                answer: bytes = await asyncio.wrap_future(future)
+                return msgspec.msgpack.decode(answer, type=Flattened)
+            except BrokenProcessPool:
+                if attempt == 2:
+                    raise
+                pool = _executor(broken=pool)
+        raise AssertionError("unreachable")
+    finally:
+        _decoding -= 1
+
+
+def decoding() -> int:
+    """How many request bodies the helper has yet to answer (the writer gathers a group while some
+    are: store/writer.py)."""
+    return _decoding
 
 
 def shutdown() -> None:

@@ -4,6 +4,12 @@ folds them into the derived tables when it is idle or enough have piled up.
 Each HTTP request still gets its own all-or-nothing answer, and only once its events are durable;
 concurrent requests share the fixed cost of a transaction, and the fold (the expensive part)
 runs over many requests at once.
+
+# NOTE: measured here, an append costs ~5-6 ms of CPU whatever its size (a 10-event append: the
+# INSERT ~2.3 ms, COMMIT, BEGIN, screening): per event 11-15 µs in groups of one 1,000-event request
+# against 6-9 µs in groups of four. The decoding helper releases requests one at a time, so under load
+# the writer found one request per group; it now waits briefly for requests still being decoded
+# (GATHER_*), but only while enough are, so that a waiting group never leaves the helper idle.
 """
 
 from __future__ import annotations
@@ -11,6 +17,8 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
+from collections.abc import Callable
 from concurrent.futures import Future
 
 from credlens.store.appends import WriteRequest, WriteResult
@@ -20,6 +28,9 @@ from credlens.store.warehouse import Warehouse
 MAX_GROUP_EVENTS = 50_000
 FOLD_AT = 200_000  # fold even under sustained load once this many events wait
 FOLD_WHEN_IDLE_FOR = 0.2  # seconds without a new batch: a client sending back to back is not idle
+GATHER_WHILE_DECODING = 2  # wait for more requests only while at least this many are being decoded
+GATHER_FOR = 0.015  # seconds a group waits at most for them (about one request's decoding)
+GATHER_REQUESTS = 4  # requests in a group beyond which it does not wait
 
 log = logging.getLogger("credlens.writer")
 _EMPTY = EVENT_ARROW_SCHEMA.empty_table()
@@ -27,8 +38,13 @@ _Item = tuple[WriteRequest, "Future[WriteResult]"]
 
 
 class GroupWriter:
-    def __init__(self, warehouse: Warehouse) -> None:
+    def __init__(
+        self, warehouse: Warehouse, decoding: Callable[[], int] = lambda: 0, gather_for: float = GATHER_FOR
+    ) -> None:
+        """``decoding`` tells how many requests are on their way to the writer (being decoded)."""
         self._warehouse = warehouse
+        self._decoding = decoding
+        self._gather_for = gather_for
         self._queue: queue.Queue[_Item | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="credlens-writer", daemon=True)
         self._thread.start()
@@ -81,11 +97,18 @@ class GroupWriter:
 
     def _drain(self, first: _Item) -> tuple[list[_Item], bool]:
         group, size = [first], first[0].events.num_rows
+        deadline = time.monotonic() + self._gather_for
         while size < MAX_GROUP_EVENTS:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
-                break
+                wait = deadline - time.monotonic()
+                if wait <= 0 or len(group) >= GATHER_REQUESTS or self._decoding() < GATHER_WHILE_DECODING:
+                    break
+                try:
+                    item = self._queue.get(timeout=wait)
+                except queue.Empty:
+                    break
             if item is None:
                 return group, True
             group.append(item)

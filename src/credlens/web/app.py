@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from credlens import __version__
 from credlens.access.ratelimit import Limits, SignInLimiter
 from credlens.config import Settings
+from credlens.ingest import offload
 from credlens.store.maintenance import RetentionJob
 from credlens.store.warehouse import Warehouse
 from credlens.store.writer import GroupWriter
@@ -43,7 +44,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         warehouse = Warehouse(settings.data_dir)
         app.state.warehouse = warehouse
-        app.state.writer = GroupWriter(warehouse)
+        app.state.writer = GroupWriter(warehouse, decoding=offload.decoding)
         app.state.retention = RetentionJob(warehouse)
         try:
             yield
