@@ -71,7 +71,9 @@ def active_changes(scope: ir.Table) -> ir.Table:
 
     NOTE: measured here, testing `active_at(bucket end)` for every credential and bucket costs a
     range join of credentials × buckets; two bucket counts and a running sum are exact and cheap.
-    Both are counted per slot in one group-by (buckets.py), then joined to the buckets once.
+    Changes inside the buckets' span are counted per slot in one group-by (buckets.py), then joined
+    to the buckets once; those before it are summed without grouping (at 10M events, grouping all
+    1.4M credentials per slot cost ~70 ms of CPU for a quarter's buckets).
     """
     ended = ended_at(scope)
     stopped_at = ended.isnull().ifelse(ibis.null("timestamp"), ibis.greatest(scope.issued_at, ended))
@@ -80,14 +82,17 @@ def active_changes(scope: ir.Table) -> ir.Table:
     ends = c.filter(c.ended.notnull())
     ends = ends.select(at=ends.ended, started=ibis.literal(0, "int64"), stopped=ibis.literal(1, "int64"))
     changes = ibis.union(began, ends)
-    per_slot = changes.group_by(slot=slot(changes.at)).aggregate(
-        started=changes.started.sum(), stopped=changes.stopped.sum()
-    )
-    before = per_slot.filter(per_slot.slot < buckets_table().lo_slot.min().as_scalar())
+    edges = buckets_table()
+    first = changes.at < edges.lo.min().as_scalar()
+    before = changes.filter(first)
     before = before.aggregate(started=before.started.sum(), stopped=before.stopped.sum()).mutate(key=ibis.literal(""))
+    during = changes.filter(~first & (changes.at < edges.hi.max().as_scalar()))
+    per_slot = during.group_by(slot=slot(during.at)).aggregate(
+        started=during.started.sum(), stopped=during.stopped.sum()
+    )
     joined = in_buckets(per_slot)
-    during = joined.group_by("key").aggregate(started=joined.started.sum(), stopped=joined.stopped.sum())
-    parts = (before, during)
+    counted = joined.group_by("key").aggregate(started=joined.started.sum(), stopped=joined.stopped.sum())
+    parts = (before, counted)
     return ibis.union(*(part.select("key", part.started.cast("int64"), part.stopped.cast("int64")) for part in parts))
 
 
