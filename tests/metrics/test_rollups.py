@@ -21,7 +21,7 @@ from tests.conftest import ingest
 PROGRAMS = ("p0", "p1", "p2", "p3")
 GENDERS = ("female", "male", "non_binary")  # the latest award's wins: a recipient's may change
 # Read from the rollups for an unfiltered scope, counted from `credentials` for a filtered one.
-SWITCHED = (*PORTFOLIO, "new_recipients", "recipient_demographics")
+SWITCHED = (*PORTFOLIO, "new_recipients", "recipient_demographics", "unique_recipients")
 WINDOWS = (  # (from, to): before any award, mid-stream (recipients awarded later are recounted), after all
     ("2025-12-01", "2025-12-31"),
     ("2026-01-01", "2026-01-31"),
@@ -73,7 +73,9 @@ def test_rollups_and_credentials_give_the_same_recipient_metrics(
                     "acme", "Asia/Kolkata", date_from=date_from, date_to=date_to, programs=programs,
                     today=dt.date(2026, 7, 1),
                 )  # fmt: skip
-                found.append(compute(query, tables, only=frozenset(SWITCHED)))  # before suppression
+                metrics = compute(query, tables, only=frozenset(SWITCHED))  # before suppression
+                tiles = compute(query, tables, only=frozenset({"unique_recipients"}))  # the cohort's alone
+                found.append({**metrics, "tiles": tiles})
             rolled_up, counted = found
             assert rolled_up == counted, (date_from, date_to)
     finally:

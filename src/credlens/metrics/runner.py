@@ -24,6 +24,7 @@ from credlens.metrics.cohort import (
     reduction_names,
     reductions,
     rolled_up_new_recipients,
+    rolled_up_unique_recipients,
 )
 from credlens.metrics.issuance import enrollment_rows, enrollment_totals, enrollments_by_program, state_reductions
 from credlens.metrics.plan import SENTINELS, Plan
@@ -139,10 +140,18 @@ def compute(
     s = Scoped(query, tables)
 
     names = _cohort_part(only, funnel)  # the reductions the asked metrics need (all without ``only``)
-    label = "cohort" if names is None else "cohort/" + ",".join(sorted(names))
-    side: dict[str, Callable[[], ir.Expr]] = {label: lambda: s.cohort.aggregate(**reductions(s.cohort, funnel, names))}
+    label = "cohort" if names is None else "cohort/" + ",".join(sorted(names))  # one set per label and shape
+    # An unfiltered scope counts its cohort's recipients from the recipient rollups (Held).
+    rollup = query.filters == Filters() and (names is None or "unique_recipients" in names)
+    if rollup:
+        names = (reduction_names(funnel) if names is None else names) - {"unique_recipients"}
+    side: dict[str, Callable[[], ir.Expr]] = {}
+    if names is None or names:
+        side[label] = lambda: s.cohort.aggregate(**reductions(s.cohort, funnel, names))
+    if rollup:
+        side["cohort_recipients"] = lambda: rolled_up_unique_recipients(tables, s.cohort, w.start, w.end)
     if only is not None and cohort_inputs(only, funnel) is not None:  # all of them from the cohort: done
-        row = plan.rows(label, side[label])[0]
+        row = _cohort_row(plan, side, label)
         return {name: value for name, value in _shape(row, funnel).items() if name in only}
 
     def need(*ids: str) -> bool:
@@ -160,7 +169,7 @@ def compute(
             )
         views: Json = {}
         _verification_views(plan, need, s, verified, views)
-        row = plan.rows(label, side[label])[0]
+        row = _cohort_row(plan, side, label)
         for name in ("state", "new_recipients"):
             if name in side:
                 row.update(plan.rows(name, side[name])[0])
@@ -176,6 +185,14 @@ def compute(
     except BaseException:
         plan.settle()  # a failed run leaves nothing running aside
         raise
+
+
+def _cohort_row(plan: Plan, side: dict[str, Callable[[], ir.Expr]], label: str) -> Json:
+    """The cohort's reductions, and its recipients when counted apart (from the rollups)."""
+    row = plan.rows(label, side[label])[0] if label in side else {}
+    if "cohort_recipients" in side:
+        row.update(plan.rows("cohort_recipients", side["cohort_recipients"])[0])
+    return row
 
 
 def _independent(plan: Plan, need: Callable[..., bool], s: Scoped) -> dict[str, Callable[[], ir.Expr]]:
