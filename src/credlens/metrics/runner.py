@@ -148,7 +148,8 @@ def compute(
     side: dict[str, Callable[[], ir.Expr]] = {}
     if names is None or names:
         side[label] = lambda: s.cohort.aggregate(**reductions(s.cohort, funnel, names))
-    if rollup:
+    # ... from the demographics' cells when those are asked too (each recipient is in one cell).
+    if rollup and only is not None and "recipient_demographics" not in only:
         side["cohort_recipients"] = lambda: rolled_up_unique_recipients(tables, s.cohort, w.start, w.end)
     if only is not None and cohort_inputs(only, funnel) is not None:  # all of them from the cohort: done
         row = _cohort_row(plan, side, label)
@@ -170,6 +171,10 @@ def compute(
         views: Json = {}
         _verification_views(plan, need, s, verified, views)
         row = _cohort_row(plan, side, label)
+        cells = plan.rows("demographics", side["demographics"]) if "demographics" in side else None
+        if rollup and "cohort_recipients" not in side:
+            assert cells is not None  # asked with the cohort's recipients: they are counted together
+            row["unique_recipients"] = sum(int(cell["value"]) for cell in cells)
         for name in ("state", "new_recipients"):
             if name in side:
                 row.update(plan.rows(name, side[name])[0])
@@ -180,7 +185,7 @@ def compute(
         if need(*VERIFICATION_TOTALS):
             row.update(plan.rows("verification_totals", lambda: verification.totals(verified))[0])
         shaped = {**_shape(row, funnel), **views}
-        _programs_and_recipients(plan, need, Inputs(held, enrollments, side), shaped)
+        _programs_and_recipients(plan, need, Inputs(held, enrollments, cells, side), shaped)
         return shaped if only is None else {name: value for name, value in shaped.items() if name in only}
     except BaseException:
         plan.settle()  # a failed run leaves nothing running aside
@@ -273,6 +278,7 @@ class Inputs:
 
     held: Held | None
     enrollments: dict[str, dict[str, int]]
+    demographics: list[dict[str, Any]] | None  # the cells of recipient_demographics, when asked
     side: dict[str, Callable[[], ir.Expr]]  # the statements started aside (`_independent`)
 
 
@@ -337,9 +343,8 @@ def _programs_and_recipients(plan: Plan, need: Callable[..., bool], inputs: Inpu
         shaped["career_outcomes"] = {
             "rows": recipients.outcome_rows(plan.rows("career_outcomes", side["career_outcomes"]))
         }
-    if "demographics" in side:
-        cells = plan.rows("demographics", side["demographics"])
-        shaped["recipient_demographics"] = {"rows": recipients.demographic_rows(cells)}
+    if inputs.demographics is not None:
+        shaped["recipient_demographics"] = {"rows": recipients.demographic_rows(inputs.demographics)}
 
 
 def protect(metrics: Json, k: int) -> Json:
