@@ -10,10 +10,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credlens.domain.query import parse_query
+from credlens.metrics.plan import Plan
 from credlens.metrics.runner import PORTFOLIO, compute, run
 from credlens.store.warehouse import Warehouse
 from tests.conftest import ingest
@@ -51,17 +53,18 @@ def events_of(plan: list[tuple[str, int, int, int]]) -> list[dict[str, Any]]:
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(plan=awards, seed=st.integers(0, 999))
+@given(plan=awards, seed=st.integers(0, 999), timezone=st.sampled_from(["UTC", "Asia/Kolkata"]))
 def test_rollups_and_credentials_give_the_same_recipient_metrics(
-    plan: list[tuple[str, int, int, int]], seed: int
+    plan: list[tuple[str, int, int, int]], seed: int, timezone: str
 ) -> None:
+    # In UTC, awards at hour 0 fall exactly on a window's (exclusive) end.
     events = events_of(plan)
     rng = random.Random(seed)
     rng.shuffle(events)
     size = rng.randint(1, 6)
     store = Warehouse(Path(tempfile.mkdtemp()) / "data")
     try:
-        issuer, _ = store.create_issuer("acme", "Acme", timezone="Asia/Kolkata")
+        issuer, _ = store.create_issuer("acme", "Acme", timezone=timezone)
         for i in range(0, len(events), size):  # several folds: the rollups are refreshed recipient by recipient
             assert ingest(store, issuer, events[i : i + size]).rejections == []
         held = tuple(sorted({program for program, *_ in plan}))  # every program awarded: the same credentials
@@ -70,7 +73,7 @@ def test_rollups_and_credentials_give_the_same_recipient_metrics(
             found = []
             for programs in ((), held):
                 query = parse_query(
-                    "acme", "Asia/Kolkata", date_from=date_from, date_to=date_to, programs=programs,
+                    "acme", timezone, date_from=date_from, date_to=date_to, programs=programs,
                     today=dt.date(2026, 7, 1),
                 )  # fmt: skip
                 metrics = compute(query, tables, only=frozenset(SWITCHED))  # before suppression
@@ -192,3 +195,32 @@ def test_a_pair_enrolled_before_inside_and_after_a_window_counts_once(warehouse:
     assert enrolled("2026-02-01", "2026-02-28") == (1, 1)  # r0 only, by its Feb 10 enrollment
     assert enrolled("2026-02-15", "2026-03-01") == (0, 0)  # between r0's enrollments: none
     assert enrolled("2026-01-01", "2026-01-31") == (2, 1)  # both first enrollments
+
+
+def test_an_award_committed_during_a_run_is_not_half_seen(
+    warehouse: Warehouse, issuer: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Dan holds p1 and p2, Eve p1. Between the run's statements the writer commits a fold awarding
+    # Dan p3: the statements that read the rollups apart (holders per program, then the pairs) must
+    # both see the store before it (a pair with p3 and no holders of p3 failed here) or both after.
+    assert ingest(warehouse, issuer, events_of([("p1", 0, 1, 0), ("p2", 0, 4, 0), ("p1", 1, 2, 0)])).rejections == []
+    rows = Plan.rows
+    fired: list[str] = []
+
+    def award_meanwhile(self: Plan, name: str, build: Any) -> list[dict[str, Any]]:
+        found = rows(self, name, build)
+        if name == "portfolio" and not fired:
+            fired.append(name)
+            later = events_of([("p1", 0, 1, 0), ("p2", 0, 4, 0), ("p1", 1, 2, 0), ("p3", 0, 40, 0)])[-1]
+            assert ingest(warehouse, issuer, [later]).rejections == []
+        return found
+
+    monkeypatch.setattr(Plan, "rows", award_meanwhile)
+    tables = warehouse.tables(issuer.issuer_id)
+    for period in ("all", "30d"):  # a window ending after the award, and one ending before it
+        fired.clear()
+        query = parse_query("acme", "UTC", period=period, today=dt.date(2026, 1, 31))
+        m = compute(query, tables, only=frozenset(PORTFOLIO))
+        assert fired
+        assert [r["value"] for r in m["credentials_per_recipient"]["rows"]] == [1, 1, 0, 0, 0]
+        assert [(r["key"], r["value"]) for r in m["co_held_programs"]["rows"]] == [("p1 + p2", 1)]

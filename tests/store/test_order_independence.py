@@ -27,6 +27,7 @@ SNAPSHOTS = {
     "holdings": "SELECT * EXCLUDE (issuer_id) FROM holdings ORDER BY ALL",
     "portfolios": "SELECT * EXCLUDE (issuer_id) FROM portfolios ORDER BY ALL",
     "co_holdings": "SELECT * EXCLUDE (issuer_id) FROM co_holdings ORDER BY ALL",
+    "enrolled": "SELECT * EXCLUDE (issuer_id) FROM enrolled ORDER BY ALL",
 }
 
 

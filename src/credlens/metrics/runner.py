@@ -73,6 +73,13 @@ def scope(query: Query, tables: IssuerTables) -> ir.Table:
     return c
 
 
+def reads_rollups(query: Query) -> bool:
+    """Whether the recipient-level metrics read the fold's recipient rollups (store/portfolios.py),
+    which describe the unfiltered scope; a query filtered by program, kind or department counts
+    from `credentials` (`enrolled` is per program and serves every query)."""
+    return query.filters == Filters()
+
+
 class Scoped:
     """The credentials in scope and the window's cohort (with sentinel bounds) as Ibis expressions,
     built on first use: a run whose statements are compiled already (plan.py) builds none.
@@ -131,8 +138,16 @@ def compute(
     metrics in ``only``: when they all come from the cohort aggregate, nothing else runs.
 
     Expressions are built with sentinel bounds and compiled once per shape (plan.py): the window
-    below is `SENTINELS`, and each run substitutes the real one.
+    below is `SENTINELS`, and each run substitutes the real one. The reader's statements read one
+    snapshot of the store (`IssuerTables.snapshot`).
     """
+    with tables.snapshot():
+        return _compute(query, tables, funnel, only, check)
+
+
+def _compute(
+    query: Query, tables: IssuerTables, funnel: tuple[str, ...], only: frozenset[str] | None, check: bool
+) -> Json:
     plan = Plan(query, tables, funnel)
     if check:  # the comparison window has the same filters: checked once, with the window
         check_programs(plan)
@@ -142,7 +157,7 @@ def compute(
     names = _cohort_part(only, funnel)  # the reductions the asked metrics need (all without ``only``)
     label = "cohort" if names is None else "cohort/" + ",".join(sorted(names))  # one set per label and shape
     # An unfiltered scope counts its cohort's recipients from the recipient rollups (Held).
-    rollup = query.filters == Filters() and (names is None or "unique_recipients" in names)
+    rollup = reads_rollups(query) and (names is None or "unique_recipients" in names)
     if rollup:
         names = (reduction_names(funnel) if names is None else names) - {"unique_recipients"}
     side: dict[str, Callable[[], ir.Expr]] = {}
@@ -207,7 +222,7 @@ def _independent(plan: Plan, need: Callable[..., bool], s: Scoped) -> dict[str, 
     builds: dict[str, Callable[[], ir.Expr]] = {}
     if need("active_credentials", "expiring_next_90d", "revoked"):
         builds["state"] = lambda: s.all.aggregate(**state_reductions(s.all, w.start, w.end))
-    rolled_up = query.filters == Filters()  # the recipient rollups hold the unfiltered scope (Held)
+    rolled_up = reads_rollups(query)
     if need("new_recipients"):
         builds["new_recipients"] = (
             (lambda: rolled_up_new_recipients(tables, w.start, w.end))
@@ -246,7 +261,7 @@ class Held:
     """
 
     def __init__(self, plan: Plan, s: Scoped) -> None:
-        self.tables, self.rolled_up = plan.tables, plan.query.filters == Filters()
+        self.tables, self.rolled_up = plan.tables, reads_rollups(plan.query)
         if self.rolled_up:
             self._late = plan.materialize("recounted", lambda: recipients.recounted(self.tables, s.all, SENTINELS.end))
         else:

@@ -33,12 +33,13 @@ _OF = (
 )
 
 
-def refresh_sql(touched: str) -> tuple[str, ...]:
+def refresh_sql(touched: str | None) -> tuple[str, ...]:
     """The statements that recompute the rollups of the recipients in ``touched`` (a relation of
-    issuer_id, recipient_hash), in order: each insert reads the table the one before filled."""
+    issuer_id, recipient_hash), or of everyone (None: a rebuild, whatever rows were there), in
+    order: each insert reads the table the one before filled."""
 
     def of(row: str) -> str:
-        return _OF.format(touched=touched, row=row)
+        return "TRUE" if touched is None else _OF.format(touched=touched, row=row)
 
     return (
         *(f"DELETE FROM {table} x WHERE {of('x')}" for table in ROLLUP_TABLES),
@@ -75,11 +76,7 @@ def refresh_sql(touched: str) -> tuple[str, ...]:
     )
 
 
-EVERY_RECIPIENT = """(SELECT issuer_id, recipient_hash FROM credentials WHERE issued_at IS NOT NULL
-    UNION SELECT issuer_id, recipient_hash FROM enrollments)"""
-
-
-def refresh(con: Any, touched: str) -> None:
-    """Recompute the rollups of the recipients in ``touched``, in the caller's transaction."""
+def refresh(con: Any, touched: str | None) -> None:
+    """Recompute the rollups of the recipients in ``touched`` (None: everyone), in the caller's transaction."""
     for statement in refresh_sql(touched):
         con.execute(statement)

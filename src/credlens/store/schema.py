@@ -11,7 +11,7 @@ from __future__ import annotations
 import pyarrow as pa
 
 from credlens.domain.events import CHANNELS
-from credlens.store.portfolios import EVERY_RECIPIENT, refresh_sql
+from credlens.store.portfolios import refresh_sql
 
 SCHEMA_VERSION = 3  # 2: recipient_hash in credentials and enrollments; 3: portfolio rollups (MIGRATIONS)
 
@@ -282,5 +282,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             "UPDATE enrollments SET recipient_hash = md5_number_lower(recipient_key)",
         ),
     ),
-    (3, refresh_sql(EVERY_RECIPIENT)),  # the portfolio rollups of every recipient
+    # The recipient rollups, rebuilt whole: a file that an older version kept writing (and set back to
+    # version 2) may hold rows of recipients it erased since.
+    (3, refresh_sql(None)),
 )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -68,6 +69,19 @@ class IssuerTables:
                 raise AssertionError(f"{name}: the expression and the call disagree on the parameter")
             sql = _COMPILED[key] = compiled.replace(f"'{PARAMETER}'", "$1")
         return self.rows(sql, [] if value is None else [value])
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Statements run inside read one state of the store (a read transaction of this reader),
+        whatever the writer commits meanwhile: a run's statements that read the same rollups apart
+        (metrics/runner.py, `Held`) must agree with each other. Read-only, so it ends by a rollback,
+        which also drops the temporary tables made inside it.
+        """
+        self._con.execute("BEGIN TRANSACTION")
+        try:
+            yield
+        finally:
+            self._con.execute("ROLLBACK")
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """The statement's rows as dicts.

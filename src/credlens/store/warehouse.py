@@ -74,7 +74,11 @@ class Warehouse:
         self._schemas: dict[str, ibis.Schema] | None = None
         self.accounts = Accounts(lambda: self._db.con, self.cursor, self._write_lock)
         if not read_only:
-            self._migrate()
+            try:
+                self._migrate()
+            except BaseException:
+                self._db.close()
+                raise
             self.fold()  # events acknowledged before a crash may not have been folded yet
             with self._write_lock:
                 self._purge_if_pending()  # an erasure or retention run whose file rewrite did not happen
@@ -90,6 +94,11 @@ class Warehouse:
             self._con.execute(ddl)
         rows = self._con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall()
         version = int(rows[0][0]) if rows else SCHEMA_VERSION  # a new file has the current tables
+        if version > SCHEMA_VERSION:  # its tables may hold what this version would not keep current
+            raise StoreError(
+                f"the data directory was written by a newer credlens (schema version {version}); "
+                f"this one reads up to version {SCHEMA_VERSION}: upgrade credlens"
+            )
         self._con.execute("BEGIN TRANSACTION")
         try:
             for target, statements in MIGRATIONS:
