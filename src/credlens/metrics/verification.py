@@ -22,6 +22,8 @@ from credlens.metrics.plan import buckets_table
 TOP_VERIFIERS = 10
 UNKNOWN = "unknown"
 ATTRIBUTES = ("industry", "size", "country")
+# The columns of the window's verifications that the verification and market metrics read.
+READ = ("verified_at", "credential_id", "outcome_count", "hired_count", "consent", "organization", *ATTRIBUTES)
 Rows = list[dict[str, Any]]
 
 
@@ -31,10 +33,11 @@ def in_window(verifications: ir.Table, scope: ir.Table, start: dt.datetime, end:
     NOTE: credentials are matched on the 64-bit hash of their id (`cred_hash`): measured at 10M
     events, the semi-join on the ids took ~90 ms of CPU against ~17 ms (the 1.4M ids of the scope
     make the hash table). Two of 1.4M credentials share a hash with probability ~5e-8 (as
-    recipients.held_by says of recipients).
+    recipients.held_by says of recipients). Only the columns the verification metrics read are kept:
+    the runner materializes the result, ~66 ms of CPU with all 18 columns at `all`, ~37 ms with these.
     """
     v = verifications.filter((verifications.verified_at >= start) & (verifications.verified_at < end))
-    return v.semi_join(scope, v.cred_hash == scope.cred_hash)
+    return v.semi_join(scope, v.cred_hash == scope.cred_hash).select(*READ)
 
 
 def totals(v: ir.Table) -> ir.Table:
