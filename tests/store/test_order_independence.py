@@ -28,6 +28,7 @@ SNAPSHOTS = {
     "portfolios": "SELECT * EXCLUDE (issuer_id) FROM portfolios ORDER BY ALL",
     "co_holdings": "SELECT * EXCLUDE (issuer_id) FROM co_holdings ORDER BY ALL",
     "enrolled": "SELECT * EXCLUDE (issuer_id) FROM enrolled ORDER BY ALL",
+    "cohort_days": "SELECT * EXCLUDE (issuer_id) FROM cohort_days ORDER BY ALL",
 }
 
 

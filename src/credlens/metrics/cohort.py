@@ -14,7 +14,10 @@ import ibis
 import ibis.expr.types as ir
 
 from credlens.domain.events import CHANNELS
+from credlens.domain.query import Query
+from credlens.metrics.issuance import program_filter
 from credlens.metrics.spans import touching
+from credlens.store.cohorts import COLUMNS
 from credlens.store.scope import IssuerTables
 
 Predicate = Callable[[ir.Table], ir.BooleanValue]
@@ -62,6 +65,19 @@ PREDICATES: dict[str, Predicate] = {
 SUMS = {"share_events": "shares", "public_views": "public_views"}
 
 
+# The funnel steps' conjunctions that `cohort_days` counts (store/cohorts.py), by their steps: every
+# cohort row is issued, so a step alone is its milestone.
+DAY_FUNNELS: dict[frozenset[str], str] = {
+    frozenset({"issued"}): "issued",
+    **{frozenset({"issued", step}): step for step in FUNNEL_STEPS[1:]},
+    **{
+        frozenset({"issued", "opened", step}): f"opened_and_{step}"
+        for step in ("downloaded", "shared", "profile_added")
+    },
+    frozenset({"issued", "opened", "shared", "verified"}): "opened_shared_verified",
+}
+
+
 def funnel_predicate(steps: tuple[str, ...], k: int) -> Predicate:
     """Step k of a strict funnel: every step 1..k, in any order (each step a subset of the one before)."""
     return lambda c: ibis.and_(*(PREDICATES[step](c) for step in steps[: k + 1]))
@@ -89,6 +105,53 @@ def reduction_names(funnel: tuple[str, ...]) -> frozenset[str]:
     """The names `reductions` computes."""
     extra = {"unique_recipients", "owner_active_days_total", "median_days_to_open"}
     return frozenset({*PREDICATES, *SUMS, *extra, *(f"funnel_{k}" for k in range(len(funnel)))})
+
+
+def day_counted(funnel: tuple[str, ...]) -> frozenset[str]:
+    """The reductions `day_counts` adds up from `cohort_days`: all but the distinct recipients, the
+    median days to open, and the steps of a funnel whose conjunctions the table does not count."""
+    steps = {f"funnel_{k}" for k in range(len(funnel)) if frozenset(funnel[: k + 1]) in DAY_FUNNELS}
+    return (reduction_names(funnel) - {"unique_recipients", "median_days_to_open"}) & (
+        {*COLUMNS, "issued_certificates", "issued_badges"} | steps
+    )
+
+
+def in_scope_days(query: Query, tables: IssuerTables) -> ir.Table:
+    """The rows of `cohort_days` of the credentials in scope (runner.scope's filters: the program,
+    its department, and the credential's kind, which the table keeps)."""
+    d = tables["cohort_days"]
+    if query.filters.kind is not None:
+        d = d.filter(d.kind == query.filters.kind)
+    return d.filter(program_filter(query, tables, d.program_id, kind=False))
+
+
+def first_issue_day(query: Query, tables: IssuerTables) -> ir.Table:
+    """The issuer-local day of the first issuance in scope (``first``; null without any)."""
+    d = in_scope_days(query, tables)
+    d = d.filter(d.issued > 0)
+    return d.aggregate(first=d.day.min())
+
+
+def day_counts(
+    query: Query, tables: IssuerTables, funnel: tuple[str, ...], names: frozenset[str], first: dt.date, last: dt.date
+) -> ir.Table:
+    """The reductions in ``names`` (of `day_counted`) of the credentials issued on the issuer-local
+    days ``first`` to ``last``: sums of `cohort_days`, equal to `reductions` over the cohort.
+
+    NOTE: measured at 10M events (1.4M issued credentials), ~210 ms of CPU at `all` for the
+    cohort aggregate over `credentials` (docs/performance.md).
+    """
+    d = in_scope_days(query, tables)
+    d = d.filter(d.day.between(first, last))
+    column = {f"funnel_{k}": DAY_FUNNELS.get(frozenset(funnel[: k + 1])) for k in range(len(funnel))}
+    sums: dict[str, ir.Scalar] = {}
+    for name in names:
+        if name in ("issued_certificates", "issued_badges"):
+            kind = "certificate" if name == "issued_certificates" else "badge"
+            sums[name] = (d.kind == kind).ifelse(d.issued, 0).sum()
+        else:
+            sums[name] = d[column.get(name) or name].sum()
+    return d.aggregate(**sums)
 
 
 def new_recipients(cohort: ir.Table, scope: ir.Table, start: ir.Value) -> ir.Table:

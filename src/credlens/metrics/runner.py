@@ -8,7 +8,6 @@ from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import ibis.expr.types as ir
 
@@ -20,6 +19,9 @@ from credlens.metrics.buckets import bucket_rows, per_bucket
 from credlens.metrics.cohort import (
     DEFAULT_FUNNEL,
     FUNNEL_STEPS,
+    day_counted,
+    day_counts,
+    first_issue_day,
     new_recipients,
     reduction_names,
     reductions,
@@ -111,7 +113,7 @@ def check_programs(plan: Plan) -> None:
         raise QueryError("program", f"unknown program(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
 
 
-def trend_window(plan: Plan, s: Scoped) -> Query:
+def trend_window(plan: Plan) -> Query:
     """`all` starts in 2000; its trends start at the issuer's first issuance in scope instead.
 
     NOTE: measured here, 320 monthly buckets since 2000 made the full metric set 4.8 s at 1M events.
@@ -119,10 +121,9 @@ def trend_window(plan: Plan, s: Scoped) -> Query:
     query = plan.query
     if query.preset is not Preset.ALL:
         return query
-    first = plan.rows("first_issued", lambda: s.all.aggregate(first=s.all.issued_at.min()))[0]["first"]
-    if first is None:
+    first_day = plan.rows("first_issued", lambda: first_issue_day(query, plan.tables))[0]["first"]
+    if first_day is None:
         return query
-    first_day = first.replace(tzinfo=dt.UTC).astimezone(ZoneInfo(query.timezone)).date()
     return replace(query, window=Window(max(first_day, query.window.start), query.window.end))
 
 
@@ -155,19 +156,23 @@ def _compute(
     s = Scoped(query, tables)
 
     names = _cohort_part(only, funnel)  # the reductions the asked metrics need (all without ``only``)
-    label = "cohort" if names is None else "cohort/" + ",".join(sorted(names))  # one set per label and shape
+    wanted = reduction_names(funnel) if names is None else names
     # An unfiltered scope counts its cohort's recipients from the recipient rollups (Held).
-    rollup = reads_rollups(query) and (names is None or "unique_recipients" in names)
-    if rollup:
-        names = (reduction_names(funnel) if names is None else names) - {"unique_recipients"}
+    rollup = reads_rollups(query) and "unique_recipients" in wanted
+    # Most reductions add up the fold's counters per issue day; the rest count the cohort's rows.
+    by_day = wanted & day_counted(funnel)
+    by_row = wanted - by_day - ({"unique_recipients"} if rollup else set())
     side: dict[str, Callable[[], ir.Expr]] = {}
-    if names is None or names:
-        side[label] = lambda: s.cohort.aggregate(**reductions(s.cohort, funnel, names))
+    if by_day:  # one statement per set of names and shape (plan.py)
+        days = (query, tables, funnel, by_day, w.first_day, w.last_day)
+        side["days/" + ",".join(sorted(by_day))] = lambda: day_counts(*days)
+    if by_row:
+        side["cohort/" + ",".join(sorted(by_row))] = lambda: s.cohort.aggregate(**reductions(s.cohort, funnel, by_row))
     # ... from the demographics' cells when those are asked too (each recipient is in one cell).
     if rollup and only is not None and "recipient_demographics" not in only:
         side["cohort_recipients"] = lambda: rolled_up_unique_recipients(tables, s.cohort, w.start, w.end)
     if only is not None and cohort_inputs(only, funnel) is not None:  # all of them from the cohort: done
-        row = _cohort_row(plan, side, label)
+        row = _cohort_row(plan, side)
         return {name: value for name, value in _shape(row, funnel).items() if name in only}
 
     def need(*ids: str) -> bool:
@@ -184,8 +189,8 @@ def _compute(
                 "verified", lambda: verification.in_window(tables["verifications"], s.all, w.start, w.end)
             )
         views: Json = {}
-        _verification_views(plan, need, s, verified, views)
-        row = _cohort_row(plan, side, label)
+        _verification_views(plan, need, verified, views)
+        row = _cohort_row(plan, side)
         cells = plan.rows("demographics", side["demographics"]) if "demographics" in side else None
         if rollup and "cohort_recipients" not in side:
             assert cells is not None  # asked with the cohort's recipients: they are counted together
@@ -207,11 +212,13 @@ def _compute(
         raise
 
 
-def _cohort_row(plan: Plan, side: dict[str, Callable[[], ir.Expr]], label: str) -> Json:
-    """The cohort's reductions, and its recipients when counted apart (from the rollups)."""
-    row = plan.rows(label, side[label])[0] if label in side else {}
-    if "cohort_recipients" in side:
-        row.update(plan.rows("cohort_recipients", side["cohort_recipients"])[0])
+def _cohort_row(plan: Plan, side: dict[str, Callable[[], ir.Expr]]) -> Json:
+    """The cohort's reductions: those added up by day, those counted from its rows, and its
+    recipients when counted apart (from the rollups)."""
+    row: Json = {}
+    for name in [n for n in side if n.startswith(("days/", "cohort/"))] + ["cohort_recipients"]:
+        if name in side:
+            row.update(plan.rows(name, side[name])[0])
     return row
 
 
@@ -234,7 +241,7 @@ def _independent(plan: Plan, need: Callable[..., bool], s: Scoped) -> dict[str, 
     if need("programs", "co_held_programs", "program_sequences"):
         builds["programs"] = lambda: programs.names(query, tables)
     if need("programs"):
-        builds["per_program"] = lambda: programs.per_program(s.cohort)
+        builds["per_program"] = lambda: programs.per_program(query, tables, w.first_day, w.last_day)
     if need("share_channels", "feedback"):
         builds["daily_activity"] = lambda: recipients.daily_activity(query, tables, w.first_day, w.last_day)
     if need("career_outcomes"):
@@ -297,27 +304,26 @@ class Inputs:
     side: dict[str, Callable[[], ir.Expr]]  # the statements started aside (`_independent`)
 
 
-def _verification_views(
-    plan: Plan, need: Callable[..., bool], s: Scoped, verified: ir.Table | None, shaped: Json
-) -> None:
+def _verification_views(plan: Plan, need: Callable[..., bool], verified: ir.Table | None, shaped: Json) -> None:
     """Trends, verifier breakdowns and market demand, those asked for."""
     if need(*TRENDS):
-        keys = plan.use_buckets(trend_window(plan, s))
+        keys = plan.use_buckets(trend_window(plan))
     changes = None
-    if need("verifications_per_1k_active"):
-        changes = plan.rows("active_changes", lambda: verification.active_changes(s.all))
-    if need("issued_trend"):  # the credentials that became active per bucket, when counted already
-        issued = (
-            [{"key": r["key"], "value": r["started"]} for r in changes if r["key"]]
-            if changes is not None
-            else plan.rows("issued_trend", lambda: per_bucket(s.all, "issued_at"))
+    if need("verifications_per_1k_active", "issued_trend"):  # issued (started) and ended per bucket
+        days = plan.rows(
+            "active_changes", lambda: verification.day_changes(plan.query, plan.tables, SENTINELS.last_day)
         )
+        changes = verification.changes_per_bucket(keys, days)
+    if need("issued_trend"):
+        assert changes is not None
+        issued = [{"key": r["key"], "value": r["started"]} for r in changes if r["key"]]
         shaped["issued_trend"] = {"rows": bucket_rows(keys, issued)}
     if need("verification_trend", "verifications_per_1k_active"):
         counts = plan.rows("verification_trend", lambda: per_bucket(verified, "verified_at"))
         trend = bucket_rows(keys, counts)
         shaped["verification_trend"] = {"rows": trend}
-    if changes is not None:
+    if need("verifications_per_1k_active"):
+        assert changes is not None
         shaped["verifications_per_1k_active"] = {"rows": verification.per_1k_active(keys, changes, trend)}
     if need(*BREAKDOWNS):
         by = plan.rows("verification_breakdowns", lambda: verification.breakdowns(verified))

@@ -4,10 +4,10 @@ Steps, in order, in ONE transaction; the caller holds the write lock and has fol
 event, so the derived tables reflect every stored event:
   their credentials (the issuances that named them) → their events (those of the credentials, and the
   enrollments and consent changes that carry their key) → subtract those events' `daily` counts,
-  computed as the fold added them → delete events, tombstones, verifications and reported outcomes of
-  the credentials, the credentials, enrollments, the `recipients` row and their recipient-link
-  sessions → blank the programs' references to their issuances → recompute their portfolio rollups
-  (none are left) → mark the file for a rewrite.
+  computed as the fold added them, and their credentials' counts from `cohort_days` → delete events,
+  tombstones, verifications and reported outcomes of the credentials, the credentials, enrollments,
+  the `recipients` row and their recipient-link sessions → blank the programs' references to their
+  issuances → recompute their portfolio rollups (none are left) → mark the file for a rewrite.
 
 What cannot be erased, by construction (docs/privacy.md):
 - events of a credential whose issuance never arrived: nothing links them to a person;
@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from credlens.store import portfolios
+from credlens.store import cohorts, portfolios
 from credlens.store.appends import Con
 from credlens.store.folds import DAILY_DIMS, daily_counts_sql
 
@@ -57,6 +57,7 @@ _THEIR_CREDENTIALS = """
     CREATE OR REPLACE TEMP TABLE erase_credentials AS
     SELECT issuer_id, cred_hash, credential_id, issue_event_id, program_id, kind, events AS folded_events
     FROM credentials WHERE issuer_id = $issuer AND recipient_key = $key"""
+_THEIR_CREDENTIAL_ROWS = "(SELECT * FROM credentials WHERE issuer_id = ? AND recipient_key = ?)"
 _THEIR_EVENTS = """
     CREATE OR REPLACE TEMP TABLE erase_seqs AS
     SELECT e.seq FROM events e
@@ -117,6 +118,8 @@ def erase(con: Con, issuer_id: int, recipient_key: str) -> ErasureReport:
         con.execute(_THEIR_CREDENTIALS, _used(_THEIR_CREDENTIALS, params))
         con.execute(_THEIR_EVENTS, _used(_THEIR_EVENTS, params))
         daily_events, folded = _subtract_daily(con, issuer_id)
+        cohorts.record(con, _THEIR_CREDENTIAL_ROWS, -1, [issuer_id, recipient_key])
+        cohorts.apply(con)
         counts = [_count(con.execute(sql, _used(sql, params)).fetchall()) for _, sql in _DELETES]
         con.execute(_UNLINK_PROGRAMS, _used(_UNLINK_PROGRAMS, params))
         con.execute(_THEIR_PORTFOLIO, _used(_THEIR_PORTFOLIO, params))

@@ -2,9 +2,9 @@
 
 `events.seq` numbers events as they were appended; `meta.folded_seq` says how far the derived
 tables (credentials, programs, recipients, verifications, enrollments, reported_outcomes, daily,
-and the recipient rollups of portfolios.py) have folded. A fold reads the events after it, folds
-them (rollups.py) and moves the cursor in the SAME transaction, so a crash or an error at any point
-folds every event once and only once.
+the recipient rollups of portfolios.py and the cohort counters of cohorts.py) have folded. A fold
+reads the events after it, folds them (rollups.py) and moves the cursor in the SAME transaction, so
+a crash or an error at any point folds every event once and only once.
 
 # NOTE: measured here, each statement of a fold costs 5-40 ms whatever its size, so folding the
 # events of many requests together is what makes ingestion fast (docs/architecture.md).
@@ -14,11 +14,15 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-from credlens.store import portfolios
+from credlens.store import cohorts, portfolios
 from credlens.store.appends import STORED_COLUMNS, Con
 from credlens.store.rollups import CREDENTIALS, ROLLUPS, aggregate_sql, insert_sql, merge_sql
 
 FOLD_MAX_EVENTS = 1_000_000
+# The stored credentials a batch changes (its per-credential aggregate ``d``): their counts in
+# `cohort_days` are taken out before the change and put back after it (cohorts.py).
+CHANGED = """(SELECT c.* FROM credentials c SEMI JOIN d
+    ON c.issuer_id = d.issuer_id AND c.cred_hash = d.cred_hash AND c.credential_id = d.credential_id)"""
 # Whose rollups (portfolios.py) a batch changes: the recipients of the credentials it issued, and
 # of its enrollments.
 TOUCHED = """
@@ -69,11 +73,15 @@ def _fold(con: Con, start: int) -> None:
         if rollup is CREDENTIALS:
             returning += ", t.cred_hash, t.program_id, t.kind, t.issued_at"
         con.register("d", con.sql(aggregate_sql(rollup, "b")).to_arrow_table())
+        if rollup is CREDENTIALS:
+            cohorts.record(con, CHANGED, -1)
         con.register("merged", con.sql(merge_sql(rollup, "d", returning)).to_arrow_table())
         if rollup is CREDENTIALS:
             _daily(con, start)
         con.execute(insert_sql(rollup, "d", "merged"))
         if rollup is CREDENTIALS:
+            cohorts.record(con, CHANGED, 1)
+            cohorts.apply(con)
             con.execute(f"CREATE OR REPLACE TEMP TABLE fold_touched AS {TOUCHED}")
         con.unregister("merged")
         con.unregister("d")

@@ -24,6 +24,7 @@ SCOPED_TABLES = (
     "portfolios",
     "co_holdings",
     "enrolled",
+    "cohort_days",
 )
 
 
