@@ -29,6 +29,7 @@ SNAPSHOTS = {
     "co_holdings": "SELECT * EXCLUDE (issuer_id) FROM co_holdings ORDER BY ALL",
     "enrolled": "SELECT * EXCLUDE (issuer_id) FROM enrolled ORDER BY ALL",
     "cohort_days": "SELECT * EXCLUDE (issuer_id) FROM cohort_days ORDER BY ALL",
+    "recipient_days": "SELECT * EXCLUDE (issuer_id) FROM recipient_days ORDER BY ALL",
 }
 
 

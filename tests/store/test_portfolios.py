@@ -29,9 +29,13 @@ ROLLUPS = {
 _WHO = " JOIN recipients r USING (issuer_id, recipient_hash) ORDER BY ALL"
 
 
+DAYS = "SELECT * EXCLUDE (issuer_id) FROM recipient_days ORDER BY ALL"
+
+
 def rollups(store: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
     cursor = store.cursor()
-    return {name: cursor.execute(sql + _WHO).fetchall() for name, sql in ROLLUPS.items()}
+    found = {name: cursor.execute(sql + _WHO).fetchall() for name, sql in ROLLUPS.items()}
+    return {**found, "recipient_days": cursor.execute(DAYS).fetchall()}
 
 
 def rebuilt(store: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
@@ -40,6 +44,7 @@ def rebuilt(store: Warehouse) -> dict[str, list[tuple[Any, ...]]]:
     cursor.execute("BEGIN TRANSACTION")
     portfolios.refresh(cursor, None)
     found = {name: cursor.execute(sql + _WHO).fetchall() for name, sql in ROLLUPS.items()}
+    found["recipient_days"] = cursor.execute(DAYS).fetchall()
     cursor.execute("ROLLBACK")
     return found
 
@@ -101,6 +106,12 @@ def test_each_recipient_holds_their_issued_programs(warehouse: Warehouse, issuer
         "portfolios": sorted([(ann, 2, 3, jan(2), jan(20), "female"), (bob, 1, 1, jan(5), jan(5), None)]),
         "co_holdings": [(ann, "p1", "p2", jan(2), jan(10), jan(20))],  # one row per pair, A < B
         "enrolled": sorted([(ann, "p1", early[0], early[0], 1, True), (bob, "p3", early[1], early[2], 2, False)]),
+        # Per day (in New York) and attribute value: recipients first awarded then, and last awarded then.
+        "recipient_days": sorted(
+            (jan(day).date(), attribute, "female" if attribute == "gender" and day != 5 else None, *counts)
+            for day, counts in ((2, (1, 0)), (5, (1, 1)), (20, (0, 1)))  # Ann from the 2nd to the 20th; Bob
+            for attribute in ("age_band", "country", "education_level", "employment_status", "gender")
+        ),
     }
 
 
@@ -156,6 +167,10 @@ def test_the_upgrade_rebuilds_rollups_an_older_version_left_stale(tmp_path: Path
     ingest(store, issuer, [enrolled("n1", 1, "p2", "bob")])
     bob_key = store.recipient_key(issuer.issuer_id, earner_id="bob")
     expected = {name: [row for row in rows if row[0] != bob_key] for name, rows in rollups(store).items()}
+    expected["recipient_days"] = [  # Ann's award alone
+        (dt.date(2026, 1, 2), attribute, None, 1, 1)
+        for attribute in ("age_band", "country", "education_level", "employment_status", "gender")
+    ]
     con = store.cursor()
     for table in ("credentials", "enrollments"):  # what the older version's erasure removed
         con.execute(f"DELETE FROM {table} WHERE recipient_key = ?", [bob_key])

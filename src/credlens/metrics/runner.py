@@ -168,7 +168,7 @@ def _compute(
         side["days/" + ",".join(sorted(by_day))] = lambda: day_counts(*days)
     if by_row:
         side["cohort/" + ",".join(sorted(by_row))] = lambda: s.cohort.aggregate(**reductions(s.cohort, funnel, by_row))
-    # ... from the demographics' cells when those are asked too (each recipient is in one cell).
+    # ... from the demographics when those are asked too (each recipient has one country, known or not).
     if rollup and only is not None and "recipient_demographics" not in only:
         side["cohort_recipients"] = lambda: rolled_up_unique_recipients(tables, s.cohort, w.start, w.end)
     if only is not None and cohort_inputs(only, funnel) is not None:  # all of them from the cohort: done
@@ -191,10 +191,10 @@ def _compute(
         views: Json = {}
         _verification_views(plan, need, verified, views)
         row = _cohort_row(plan, side)
-        cells = plan.rows("demographics", side["demographics"]) if "demographics" in side else None
+        cells = _demographics(plan, side)
         if rollup and "cohort_recipients" not in side:
             assert cells is not None  # asked with the cohort's recipients: they are counted together
-            row["unique_recipients"] = sum(int(cell["value"]) for cell in cells)
+            row["unique_recipients"] = sum(int(r["value"]) for r in cells if r["attribute"] == "country")
         for name in ("state", "new_recipients"):
             if name in side:
                 row.update(plan.rows(name, side[name])[0])
@@ -222,6 +222,18 @@ def _cohort_row(plan: Plan, side: dict[str, Callable[[], ir.Expr]]) -> Json:
     return row
 
 
+def _demographics(plan: Plan, side: dict[str, Callable[[], ir.Expr]]) -> list[Json] | None:
+    """The window's recipients per demographic attribute and value, when asked: from the fold's
+    `recipient_days` less the straddlers not awarded in the window (an unfiltered scope), or from
+    the cohort's combinations of attributes."""
+    if "demographics" not in side:
+        return None
+    rows = plan.rows("demographics", side["demographics"])
+    if "demographics_unseen" in side:
+        return recipients.marginals(rows, plan.rows("demographics_unseen", side["demographics_unseen"]))
+    return recipients.cell_marginals(rows)
+
+
 def _independent(plan: Plan, need: Callable[..., bool], s: Scoped) -> dict[str, Callable[[], ir.Expr]]:
     """The asked statements that read only the issuer's tables (no temporary table of the reader),
     by name: `compute` starts them aside and reads them where they are used."""
@@ -246,12 +258,11 @@ def _independent(plan: Plan, need: Callable[..., bool], s: Scoped) -> dict[str, 
         builds["daily_activity"] = lambda: recipients.daily_activity(query, tables, w.first_day, w.last_day)
     if need("career_outcomes"):
         builds["career_outcomes"] = lambda: recipients.career_outcomes(tables, s.all, w.start, w.end)
-    if need("recipient_demographics"):
-        builds["demographics"] = (
-            (lambda: recipients.rolled_up_demographics(tables, s.cohort, w.start, w.end))
-            if rolled_up
-            else (lambda: recipients.recipient_demographics(tables, s.cohort))
-        )
+    if need("recipient_demographics") and rolled_up:
+        builds["demographics"] = lambda: recipients.demographic_days(tables, w.first_day, w.last_day)
+        builds["demographics_unseen"] = lambda: recipients.straddling_unseen(tables, s.cohort, w.start, w.end)
+    elif need("recipient_demographics"):
+        builds["demographics"] = lambda: recipients.recipient_demographics(tables, s.cohort)
     return builds
 
 
@@ -300,7 +311,7 @@ class Inputs:
 
     held: Held | None
     enrollments: dict[str, dict[str, int]]
-    demographics: list[dict[str, Any]] | None  # the cells of recipient_demographics, when asked
+    demographics: list[dict[str, Any]] | None  # recipient_demographics per attribute and value, when asked
     side: dict[str, Callable[[], ir.Expr]]  # the statements started aside (`_independent`)
 
 

@@ -1,7 +1,8 @@
 """Recipient rollups: what each recipient holds and started, kept current by the fold (docs/architecture.md).
 
-`holdings` (one row per recipient and program), `portfolios` (one per recipient) and `co_holdings`
-(one per recipient and pair of programs A < B) are a function of the issued rows of `credentials`;
+`holdings` (one row per recipient and program), `portfolios` (one per recipient), `co_holdings`
+(one per recipient and pair of programs A < B) and `recipient_days` (recipients per day of their
+first and latest award, per demographic value) are a function of the issued rows of `credentials`;
 `enrolled` (one row per recipient and program enrolled in, with whether they hold a credential of
 it) of `enrollments` and `holdings`. When a fold issues credentials or stores enrollments, or an
 erasure deletes some, the rows of the recipients concerned are deleted and recomputed from their
@@ -25,12 +26,45 @@ from __future__ import annotations
 
 from typing import Any
 
+from credlens.store.counters import Counters
+
 ROLLUP_TABLES = ("holdings", "portfolios", "co_holdings", "enrolled")  # defined in schema.py
 
 DEMOGRAPHICS = "country, gender, age_band, education_level, employment_status"  # of `recipients`, in order
 _OF = (
     "EXISTS (SELECT 1 FROM {touched} t WHERE t.issuer_id = {row}.issuer_id AND t.recipient_hash = {row}.recipient_hash)"
 )
+
+
+# Per issuer-local day and demographic attribute and value: the recipients whose first award fell on
+# that day, and those whose latest did. A window of whole days holds the recipients first awarded up
+# to its last day minus those last awarded before its first day, less those awarded before and after
+# it and not in it (metrics/recipients.py). Kept by differences from `portfolios` (counters.py).
+RECIPIENT_DAYS = Counters("recipient_days", ("issuer_id", "day", "attribute", "value"), ("first", "last"))
+DAYS_DDL = """CREATE TABLE IF NOT EXISTS recipient_days (
+    issuer_id INTEGER NOT NULL,
+    day DATE NOT NULL,
+    attribute VARCHAR NOT NULL,
+    value VARCHAR,
+    first BIGINT NOT NULL,
+    last BIGINT NOT NULL)"""
+
+
+def days_sql(rows: str, sign: int = 1) -> str:
+    """What the `portfolios` rows of ``rows`` count in `recipient_days`, times ``sign``."""
+    parts = []
+    for attribute in DEMOGRAPHICS.split(", "):
+        for at, first, last in (("first_at", "count(*)", "0"), ("last_at", "0", "count(*)")):
+            parts.append(
+                f"SELECT issuer_id, CAST(timezone(p.tz, p.{at} AT TIME ZONE 'UTC') AS DATE) AS day,"
+                f" '{attribute}' AS attribute, {attribute} AS value,"
+                f" ({sign} * {first})::BIGINT AS first, ({sign} * {last})::BIGINT AS last FROM p GROUP BY ALL"
+            )
+    union = "\n            UNION ALL ".join(parts)
+    return f"""
+        WITH p AS (SELECT p.*, i.timezone AS tz FROM {rows} p JOIN issuers i USING (issuer_id))
+        SELECT issuer_id, day, attribute, value, sum(first)::BIGINT AS first, sum(last)::BIGINT AS last
+        FROM ({union}) GROUP BY ALL"""
 
 
 def refresh_sql(touched: str | None) -> tuple[str, ...]:
@@ -41,7 +75,15 @@ def refresh_sql(touched: str | None) -> tuple[str, ...]:
     def of(row: str) -> str:
         return "TRUE" if touched is None else _OF.format(touched=touched, row=row)
 
+    theirs = f"(SELECT * FROM portfolios x WHERE {of('x')})"
+    if touched is None:
+        before: tuple[str, ...] = ()
+        after: tuple[str, ...] = ("DELETE FROM recipient_days", f"INSERT INTO recipient_days {days_sql('portfolios')}")
+    else:  # what their portfolios counted is taken out, what they count now added back
+        before = RECIPIENT_DAYS.record_sql(days_sql(theirs, -1))
+        after = (*RECIPIENT_DAYS.record_sql(days_sql(theirs, 1)), *RECIPIENT_DAYS.apply_sql())
     return (
+        *before,
         *(f"DELETE FROM {table} x WHERE {of('x')}" for table in ROLLUP_TABLES),
         f"""INSERT INTO holdings
         WITH h AS (
@@ -73,6 +115,7 @@ def refresh_sql(touched: str | None) -> tuple[str, ...]:
         FROM enrollments e LEFT JOIN holdings h
           ON h.issuer_id = e.issuer_id AND h.recipient_hash = e.recipient_hash AND h.program_id = e.program_id
         WHERE {of("e")} GROUP BY ALL""",
+        *after,
     )
 
 

@@ -12,9 +12,11 @@ import pyarrow as pa
 
 from credlens.domain.events import CHANNELS
 from credlens.store import cohorts
-from credlens.store.portfolios import refresh_sql
+from credlens.store.portfolios import DAYS_DDL, RECIPIENT_DAYS, days_sql, refresh_sql
 
-SCHEMA_VERSION = 4  # 2: recipient_hash in credentials and enrollments; 3: portfolio rollups; 4: cohort_days
+SCHEMA_VERSION = (
+    4  # 2: recipient_hash in credentials and enrollments; 3: portfolio rollups; 4: cohort_days, recipient_days
+)
 
 # Columns of one event, in the order of the `events` table after (issuer_id, seq, id_hash, cred_hash).
 # `seq` numbers events in the order they were stored; the derived tables hold the fold of every
@@ -254,6 +256,8 @@ TABLES: tuple[str, ...] = (
     completed BOOLEAN)""",
     # The cohort metrics' counters per issuer-local issue day, kept by the fold (cohorts.py).
     cohorts.DDL,
+    # Recipients per day of their first and latest award, per demographic value (portfolios.py).
+    DAYS_DDL,
     # What deduplication needs of a raw event deleted by retention (retention.py): its id, and the
     # hashes of its credential and recipient so that an erasure can delete it too.
     """CREATE TABLE IF NOT EXISTS event_tombstones (
@@ -288,5 +292,12 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     # The recipient rollups, rebuilt whole: a file that an older version kept writing (and set back to
     # version 2) may hold rows of recipients it erased since.
     (3, refresh_sql(None)),
-    (4, cohorts.rebuild_sql()),
+    (
+        4,
+        (
+            *cohorts.rebuild_sql(),
+            f"DELETE FROM {RECIPIENT_DAYS.table}",
+            f"INSERT INTO recipient_days {days_sql('portfolios')}",
+        ),
+    ),
 )

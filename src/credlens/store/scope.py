@@ -25,6 +25,7 @@ SCOPED_TABLES = (
     "co_holdings",
     "enrolled",
     "cohort_days",
+    "recipient_days",
 )
 
 
