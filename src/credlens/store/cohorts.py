@@ -80,6 +80,32 @@ COUNTERS: tuple[tuple[str, str], ...] = (
     ("verification_events", "sum(c.verifications)"),
 )
 COLUMNS = (*(name for name, _ in COUNTERS), "stopped")
+# The columns of `credentials` that COUNTERS and `stopped` read (with the key's): a fold selects only these.
+READ = (
+    "issuer_id",
+    "program_id",
+    "kind",
+    "issued_at",
+    "delivered_at",
+    "first_owner_view_at",
+    "first_download_at",
+    "first_share_at",
+    *(f"first_share_{ch}_at" for ch in CHANNELS),
+    "first_profile_add_at",
+    "first_referral_at",
+    "first_verified_at",
+    "last_owner_activity_at",
+    "owner_days",
+    "shares",
+    "public_views",
+    "rating_count",
+    "rating_sum",
+    "verifications",
+    "revoked_at",
+    "expires_at",
+    "expired_at",
+    "renewed_at",
+)
 KEY = "issuer_id, program_id, kind, day"
 
 DDL = (
