@@ -125,6 +125,17 @@ def in_scope_days(query: Query, tables: IssuerTables) -> ir.Table:
     return d.filter(program_filter(query, tables, d.program_id, kind=False))
 
 
+def median_days_to_open(cohort: ir.Table) -> ir.Table:
+    """`median_days_to_open` over the cohort's opened credentials, on its own: the median does not add
+    up across days, so it is the one reduction every window still computes from `credentials`.
+
+    NOTE: measured at 10M events (`all`), ~60 ms of CPU with the filter as the aggregate's FILTER
+    clause (as in `reductions`), ~40 ms as a WHERE.
+    """
+    opened = cohort.filter(PREDICATES["opened"](cohort))
+    return opened.aggregate(median_days_to_open=_days_to_open(opened).median())
+
+
 def first_issue_day(query: Query, tables: IssuerTables) -> ir.Table:
     """The issuer-local day of the first issuance in scope (``first``; null without any)."""
     d = in_scope_days(query, tables)

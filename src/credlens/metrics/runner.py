@@ -22,6 +22,7 @@ from credlens.metrics.cohort import (
     day_counted,
     day_counts,
     first_issue_day,
+    median_days_to_open,
     new_recipients,
     reduction_names,
     reductions,
@@ -155,22 +156,7 @@ def _compute(
     w = SENTINELS
     s = Scoped(query, tables)
 
-    names = _cohort_part(only, funnel)  # the reductions the asked metrics need (all without ``only``)
-    wanted = reduction_names(funnel) if names is None else names
-    # An unfiltered scope counts its cohort's recipients from the recipient rollups (Held).
-    rollup = reads_rollups(query) and "unique_recipients" in wanted
-    # Most reductions add up the fold's counters per issue day; the rest count the cohort's rows.
-    by_day = wanted & day_counted(funnel)
-    by_row = wanted - by_day - ({"unique_recipients"} if rollup else set())
-    side: dict[str, Callable[[], ir.Expr]] = {}
-    if by_day:  # one statement per set of names and shape (plan.py)
-        days = (query, tables, funnel, by_day, w.first_day, w.last_day)
-        side["days/" + ",".join(sorted(by_day))] = lambda: day_counts(*days)
-    if by_row:
-        side["cohort/" + ",".join(sorted(by_row))] = lambda: s.cohort.aggregate(**reductions(s.cohort, funnel, by_row))
-    # ... from the demographics when those are asked too (each recipient has one country, known or not).
-    if rollup and only is not None and "recipient_demographics" not in only:
-        side["cohort_recipients"] = lambda: rolled_up_unique_recipients(tables, s.cohort, w.start, w.end)
+    side, rollup = _cohort_statements(s, funnel, only)
     if only is not None and cohort_inputs(only, funnel) is not None:  # all of them from the cohort: done
         row = _cohort_row(plan, side)
         return {name: value for name, value in _shape(row, funnel).items() if name in only}
@@ -212,11 +198,39 @@ def _compute(
         raise
 
 
+def _cohort_statements(
+    s: Scoped, funnel: tuple[str, ...], only: frozenset[str] | None
+) -> tuple[dict[str, Callable[[], ir.Expr]], bool]:
+    """The statements of the cohort's reductions the asked metrics need, by name, and whether the
+    cohort's recipients are counted from the recipient rollups (an unfiltered scope)."""
+    query, tables, w = s.query, s.tables, SENTINELS
+    names = _cohort_part(only, funnel)  # the reductions the asked metrics need (all without ``only``)
+    wanted = reduction_names(funnel) if names is None else names
+    # An unfiltered scope counts its cohort's recipients from the recipient rollups (Held).
+    rollup = reads_rollups(query) and "unique_recipients" in wanted
+    # Most reductions add up the fold's counters per issue day; the rest count the cohort's rows.
+    by_day = wanted & day_counted(funnel)
+    by_row = wanted - by_day - ({"unique_recipients"} if rollup else set())
+    side: dict[str, Callable[[], ir.Expr]] = {}
+    if by_day:  # one statement per set of names and shape (plan.py)
+        days = (query, tables, funnel, by_day, w.first_day, w.last_day)
+        side["days/" + ",".join(sorted(by_day))] = lambda: day_counts(*days)
+    if "median_days_to_open" in by_row:
+        by_row -= {"median_days_to_open"}
+        side["cohort_median"] = lambda: median_days_to_open(s.cohort)
+    if by_row:
+        side["cohort/" + ",".join(sorted(by_row))] = lambda: s.cohort.aggregate(**reductions(s.cohort, funnel, by_row))
+    # ... from the demographics when those are asked too (each recipient has one country, known or not).
+    if rollup and only is not None and "recipient_demographics" not in only:
+        side["cohort_recipients"] = lambda: rolled_up_unique_recipients(tables, s.cohort, w.start, w.end)
+    return side, rollup
+
+
 def _cohort_row(plan: Plan, side: dict[str, Callable[[], ir.Expr]]) -> Json:
     """The cohort's reductions: those added up by day, those counted from its rows, and its
     recipients when counted apart (from the rollups)."""
     row: Json = {}
-    for name in [n for n in side if n.startswith(("days/", "cohort/"))] + ["cohort_recipients"]:
+    for name in [n for n in side if n.startswith(("days/", "cohort/"))] + ["cohort_median", "cohort_recipients"]:
         if name in side:
             row.update(plan.rows(name, side[name])[0])
     return row
