@@ -107,8 +107,9 @@ class Plan:
         self.query = query
         self.tables = tables
         self.shape = (tables.issuer_id, query.filters, shape)
-        start, end = query.window.utc_bounds(query.timezone)
-        self.bounds = Bounds(start, end, query.window.start, query.window.end)
+        window = query.window  # bounds by the stored days' time-zone data (IssuerTables.utc_midnights)
+        start, end = tables.utc_midnights(query.timezone, [window.start, window.end + dt.timedelta(days=1)])
+        self.bounds = Bounds(start, end, window.start, window.end)
         self._replacements = list(zip(_rendered(SENTINELS), _rendered(self.bounds), strict=True))
         self._buckets_of: Query | None = None
         self._aside: dict[str, Future[list[dict[str, Any]]]] = {}
@@ -164,18 +165,20 @@ class Plan:
 
     def use_buckets(self, query: Query) -> list[str]:
         """Register the trend buckets of ``query``'s window; returns their keys, in order."""
-        edges = [(b.start.isoformat(), *b.utc_bounds(query.timezone)) for b in buckets(query.window, query.interval)]
+        windows = buckets(query.window, query.interval)
         if self._buckets_of != query:
+            days = [b.start for b in windows] + [windows[-1].end + dt.timedelta(days=1)]
+            edges = self.tables.utc_midnights(query.timezone, days)  # a bucket ends where the next begins
             columns = {
-                "key": [k for k, _, _ in edges],
-                "lo": [lo for _, lo, _ in edges],
-                "hi": [h for _, _, h in edges],
-                "lo_slot": [_slot(lo) for _, lo, _ in edges],
-                "hi_slot": [_slot(h) for _, _, h in edges],
+                "key": [b.start.isoformat() for b in windows],
+                "lo": edges[:-1],
+                "hi": edges[1:],
+                "lo_slot": [_slot(lo) for lo in edges[:-1]],
+                "hi_slot": [_slot(hi) for hi in edges[1:]],
             }
             self.tables.register(BUCKETS_VIEW, pa.table(columns, schema=BUCKET_SCHEMA))
             self._buckets_of = query
-        return [key for key, _, _ in edges]
+        return [b.start.isoformat() for b in windows]
 
 
 def _run_aside(
@@ -189,12 +192,13 @@ def _run_aside(
     collector ran; meanwhile it counts as a reader, which a file rewrite waits for.
     """
     try:
-        for name, sql in statements.items():
-            if pending[name].set_running_or_notify_cancel():
-                try:
-                    pending[name].set_result(side.rows(sql))
-                except BaseException as exc:  # handed to whoever waits for the rows, never lost
-                    pending[name].set_exception(exc.with_traceback(None))
+        with side.snapshot():  # one state of the store for all of them (two may be combined: runner._demographics)
+            for name, sql in statements.items():
+                if pending[name].set_running_or_notify_cancel():
+                    try:
+                        pending[name].set_result(side.rows(sql))
+                    except BaseException as exc:  # handed to whoever waits for the rows, never lost
+                        pending[name].set_exception(exc.with_traceback(None))
     finally:
         del side, pending
 

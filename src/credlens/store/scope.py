@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -84,6 +85,20 @@ class IssuerTables:
             yield
         finally:
             self._con.execute("ROLLBACK")
+
+    def utc_midnights(self, timezone: str, days: list[dt.date]) -> list[dt.datetime]:
+        """The UTC instants (naive) at which these issuer-local days begin, by DuckDB's time-zone data.
+
+        TRICKY: the fold files rows under issuer-local days with DuckDB's data (`daily`,
+        `cohort_days`, `recipient_days`), and Python's `zoneinfo` may be another version of the time-zone
+        database: they disagreed on Africa/Casablanca's offset for six weeks of 2026 here. Windows take
+        their bounds from the same data as the stored days, so the two always agree.
+        """
+        if not days:
+            return []
+        sql = "SELECT list_transform($1::DATE[], lambda d: timezone('UTC', timezone($2, d::TIMESTAMP)))"
+        found: list[dt.datetime] = self._con.execute(sql, [days, timezone]).fetchall()[0][0]
+        return found
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """The statement's rows as dicts.
