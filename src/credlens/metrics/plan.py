@@ -192,13 +192,12 @@ def _run_aside(
     collector ran; meanwhile it counts as a reader, which a file rewrite waits for.
     """
     try:
-        with side.snapshot():  # one state of the store for all of them (two may be combined: runner._demographics)
-            for name, sql in statements.items():
-                if pending[name].set_running_or_notify_cancel():
-                    try:
-                        pending[name].set_result(side.rows(sql))
-                    except BaseException as exc:  # handed to whoever waits for the rows, never lost
-                        pending[name].set_exception(exc.with_traceback(None))
+        for name, sql in statements.items():
+            if pending[name].set_running_or_notify_cancel():
+                try:
+                    pending[name].set_result(side.rows(sql))
+                except BaseException as exc:  # handed to whoever waits for the rows, never lost
+                    pending[name].set_exception(exc.with_traceback(None))
     finally:
         del side, pending
 

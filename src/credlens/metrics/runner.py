@@ -167,6 +167,11 @@ def _compute(
 
     side.update(_independent(plan, need, s))
     plan.aside(side)  # what reads no temporary table runs on a second reader meanwhile
+    if need("recipient_demographics") and reads_rollups(query):
+        # Two statements, one subtracted from the other: run on this reader, in the run's snapshot
+        # (a fold committed between them on the second reader made them disagree).
+        side["demographics"] = lambda: recipients.demographic_days(tables, w.first_day, w.last_day)
+        side["demographics_unseen"] = lambda: recipients.straddling_unseen(tables, s.cohort, w.start, w.end)
     try:
         held = Held(plan, s) if need(*PORTFOLIO) else None
         verified = None
@@ -272,10 +277,7 @@ def _independent(plan: Plan, need: Callable[..., bool], s: Scoped) -> dict[str, 
         builds["daily_activity"] = lambda: recipients.daily_activity(query, tables, w.first_day, w.last_day)
     if need("career_outcomes"):
         builds["career_outcomes"] = lambda: recipients.career_outcomes(tables, s.all, w.start, w.end)
-    if need("recipient_demographics") and rolled_up:
-        builds["demographics"] = lambda: recipients.demographic_days(tables, w.first_day, w.last_day)
-        builds["demographics_unseen"] = lambda: recipients.straddling_unseen(tables, s.cohort, w.start, w.end)
-    elif need("recipient_demographics"):
+    if need("recipient_demographics") and not rolled_up:
         builds["demographics"] = lambda: recipients.recipient_demographics(tables, s.cohort)
     return builds
 
