@@ -31,6 +31,18 @@ def issuer(issuer_and_keys: tuple[Issuer, NewKeys]) -> Issuer:
     return issuer_and_keys[0]
 
 
+def reopened_as_version(store: Warehouse, data: Path, version: int, *statements: str) -> Warehouse:
+    """The store's file (in ``data``) as an older version left it: ``statements`` take away what that
+    version lacked, the schema version is set back; then the store is opened again, which upgrades it."""
+    con = store.cursor()
+    for statement in statements:
+        con.execute(statement)
+    con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", [str(version)])
+    del con
+    store.close()
+    return Warehouse(data)
+
+
 def ingest(warehouse: Warehouse, issuer: Issuer, events: Sequence[dict[str, Any]]) -> Outcome:
     """The bulk path, exactly as `credlens import` and the demo use it."""
     return ingest_decoded(warehouse, issuer, convert_rows(list(enumerate(events))))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from credlens.domain.events import CHANNELS
 from credlens.store import cohorts
 from credlens.store.warehouse import Warehouse
-from tests.conftest import ingest
+from tests.conftest import ingest, reopened_as_version
 
 ROWS = "SELECT * EXCLUDE (issuer_id) FROM cohort_days ORDER BY ALL"
 
@@ -154,13 +154,7 @@ def test_a_version_3_file_gets_its_counters_built(tmp_path: Path) -> None:
     issuer, _ = store.create_issuer("acme", "Acme")
     ingest(store, issuer, stream(random.Random(7)))
     expected = stored(store)
-    con = store.cursor()
-    con.execute("DROP TABLE cohort_days")  # what version 3 had
-    con.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'")
-    del con
-    store.close()
-
-    store = Warehouse(data)
+    store = reopened_as_version(store, data, 3, "DROP TABLE cohort_days")  # what version 3 had
     try:
         assert stored(store) == expected
         assert expected

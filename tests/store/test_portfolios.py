@@ -16,7 +16,7 @@ from credlens.domain.issuers import Issuer
 from credlens.store import portfolios
 from credlens.store.schema import SCHEMA_VERSION
 from credlens.store.warehouse import StoreError, Warehouse
-from tests.conftest import ingest
+from tests.conftest import ingest, reopened_as_version
 
 ROLLUPS = {
     "holdings": "SELECT r.recipient_key, h.program_id, h.first_at, h.n, h.recipient_last_at FROM holdings h",
@@ -171,14 +171,8 @@ def test_the_upgrade_rebuilds_rollups_an_older_version_left_stale(tmp_path: Path
         (dt.date(2026, 1, 2), attribute, None, 1, 1)
         for attribute in ("age_band", "country", "education_level", "employment_status", "gender")
     ]
-    con = store.cursor()
-    for table in ("credentials", "enrollments"):  # what the older version's erasure removed
-        con.execute(f"DELETE FROM {table} WHERE recipient_key = ?", [bob_key])
-    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    del con
-    store.close()
-
-    store = Warehouse(data)
+    erased = (f"DELETE FROM {table} WHERE recipient_key = '{bob_key}'" for table in ("credentials", "enrollments"))
+    store = reopened_as_version(store, data, 2, *erased)  # what the older version's erasure removed
     try:
         assert rollups(store) == expected
         con = store.cursor()
@@ -204,14 +198,8 @@ def test_a_version_2_file_gets_its_rollups_built(tmp_path: Path) -> None:
     issuer, _ = store.create_issuer("acme", "Acme")
     ingest(store, issuer, [issued("i1", "c1", 2, "p1", "ann"), issued("i2", "c2", 9, "p2", "ann")])
     expected = rollups(store)
-    con = store.cursor()
-    for table in portfolios.ROLLUP_TABLES:  # what version 2 had: no rollups
-        con.execute(f"DROP TABLE {table}")
-    con.execute("UPDATE meta SET value = '2' WHERE key = 'schema_version'")
-    del con
-    store.close()
-
-    store = Warehouse(data)
+    no_rollups = (f"DROP TABLE {table}" for table in portfolios.ROLLUP_TABLES)  # what version 2 had
+    store = reopened_as_version(store, data, 2, *no_rollups)
     try:
         assert rollups(store) == expected
         assert len(expected["co_holdings"]) == 1

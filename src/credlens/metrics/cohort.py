@@ -1,8 +1,9 @@
 """Cohort metrics (issuance and engagement) as Ibis expressions over the per-credential table.
 
-Each metric is a predicate or a reduction over one credential row; the runner computes them all in
-ONE aggregate over the credentials issued in the window, whatever their events' dates. Builders
-return expressions and never execute them, so the same code compiles for DuckDB or Spark.
+Each metric is a predicate or a reduction over one credential row, whatever its events' dates. The
+runner adds up most of them from the fold's counters per issue day (`day_counts`, store/cohorts.py)
+and computes the rest in one aggregate over the credentials issued in the window (`reductions`).
+Builders return expressions and never execute them, so the same code compiles for DuckDB or Spark.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ from credlens.store.counters import Counters
 _OPENED = "c.first_owner_view_at IS NOT NULL"
 _DAYS_TO_OPEN = "(epoch(c.first_owner_view_at) - epoch(c.issued_at)) / 86400"
 # When the credential stopped being active, as metrics/issuance.py `ended_at` says (LEAST skips NULLs),
-# and never before its issuance (metrics/verification.py, `active_changes`).
+# and never before its issuance (as the active credentials of metrics/verification.py count it).
 _ENDED = (
     "least(c.revoked_at, c.expires_at,"
     " CASE WHEN c.renewed_at IS NULL OR c.renewed_at < c.expired_at THEN c.expired_at END)"
