@@ -28,6 +28,8 @@ import pyarrow.parquet as pq
 
 from credlens.demo.generator import generate_single_issuer
 from credlens.ingest.pipeline import Outcome, import_file
+from credlens.store.folds import daily_counts_sql
+from credlens.store.rollups import CREDENTIALS, PROGRAMS, RECIPIENTS, aggregate_sql, insert_sql
 from credlens.store.warehouse import Warehouse
 
 HTTP_TARGET = 50_000
@@ -58,7 +60,7 @@ def write_files(rows: list[dict[str, Any]], folder: Path) -> tuple[Path, Path]:
 
 def bulk(path: Path, folder: Path) -> tuple[float, float, Outcome]:
     """Seconds for the whole import, of which the final fold and checkpoint, and the outcome."""
-    store = Warehouse(folder / f"bulk-{path.suffix[1:]}")
+    store = Warehouse(folder / f"bulk-{path.suffix[1:]}")  # NOTE: duckdb_alone reads the Parquet run's store
     issuer, _ = store.create_issuer("bench", "Bench")
     compact, spent = store.compact, []
 
@@ -73,6 +75,57 @@ def bulk(path: Path, folder: Path) -> tuple[float, float, Outcome]:
     elapsed = time.perf_counter() - started
     store.close()
     return elapsed, sum(spent), outcome
+
+
+def duckdb_alone(stored: Path, folder: Path, *, issue_tables_only: bool = False) -> tuple[int, float, float]:
+    """DuckDB's own share of an import: the rows an import stored (read back from ``stored``, a data
+    directory), appended to a fresh store and folded, with no reading, validating or pseudonymizing.
+    Returns the rows and the seconds of the append and of the fold and checkpoint: a ceiling for
+    any import on this machine, whatever the Python around it.
+
+    ``issue_tables_only``: fold into only the tables issue 2 names (credentials, programs,
+    recipients, daily, enrollments), each by one aggregate and one insert into the empty table:
+    the cheapest fold there could be, without the rollups the metrics read (docs/architecture.md).
+    """
+    source = Warehouse(stored, read_only=True)
+    rows = source.cursor().sql("SELECT * FROM events ORDER BY seq").to_arrow_table()
+    source.close()
+    store = Warehouse(folder / f"duckdb-alone{'-issue' if issue_tables_only else ''}")
+    issuer, _ = store.create_issuer("bench", "Bench")
+    rows = rows.set_column(0, "issuer_id", pa.array([issuer.issuer_id] * rows.num_rows, pa.int32()))
+    con = store._con  # the bench measures the store's own statements
+    started = time.perf_counter()
+    con.execute("BEGIN TRANSACTION")
+    con.from_arrow(rows).insert_into("events")
+    con.execute("COMMIT")
+    appended = time.perf_counter()
+    if issue_tables_only:
+        _fold_issue_tables(con, rows)
+    else:
+        store.compact()
+    folded = time.perf_counter()
+    store.close()
+    return rows.num_rows, appended - started, folded - appended
+
+
+def _fold_issue_tables(con: Any, rows: pa.Table) -> None:
+    con.execute("BEGIN TRANSACTION")
+    con.register("b", rows)
+    for rollup in (CREDENTIALS, PROGRAMS, RECIPIENTS):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE d AS {aggregate_sql(rollup, 'b')}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE none AS SELECT issuer_id, {rollup.key} FROM d LIMIT 0")
+        con.execute(insert_sql(rollup, "d", "none"))
+    con.execute(
+        "INSERT INTO daily "
+        + daily_counts_sql("b", "(SELECT issuer_id, credential_id, program_id, kind FROM credentials)")
+    )
+    con.execute(
+        "INSERT INTO enrollments SELECT issuer_id, event_id, program_id, recipient_key, occurred_at,"
+        " md5_number_lower(recipient_key) FROM b WHERE type = 'program.enrolled'"
+    )
+    con.execute("COMMIT")
+    con.execute("CHECKPOINT")
+    con.unregister("b")
 
 
 def free_port() -> int:
@@ -92,20 +145,22 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / tick + sum(cpu_seconds(int(child)) for child in children)
 
 
-def http(rows: list[dict[str, Any]], folder: Path, clients: int) -> tuple[float, float, float, float]:
+def http(
+    rows: list[dict[str, Any]], folder: Path, clients: int, *, reference: bool = False
+) -> tuple[float, float, float, float]:
     """Seconds until the last batch was acknowledged (durable), until every event was folded, and
-    the CPU seconds the client (this process) and the server spent until the last acknowledgement."""
-    data_dir = folder / f"http-{clients}"
+    the CPU seconds the client (this process) and the server spent until the last acknowledgement.
+    ``reference``: the same against bench/minimal_endpoint.py instead of credlens."""
+    data_dir = folder / f"http-{clients}{'-minimal' if reference else ''}"
     store = Warehouse(data_dir)
     _, keys = store.create_issuer("bench", "Bench")
     store.close()
     port = free_port()
     credlens = str(Path(sys.executable).with_name("credlens"))
-    server = subprocess.Popen(
-        [credlens, "serve", "--port", str(port), "--data-dir", str(data_dir)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    command = [credlens, "serve", "--port", str(port), "--data-dir", str(data_dir)]
+    if reference:
+        command = [sys.executable, str(Path(__file__).with_name("minimal_endpoint.py")), str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
@@ -147,6 +202,9 @@ def main() -> None:
     parser.add_argument("--http-events", type=int, default=100_000, help="events for the HTTP runs")
     parser.add_argument("--skip-bulk", action="store_true", help="only the HTTP runs")
     parser.add_argument("--clients", default="1,4,8", help="HTTP client counts, comma-separated ('' for none)")
+    parser.add_argument(
+        "--reference", action="store_true", help="before each HTTP run, the same against bench/minimal_endpoint.py"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="credlens-bench-") as tmp:
         folder = Path(tmp)
@@ -165,11 +223,26 @@ def main() -> None:
                 f"{rate / BULK_TARGET:.2f}x the {BULK_TARGET:,}/s target; the final fold and checkpoint "
                 f"{folding:.1f} s, appended (durable) at {outcome.accepted / (elapsed - folding):,.0f}/s)"
             )
+        for issue_tables_only in () if args.skip_bulk else (True, False):
+            parquet_store = folder / "bulk-parquet"
+            stored, appending, folding = duckdb_alone(parquet_store, folder, issue_tables_only=issue_tables_only)
+            rate = stored / (appending + folding)
+            tables = "the tables issue 2 names" if issue_tables_only else "every derived table"
+            print(
+                f"duckdb alone {rate:>11,.0f} events/s  (the same {stored:,} stored rows, nothing read, validated or "
+                f"pseudonymized: appended to a fresh store in {appending:.1f} s, folded into {tables} "
+                f"in {folding:.1f} s; {rate / BULK_TARGET:.2f}x the target: a ceiling for any import here)"
+            )
         for clients in [int(c) for c in args.clients.split(",") if c]:
+            minimal = None
+            if args.reference:
+                minimal = args.http_events / http(rows[: args.http_events], folder, clients, reference=True)[0]
+                print(f"minimal {clients} client(s) {minimal:>6,.0f} events/s  (bench/minimal_endpoint.py)")
             acknowledged, folded, client_cpu, server_cpu = http(rows[: args.http_events], folder, clients)
             rate = args.http_events / acknowledged
+            versus = "" if minimal is None else f"{rate / minimal:.2f}x the minimal endpoint's, "
             print(
-                f"http {clients} client(s) {rate:>9,.0f} events/s  (batches of 1,000, each 200 durable; "
+                f"http {clients} client(s) {rate:>9,.0f} events/s  (batches of 1,000, each 200 durable; {versus}"
                 f"{rate / HTTP_TARGET:.2f}x the {HTTP_TARGET:,}/s target; all folded {folded:.1f} s after the start; "
                 f"CPU: client {client_cpu:.1f} s, server {server_cpu:.1f} s; load {os.getloadavg()[0]:.2f})"
             )
