@@ -1,5 +1,6 @@
 """The issue's yardstick for HTTP ingestion: a minimal FastAPI + msgspec endpoint, served like
-`credlens serve` (one uvicorn worker), that decodes each batch and does nothing else.
+`credlens serve` (one uvicorn worker), that decodes and validates each batch into the event Structs
+and stores nothing.
 
 `bench/ingest.py --reference` times it with the same client right before credlens, so the two
 rates come from the same minutes of this machine, whose speed moves by ±25 % between runs.
