@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import concurrent.futures
 import datetime as dt
+import threading
 from typing import Any
+
+import pytest
 
 from credlens.domain.issuers import Issuer
 from credlens.ingest.decode import convert_rows
 from credlens.ingest.pipeline import prepare
+from credlens.store import warehouse as warehouse_module
 from credlens.store.appends import WriteRequest
+from credlens.store.folds import fold_pending
 from credlens.store.warehouse import Warehouse
 from credlens.store.writer import GATHER_REQUESTS, GroupWriter
 
@@ -121,3 +126,30 @@ def test_a_group_waits_for_requests_still_being_decoded(warehouse: Warehouse, is
         assert groups == [1, GATHER_REQUESTS]
     finally:
         writer.close()
+
+
+def test_batches_are_acknowledged_while_a_fold_runs(
+    warehouse: Warehouse, issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fold runs on its own connection and thread: the appends of a sustained load do not wait for it."""
+    started, release = threading.Event(), threading.Event()
+
+    def held_fold(con: Any) -> int:
+        started.set()
+        release.wait(30)
+        return fold_pending(con)
+
+    monkeypatch.setattr(warehouse_module, "fold_pending", held_fold)
+    writer = GroupWriter(warehouse)
+    try:
+        assert writer.submit(request(warehouse, issuer, [issued(1)])).result().accepted == 1
+        assert started.wait(10)  # the writer was idle, so the fold thread began folding c1 (and is held)
+        later = writer.submit(request(warehouse, issuer, [issued(2), issued(3)])).result(timeout=10)
+        assert later.accepted == 2  # durable while the fold is still held
+        assert warehouse.unfolded() == 3
+    finally:
+        release.set()
+        writer.close()
+    counts = warehouse.cursor().execute("SELECT count(*) FROM credentials").fetchall()
+    assert counts == [(3,)]
+    assert warehouse.unfolded() == 0

@@ -68,6 +68,10 @@ class Warehouse:
         except duckdb.Error as exc:
             raise StoreError(f"cannot open {self.path}: {exc}") from exc
         self._write_lock = threading.Lock()
+        # NOTE: a fold runs on its own connection under its own lock, so appends (the write lock) go
+        # on meanwhile: folding in the writer's turn stalled every acknowledgement for 1-2 s at each
+        # fold of a sustained load (docs/performance.md). Whoever needs both takes the write lock first.
+        self._fold_lock = threading.Lock()
         self._indexes = KeyIndexes()
         self._secrets: dict[int, str] = {}
         self._keys = _KeyCache()
@@ -80,12 +84,13 @@ class Warehouse:
                 self._db.close()
                 raise
             self.fold()  # events acknowledged before a crash may not have been folded yet
-            with self._write_lock:
+            with self._write_lock, self._fold_lock:
                 self._purge_if_pending()  # an erasure or retention run whose file rewrite did not happen
 
     @property
     def _con(self) -> Any:
-        """The connection, for the holder of the write lock (it changes when the file is rewritten)."""
+        """The connection, for the holder of the write lock (it changes when the file is rewritten,
+        which takes the fold lock too)."""
         return self._db.con
 
     def _migrate(self) -> None:
@@ -315,13 +320,19 @@ class Warehouse:
             return append_group(self._con, self._indexes, requests)
 
     def fold(self) -> int:
-        """Bring the derived tables up to date with every appended event (folds.py)."""
-        with self._write_lock:
-            return self._fold()
+        """Bring the derived tables up to date with every appended event (folds.py); appends go on
+        meanwhile, on the main connection: the fold has a connection of its own."""
+        with self._fold_lock:
+            con = self._db.con.cursor()
+            try:
+                return self._fold(con)
+            finally:
+                con.close()  # NOTE: a connection left open would keep the file a rewrite replaces
 
-    def _fold(self) -> int:
+    def _fold(self, con: Any) -> int:
+        """Fold on ``con`` (the fold lock held)."""
         total = 0
-        while folded := fold_pending(self._con):
+        while folded := fold_pending(con):
             total += folded
         return total
 
@@ -330,8 +341,8 @@ class Warehouse:
 
     def compact(self) -> None:
         """Fold everything, merge the partial daily counts, and checkpoint the file."""
-        self.fold()
-        with self._write_lock:
+        with self._write_lock, self._fold_lock:
+            self._fold(self._con)
             compact_daily(self._con)
             self._con.execute("CHECKPOINT")
 
@@ -356,8 +367,8 @@ class Warehouse:
         the file swap, which waits (≤ 31 s) for the readers' cursors to be released; the calling thread
         must not itself hold one (a ``tables()`` or ``cursor()``), or the swap is postponed.
         """
-        with self._write_lock:
-            self._fold()
+        with self._write_lock, self._fold_lock:
+            self._fold(self._con)
             report = erase(self._con, issuer_id, recipient_key)
             self._audit(issuer_id, actor, "erasure", report.describe())
             purged = self._purge_if_pending() if report.found else False
@@ -396,8 +407,8 @@ class Warehouse:
     ) -> RetentionRun:
         """Delete the raw events past every issuer's retention (or one issuer's), once folded and
         attributed (store/retention.py), then rewrite the file without them."""
-        with self._write_lock:
-            self._fold()
+        with self._write_lock, self._fold_lock:
+            self._fold(self._con)
             reports = retire(self._con, now or _now(), issuer_id)
             for report in reports:
                 if report.deleted:
@@ -407,7 +418,7 @@ class Warehouse:
         return RetentionRun(reports, purged)
 
     def _purge_if_pending(self) -> bool:
-        """Rewrite the file if an erasure or retention run left deleted rows in it (write lock held).
+        """Rewrite the file if an erasure or retention run left deleted rows in it (write and fold locks held).
         False if there was none, or it is postponed (busy readers, or a failure such as a full disk)."""
         remove_leftovers(self.path)
         if not self._con.execute("SELECT 1 FROM meta WHERE key = 'purge_pending'").fetchall():
