@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from credlens.ingest.decode import convert_rows
 from credlens.ingest.pipeline import ingest_decoded
 from credlens.store.warehouse import Warehouse
-from tests.conftest import ingest
+from tests.conftest import ingest, reopened_as_version
 
 SNAPSHOTS = {
     "credentials": "SELECT * EXCLUDE (issuer_id) FROM credentials ORDER BY credential_id",
@@ -226,3 +226,33 @@ def test_events_appended_but_not_folded_are_folded_once_when_the_store_reopens(t
         assert snapshot(reopened) == clean
     finally:
         reopened.close()
+
+
+def test_a_credential_without_owner_activity_has_no_owner_days_whatever_the_batching(tmp_path: Path) -> None:
+    """Two folds that each bring no owner activity leave `owner_days` NULL, as one fold does (DuckDB's
+    list_concat of two NULLs is [], which the merge once stored)."""
+    events = [
+        {
+            "id": "i9",
+            "type": "credential.issued",
+            "occurred_at": at(5),
+            "credential_id": "c9",
+            "program": {"id": "p1"},
+            "recipient": {"email": "bo@example.org"},
+        },
+        {"id": "pv9", "type": "credential.viewed", "occurred_at": at(6), "credential_id": "c9", "actor": "public"},
+        {"id": "pv10", "type": "credential.viewed", "occurred_at": at(7), "credential_id": "c9", "actor": "public"},
+    ]
+    whole = build(tmp_path, "whole", [events])
+    assert build(tmp_path, "split", [[e] for e in events]) == whole
+    folder = Path(tempfile.mkdtemp(dir=tmp_path)) / "upgraded"
+    store = Warehouse(folder)
+    try:
+        issuer, _ = store.create_issuer("acme", "Acme", timezone="America/New_York")
+        store.cursor().execute("UPDATE issuers SET pseudonym_secret = ?", ["ab" * 32])
+        ingest(store, issuer, events)
+        # a file of version 4, whose folds stored [] for the same credential: the upgrade makes it NULL
+        store = reopened_as_version(store, folder, 4, "UPDATE credentials SET owner_days = [] WHERE owner_days IS NULL")
+        assert snapshot(store) == whole
+    finally:
+        store.close()

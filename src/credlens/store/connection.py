@@ -37,7 +37,9 @@ class ConnectionLocked(Exception):
 
 
 class Connection:
-    """Owns the DuckDB connection; ``con`` is for the holder of the write lock, ``cursor()`` for readers."""
+    """Owns the DuckDB connection; ``con`` is for the holder of the write lock, ``cursor()`` for readers.
+    A fold makes a connection of its own from ``con`` under the fold lock and closes it before
+    releasing the lock (Warehouse.fold); it does not count as a reader."""
 
     def __init__(self, path: Path, *, read_only: bool = False) -> None:
         self.path = path
@@ -82,7 +84,8 @@ class Connection:
         """Copy every table into a fresh file and put it in place of this one; False if readers never
         let go within ``drain_timeout`` (the copy is then discarded and nothing changes).
 
-        The caller holds the write lock: nothing may be written between the copy and the swap. The copy
+        The caller holds the write and fold locks: nothing may be written between the copy and the swap,
+        and no fold's connection is open on the file being replaced. The copy
         leaves out ``meta.purge_pending`` (the mark of a rewrite still owed), the original keeps it.
         """
         fresh = self.path.with_name(self.path.name + REWRITE_SUFFIX)

@@ -1,7 +1,7 @@
 """Erasing one recipient of one issuer (privacy.md): every row that is theirs, and their share of `daily`.
 
-Steps, in order, in ONE transaction; the caller holds the write lock and has folded every appended
-event, so the derived tables reflect every stored event:
+Steps, in order, in ONE transaction; the caller holds the write and fold locks and has folded every
+appended event, so the derived tables reflect every stored event:
   their credentials (the issuances that named them) → their events (those of the credentials, and the
   enrollments and consent changes that carry their key) → subtract those events' `daily` counts,
   computed as the fold added them, and their credentials' counts from `cohort_days` → delete events,

@@ -1,6 +1,6 @@
 """The server's daily maintenance: a thread that applies every issuer's raw-event retention.
 
-It goes through the warehouse like any writer (the write lock), so ingestion waits while it deletes
+It goes through the warehouse like an erasure (the write and fold locks), so ingestion waits while it deletes
 and rewrites the file, and requests that read keep reading until the file swap (store/connection.py).
 """
 

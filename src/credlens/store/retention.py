@@ -64,7 +64,8 @@ _TOMBSTONES = f"""
 
 
 def retire(con: Con, now: dt.datetime, issuer_id: int | None = None) -> list[RetentionReport]:
-    """Retire every retirable event (of one issuer, or of all) in one transaction; caller holds the write lock."""
+    """Retire every retirable event (of one issuer, or of all) in one transaction; the caller holds the
+    write and fold locks."""
     retentions = _retentions(con, issuer_id)
     if not retentions:  # the default: nothing to scan
         return []

@@ -252,8 +252,9 @@ def _merge(col: Column) -> str:
     old, new = f"t.{col.name}", f"d.{col.name}"
     if col.fold is Fold.SUM:
         return f"{old} + {new}"
-    if col.fold is Fold.UNION:
-        return f"list_sort(list_distinct(list_concat({old}, {new})))"
+    if col.fold is Fold.UNION:  # NOTE: DuckDB's list_concat(NULL, NULL) is [], which no single fold gives
+        union = f"list_sort(list_distinct(list_concat({old}, {new})))"
+        return f"CASE WHEN {new} IS NULL THEN {old} WHEN {old} IS NULL THEN {new} ELSE {union} END"
     return f"{'least' if col.fold is Fold.MIN else 'greatest'}({old}, {new})"
 
 

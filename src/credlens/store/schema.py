@@ -14,9 +14,9 @@ from credlens.domain.events import CHANNELS
 from credlens.store import cohorts
 from credlens.store.portfolios import DAYS_DDL, RECIPIENT_DAYS, days_sql, refresh_sql
 
-SCHEMA_VERSION = (
-    4  # 2: recipient_hash in credentials and enrollments; 3: portfolio rollups; 4: cohort_days, recipient_days
-)
+# 2: recipient_hash in credentials and enrollments; 3: portfolio rollups; 4: cohort_days, recipient_days;
+# 5: no empty owner_days (NULL, as a single fold leaves them)
+SCHEMA_VERSION = 5
 
 # Columns of one event, in the order of the `events` table after (issuer_id, seq, id_hash, cred_hash).
 # `seq` numbers events in the order they were stored; the derived tables hold the fold of every
@@ -300,4 +300,6 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             f"INSERT INTO recipient_days {days_sql('portfolios')}",
         ),
     ),
+    # Folds up to version 4 merged two folds without owner activity into [] rather than NULL.
+    (5, ("UPDATE credentials SET owner_days = NULL WHERE len(owner_days) = 0",)),
 )

@@ -1,4 +1,5 @@
-"""The DuckDB warehouse: one file under the data directory, one writer, a cursor per reader.
+"""The DuckDB warehouse: one file under the data directory, one appending writer and one folding one
+(each under its lock, on its own connection), a cursor per reader.
 
 DuckDB lets one process hold a database file for writing; the server is that process while it
 runs, and a CLI command that needs to write is told so plainly (``StoreLocked``).

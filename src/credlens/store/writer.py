@@ -103,7 +103,8 @@ class GroupWriter:
         """Block until every batch submitted before this call is appended and folded (tests).
 
         An empty request queued behind them is the barrier for the appends; the fold is then run
-        here, because the writer folds only once idle for a moment.
+        here (after any the fold thread is running), because that thread folds only once the writer
+        has been idle for a moment.
         """
         done: Future[WriteResult] = Future()
         self._queue.put((WriteRequest(0, _EMPTY, []), done))
