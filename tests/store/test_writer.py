@@ -5,6 +5,7 @@ from __future__ import annotations
 import concurrent.futures
 import datetime as dt
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from credlens.domain.issuers import Issuer
 from credlens.ingest.decode import convert_rows
 from credlens.ingest.pipeline import prepare
 from credlens.store import warehouse as warehouse_module
+from credlens.store import writer as writer_module
 from credlens.store.appends import WriteRequest
 from credlens.store.folds import fold_pending
 from credlens.store.warehouse import Warehouse
@@ -153,3 +155,27 @@ def test_batches_are_acknowledged_while_a_fold_runs(
     counts = warehouse.cursor().execute("SELECT count(*) FROM credentials").fetchall()
     assert counts == [(3,)]
     assert warehouse.unfolded() == 0
+
+
+def test_a_failed_fold_is_tried_again_without_new_batches(
+    warehouse: Warehouse, issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    failures = [RuntimeError("disk full")]
+
+    def failing_once(con: Any) -> int:
+        if failures:
+            raise failures.pop()
+        return fold_pending(con)
+
+    monkeypatch.setattr(warehouse_module, "fold_pending", failing_once)
+    monkeypatch.setattr(writer_module, "FOLD_RETRY_AFTER", 0.3)
+    writer = GroupWriter(warehouse)
+    try:
+        assert writer.submit(request(warehouse, issuer, [issued(1), issued(2)])).result().accepted == 2
+        deadline = time.monotonic() + 10
+        while warehouse.unfolded() and time.monotonic() < deadline:  # nothing else is sent
+            time.sleep(0.05)
+        assert not failures  # the first fold failed ...
+        assert warehouse.unfolded() == 0  # ... and the retry folded both
+    finally:
+        writer.close()

@@ -32,6 +32,7 @@ from credlens.store.warehouse import Warehouse
 MAX_GROUP_EVENTS = 50_000
 FOLD_AT = 200_000  # start a fold even under sustained load once this many events wait
 FOLD_WHEN_IDLE_FOR = 0.2  # seconds without a new batch: a client sending back to back is not idle
+FOLD_RETRY_AFTER = 30.0  # seconds before a failed fold is tried again, new batches or not
 GATHER_WHILE_DECODING = 2  # wait for more requests only while at least this many are being decoded
 GATHER_FOR = 0.015  # seconds a group waits at most for them (about one request's decoding)
 GATHER_REQUESTS = 4  # requests in a group beyond which it does not wait
@@ -91,13 +92,14 @@ class GroupWriter:
 
     def _fold_when_wanted(self) -> None:
         """The fold thread: one fold per wake-up (a fold takes every event appended before it starts,
-        so wake-ups during a fold need only one more)."""
+        so wake-ups during a fold need only one more), and a retry after a failed one."""
+        failed = False
         while True:
-            self._fold_wanted.wait()
+            self._fold_wanted.wait(FOLD_RETRY_AFTER if failed else None)
             self._fold_wanted.clear()
             if self._stopping:
                 return
-            self._fold()
+            failed = not self._fold()
 
     def wait_idle(self) -> None:
         """Block until every batch submitted before this call is appended and folded (tests).
@@ -111,11 +113,13 @@ class GroupWriter:
         done.result()
         self._warehouse.fold()
 
-    def _fold(self) -> None:
+    def _fold(self) -> bool:
         try:
             self._warehouse.fold()
         except Exception:
             log.exception("folding appended events failed; they stay appended and are folded at the next try")
+            return False
+        return True
 
     def _drain(self, first: _Item) -> tuple[list[_Item], bool]:
         group, size = [first], first[0].events.num_rows
