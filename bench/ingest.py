@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 
 from credlens.demo.generator import generate_single_issuer
 from credlens.ingest.pipeline import Outcome, import_file
-from credlens.store.folds import daily_counts_sql
+from credlens.store.folds import ENROLLMENTS_FROM_BATCH, daily_counts_sql
 from credlens.store.rollups import CREDENTIALS, PROGRAMS, RECIPIENTS, aggregate_sql, insert_sql
 from credlens.store.warehouse import Warehouse
 
@@ -119,10 +119,7 @@ def _fold_issue_tables(con: Any, rows: pa.Table) -> None:
         "INSERT INTO daily "
         + daily_counts_sql("b", "(SELECT issuer_id, credential_id, program_id, kind FROM credentials)")
     )
-    con.execute(
-        "INSERT INTO enrollments SELECT issuer_id, event_id, program_id, recipient_key, occurred_at,"
-        " md5_number_lower(recipient_key) FROM b WHERE type = 'program.enrolled'"
-    )
+    con.execute(ENROLLMENTS_FROM_BATCH)
     con.execute("COMMIT")
     con.execute("CHECKPOINT")
     con.unregister("b")

@@ -33,6 +33,11 @@ CHANGED_NOW = f"""(SELECT {_READ} FROM merged UNION ALL SELECT {_READ} FROM d
 TOUCHED = """
     SELECT issuer_id, recipient_hash FROM d WHERE issued_at IS NOT NULL
     UNION SELECT issuer_id, md5_number_lower(recipient_key) FROM b WHERE type = 'program.enrolled'"""
+# The enrollments of the batch ``b``, stored as they are (an enrollment is never merged).
+ENROLLMENTS_FROM_BATCH = (
+    "INSERT INTO enrollments SELECT issuer_id, event_id, program_id, recipient_key, occurred_at,"
+    " md5_number_lower(recipient_key) FROM b WHERE type = 'program.enrolled'"
+)
 DAILY_DIMS = (
     "issuer_id, day, program_id, kind, type, actor, channel, rating, verifier_industry, verifier_size, verifier_country"
 )
@@ -90,10 +95,7 @@ def _fold(con: Con, start: int) -> None:
             con.execute(f"CREATE OR REPLACE TEMP TABLE fold_touched AS {TOUCHED}")
         con.unregister("merged")
         con.unregister("d")
-    con.execute(
-        "INSERT INTO enrollments SELECT issuer_id, event_id, program_id, recipient_key, occurred_at,"
-        " md5_number_lower(recipient_key) FROM b WHERE type = 'program.enrolled'"
-    )
+    con.execute(ENROLLMENTS_FROM_BATCH)
     con.execute(
         "INSERT INTO reported_outcomes SELECT issuer_id, event_id, credential_id, cred_hash, occurred_at, outcome "
         "FROM b WHERE type = 'recipient.outcome_reported'"
