@@ -49,6 +49,7 @@ class Metric:
     numerator: str | None = None  # rates: ids of the counts they divide
     denominator: str | None = None
     privacy: Rule = Rule.NONE  # the suppression the runner applies before any surface sees the result
+    axes: tuple[str, str] | None = None  # a verifier crossing: the row fields it crosses
 
 
 _ENGAGEMENT_STEPS = {
@@ -298,8 +299,11 @@ def _programs_recipients_market() -> list[Metric]:
             activity,
             breakdown,
             "`verifications` by verifier industry × size; a cell of fewer than 3 verifications is suppressed so "
-            "that a single verifier cannot be singled out.",
+            "that a single verifier cannot be singled out, with further cells so that none can be worked out from "
+            "the totals by industry, by size or overall; hidden cells are not named but stand together as one row "
+            "`other segments`.",
             privacy=Rule.VERIFIER_CROSSING,
+            axes=("industry", "size"),
         ),
     ]
 

@@ -32,7 +32,7 @@ from credlens.metrics.cohort import (
 from credlens.metrics.issuance import enrollment_rows, enrollment_totals, enrollments_by_program, state_reductions
 from credlens.metrics.plan import SENTINELS, Plan
 from credlens.metrics.registry import REGISTRY, Shape
-from credlens.privacy.suppression import DEFAULT_K, Rule, check_k, suppress_sensitive, suppress_small
+from credlens.privacy.suppression import DEFAULT_K, HIDDEN_CELLS, Rule, check_k, suppress_crossing, suppress_sensitive
 from credlens.store.scope import IssuerTables
 
 Json = dict[str, Any]
@@ -399,14 +399,17 @@ def protect(metrics: Json, k: int) -> Json:
     """The privacy layer: every result goes through here, once, before any surface sees it.
 
     Sensitive breakdowns lose cells of fewer than k recipients (and their complementary cell);
-    verifier crossings lose cells of fewer than 3 verifications (privacy.md).
+    verifier crossings lose cells of fewer than 3 verifications and their complements against every
+    released margin, and name none of them (privacy.md). Each window is protected on its own: its
+    margins are its own.
     """
     for metric_id, result in metrics.items():
-        rule = REGISTRY[metric_id].privacy
-        if rule is Rule.SENSITIVE:
+        metric = REGISTRY[metric_id]
+        if metric.privacy is Rule.SENSITIVE:
             result["rows"] = suppress_sensitive(result["rows"], k)
-        elif rule is Rule.VERIFIER_CROSSING:
-            result["rows"] = suppress_small(result["rows"])
+        elif metric.privacy is Rule.VERIFIER_CROSSING:
+            assert metric.axes is not None
+            result["rows"] = suppress_crossing(result["rows"], metric.axes)
     return metrics
 
 
@@ -547,9 +550,11 @@ def _add_change(metric_id: str, now: Json, before: Json) -> None:
     shape = REGISTRY[metric_id].shape
     if shape in (Shape.BREAKDOWN, Shape.SEGMENT_TREND):
         old = {(row.get("attribute"), row["key"]): row for row in before["rows"]}
+        unnamed = (None, HIDDEN_CELLS) in old  # a key absent there may be one of its unnamed hidden cells
         for row in now["rows"]:
             previous = old.get((row.get("attribute"), row["key"]))
-            row["change"] = _change(row["value"], _previous_value(row, previous))
+            before_value = None if previous is None and unnamed else _previous_value(row, previous)
+            row["change"] = _change(row["value"], before_value)
             if shape is Shape.SEGMENT_TREND:
                 buckets = previous["buckets"] if previous else [{"value": 0}] * len(row["buckets"])
                 _pair_by_position(row["buckets"], buckets)
