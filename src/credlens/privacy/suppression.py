@@ -42,14 +42,19 @@ def suppress_sensitive(rows: list[Row], k: int) -> list[Row]:
 
     Rows sharing an ``attribute`` form one breakdown. When exactly one cell of a breakdown is
     hidden, its next-smallest cell is hidden too: the total is shown elsewhere (unique recipients,
-    event totals), so one hidden cell could otherwise be recovered by subtraction.
+    event totals), so one hidden cell could otherwise be recovered by subtraction. Hidden cells keep
+    their names, so each holds at least 1: hidden cells of 1 recipient each would be given by their
+    sum (the total less the shown cells), and the next-smallest is hidden until they are not.
     """
     out: list[Row] = []
     for group in _groups(rows):
         small = {i for i, row in enumerate(group) if row["recipients"] < k}
-        if len(small) == 1 and len(group) > 1:
-            others = [i for i in range(len(group)) if i not in small]
-            small.add(min(others, key=lambda i: (group[i]["recipients"], group[i]["value"], str(group[i]["key"]))))
+        others = sorted(
+            (i for i in range(len(group)) if i not in small),
+            key=lambda i: (group[i]["recipients"], group[i]["value"], str(group[i]["key"])),
+        )
+        while others and (len(small) == 1 or (small and sum(group[i]["recipients"] for i in small) == len(small))):
+            small.add(others.pop(0))
         out += [suppressed(row) if i in small else row for i, row in enumerate(group)]
     return out
 
