@@ -93,7 +93,7 @@ def hide_crossing(values: dict[Cell, int], minimum: int = VERIFIER_CROSSING_MINI
     while changed:  # hiding a partner's corners may hide cells that need partners in turn
         changed = False
         for cell in sorted(hidden, key=lambda c: (values[c], str(c))):
-            while _cover(values, hidden, cell) < (values[cell] if cell in primary else 1):
+            while not _covered(values, hidden, cell, values[cell] if cell in primary else 1):
                 extra = _cheapest_partner(values, hidden, cell)
                 if extra is None:
                     return set(values)
@@ -107,14 +107,16 @@ def _unshown(values: dict[Cell, int], hidden: set[Cell], cell: Cell) -> bool:
     return cell not in values or cell in hidden
 
 
-def _cover(values: dict[Cell, int], hidden: set[Cell], cell: Cell) -> int:
-    """How much of ``cell``'s count can move to unshown corners through hidden partners."""
+def _covered(values: dict[Cell, int], hidden: set[Cell], cell: Cell, need: int) -> bool:
+    """Whether ``need`` of ``cell``'s count can move to unshown corners through hidden partners."""
     a, b = cell
-    return sum(
-        values[(pa, pb)]
-        for pa, pb in hidden
-        if pa != a and pb != b and _unshown(values, hidden, (a, pb)) and _unshown(values, hidden, (pa, b))
-    )
+    held = 0
+    for pa, pb in hidden:
+        if pa != a and pb != b and _unshown(values, hidden, (a, pb)) and _unshown(values, hidden, (pa, b)):
+            held += values[(pa, pb)]
+            if held >= need:
+                return True
+    return False
 
 
 def _cheapest_partner(values: dict[Cell, int], hidden: set[Cell], cell: Cell) -> set[Cell] | None:
@@ -125,7 +127,7 @@ def _cheapest_partner(values: dict[Cell, int], hidden: set[Cell], cell: Cell) ->
         if pa == a or pb == b:
             continue
         need = {c for c in ((pa, pb), (a, pb), (pa, b)) if c in values and c not in hidden}
-        if not need:  # a partner already (counted by _cover)
+        if not need:  # a partner already (counted by _covered)
             continue
         cost = (sum(values[c] for c in need), len(need), str((pa, pb)))
         if best is None or cost < best[0]:

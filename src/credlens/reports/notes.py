@@ -20,7 +20,9 @@ VERIFICATION_BLIND_SPOTS = (
 )
 CONSENTED_ONLY = "Organizations are named only for verifications whose verifier consented; the others never appear."
 VERIFIER_CROSSING = (
-    "Industry × size cells with fewer than 3 verifications are suppressed, so no verifier is singled out."
+    "Industry × size cells with fewer than 3 verifications are suppressed, with others where needed so that "
+    "none can be worked out from the totals by industry, by size or overall; hidden cells are not named "
+    "(one row, other segments), so no verifier is singled out."
 )
 OUTCOMES = (
     "Hires and outcomes count only what verifiers and recipients chose to report; most verifications report "

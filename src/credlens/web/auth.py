@@ -151,17 +151,20 @@ Holder = Annotated[Recipient, Depends(recipient)]
 
 @dataclass(frozen=True)
 class StatsAccess:
-    """Who reads stats: a read key (``user`` None: every aggregate of the key's issuer) or a staff user."""
+    """Who reads stats: a read key (``user`` None: every aggregate of the key's issuer) or a staff user;
+    ``actor`` names them in the audit log (a pull is an export)."""
 
     issuer: Issuer
     user: User | None
+    actor: str
 
 
 def stats_reader(request: Request, warehouse: WarehouseDep, principal: SignedIn) -> StatsAccess:
     if "authorization" in request.headers:
-        return StatsAccess(read_issuer(request, warehouse), None)
+        issuer = read_issuer(request, warehouse)  # a live key: shaped cl_read_<key id>_<secret>
+        return StatsAccess(issuer, None, f"key:{bearer(request).split('_')[2]}")
     if isinstance(principal, Staff):
-        return StatsAccess(principal.issuer, principal.user)
+        return StatsAccess(principal.issuer, principal.user, principal.user.actor)
     if isinstance(principal, Recipient):
         raise ApiError(403, "forbidden", "recipients see their own credentials, not the issuer's aggregates")
     raise ApiError(401, "unauthorized", "send a read key as `Authorization: Bearer <key>`, or sign in")

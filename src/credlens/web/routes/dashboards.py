@@ -103,7 +103,9 @@ def _add(page: Page) -> None:
         if redirect is not None:
             return redirect
         dashboard, _ = _dashboard(page, staff, warehouse, state)
-        return JSONResponse(dashboard.json())
+        body = JSONResponse(dashboard.json())
+        warehouse.audit(staff.issuer.issuer_id, staff.user.actor, "export", f"{page.title} dashboard JSON")
+        return body
 
     @router.get(path + ".csv", name=f"{page.name}_csv")
     def as_csv(

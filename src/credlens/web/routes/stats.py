@@ -37,7 +37,8 @@ def stats(
     interval: Annotated[str | None, Query(description="day, week or month")] = None,
     funnel: Annotated[str | None, Query(description="funnel steps, comma-separated, starting with issued")] = None,
 ) -> dict[str, Any]:
-    """Every metric of the issuer for one window, with the comparison window when asked.
+    """Every metric of the issuer for one window, with the comparison window when asked. A pull is
+    an export: the audit log records who (the read key's id, or the user), when, and which window.
 
     With a read key or an admin's or executive's session: any programs. With a program manager's
     session: `program` must name programs assigned to them, else `403 forbidden` (never narrowed)."""
@@ -48,7 +49,7 @@ def stats(
             raise ApiError(403, "forbidden", str(exc)) from exc
     issuer = reader.issuer
     try:
-        return run_for(
+        result = run_for(
             issuer,
             warehouse.tables(issuer.issuer_id),
             programs=program,
@@ -65,3 +66,12 @@ def stats(
         raise ApiError(
             400, "invalid_query", f"{exc.field}: {exc.message}", [{"field": exc.field, "reason": exc.message}]
         ) from exc
+    warehouse.audit(issuer.issuer_id, reader.actor, "export", f"stats API JSON ({_what(result['query'])})")
+    return result
+
+
+def _what(query: dict[str, Any]) -> str:
+    """The window and programs of a pull, as the audit log records it: values the run checked (the
+    issuer's own program ids), never free text a client typed."""
+    programs = query["program"]
+    return f"{query['from']} to {query['to']}" + (f", programs {', '.join(programs)}" if programs else "")
