@@ -12,17 +12,22 @@ from credlens.metrics.runner import run_for
 from credlens.web.auth import StatsReader
 from credlens.web.deps import WarehouseDep
 from credlens.web.errors import ApiError
+from credlens.web.openapi import refusals
+from credlens.web.state import present
 
 router = APIRouter()
 
 
 @router.get(
     "/api/v1/stats",
-    responses={
-        400: {"description": "a query that cannot be run"},
-        401: {"description": "no read key and no signed-in user"},
-        403: {"description": "outside the signed-in user's programs, or a recipient session"},
-    },
+    responses=refusals(
+        {
+            400: "`invalid_query`: a query that cannot be run; `details` names the parameter",
+            401: "no read key and no signed-in user",
+            403: "outside the signed-in user's programs, or a recipient session",
+            422: "`invalid_request`: parameters that cannot be read",
+        }
+    ),
 )
 def stats(
     reader: StatsReader,
@@ -40,7 +45,9 @@ def stats(
     """Every metric of the issuer for one window, with the comparison window when asked.
 
     With a read key or an admin's or executive's session: any programs. With a program manager's
-    session: `program` must name programs assigned to them, else `403 forbidden` (never narrowed)."""
+    session: `program` must name programs assigned to them, else `403 forbidden` (never narrowed).
+    An empty parameter (`from=`) is an absent one, as on the dashboards."""
+    program = [p for p in (present(x) for x in program or ()) if p] or None
     if reader.user is not None:
         try:
             program = stats_programs(reader.user, program)
@@ -52,14 +59,14 @@ def stats(
             issuer,
             warehouse.tables(issuer.issuer_id),
             programs=program,
-            date_from=date_from,
-            date_to=date_to,
-            period=period,
-            kind=kind,
-            department=department,
-            compare=compare,
-            interval=interval,
-            funnel=funnel,
+            date_from=present(date_from),
+            date_to=present(date_to),
+            period=present(period),
+            kind=present(kind),
+            department=present(department),
+            compare=present(compare),
+            interval=present(interval),
+            funnel=present(funnel),
         )
     except QueryError as exc:
         raise ApiError(
