@@ -125,7 +125,7 @@ def test_every_documented_refusal_has_the_error_shape(client: TestClient) -> Non
     [
         ("POST /api/v1/events", {"200", "400", "401", "403", "413", "415", "422"}),
         ("GET /api/v1/stats", {"200", "400", "401", "403", "422"}),
-        ("POST /api/v1/recipient-links", {"200", "401", "403", "422"}),
+        ("POST /api/v1/recipient-links", {"200", "400", "401", "403", "422"}),
         ("POST /api/v1/erasures", {"200", "400", "401", "403"}),
         ("POST /api/v1/recipient-timeline", {"200", "400", "401", "403"}),
         ("GET /api/v1/health", {"200"}),
@@ -166,3 +166,15 @@ def test_the_documented_schema_accepts_every_example_event() -> None:
     msgspec.convert(batch, list[AnyEvent])  # the decoder agrees they are valid
     assert validator.is_valid(batch)
     assert not validator.is_valid([{**make_event("credential.viewed"), "unknown": 1}])
+
+
+def test_a_body_fastapi_cannot_parse_is_a_documented_400(client: TestClient, keys: dict[str, NewKeys]) -> None:
+    """Found by the schemathesis run: invalid UTF-8 sent as JSON was an undocumented `400 http_error`."""
+    response = client.post(
+        "/api/v1/recipient-links",
+        content=b"\xa5e\xa5\x02",
+        headers={**auth(keys["acme"].ingest), "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_request"
+    assert "400" in operations(client)["POST /api/v1/recipient-links"]["responses"]

@@ -90,7 +90,8 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        # NOTE: FastAPI's own 400 is a body it cannot parse (not UTF-8, say), as `invalid_request` elsewhere
+        code = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         message = str(exc.detail)
         headers = dict(exc.headers or {})
         if exc.status_code == 405:

@@ -8,6 +8,7 @@ raw bytes and decodes them with msgspec (ingest/decode.py), so the fast path is 
 
 from __future__ import annotations
 
+from enum import Enum
 from typing import Any
 
 import msgspec
@@ -38,6 +39,13 @@ def refusals(statuses: dict[int, str]) -> dict[int | str, dict[str, Any]]:
     Naming 422 also keeps FastAPI from documenting its own validation answer, which we never send
     (web/errors.py answers it in the error shape)."""
     return {status: {"model": ErrorAnswer, "description": text} for status, text in statuses.items()}
+
+
+def one_of(values: type[Enum] | tuple[str, ...]) -> dict[str, Any]:
+    """A query parameter's closed set of values, for the document only (the route checks them and
+    answers 400 naming the parameter); the empty value is listed too, as it means "absent"."""
+    names = [member.value for member in values] if isinstance(values, type) else list(values)
+    return {"enum": ["", *names]}
 
 
 # NOTE: Python's `\Z` (the end, never before a final newline) is `$` in ECMA-262, the dialect of

@@ -33,6 +33,7 @@ class LinkRequest(BaseModel):
     "/api/v1/recipient-links",
     responses=refusals(
         {
+            400: "`invalid_request`: a body that cannot be parsed (not UTF-8 JSON)",
             401: "missing or bad ingest key",
             403: "`csrf_failed`: a session cookie without a key and without `X-CSRF-Token`",
             422: "`invalid_recipient`: no recipient named, or both; `invalid_request`: a body that cannot be read",

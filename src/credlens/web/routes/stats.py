@@ -7,12 +7,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from credlens.access.scope import ScopeRefused, stats_programs
-from credlens.domain.query import QueryError
+from credlens.domain.periods import Compare, Interval, Preset
+from credlens.domain.query import KINDS, QueryError
 from credlens.metrics.runner import run_for
 from credlens.web.auth import StatsReader
 from credlens.web.deps import WarehouseDep
 from credlens.web.errors import ApiError
-from credlens.web.openapi import refusals
+from credlens.web.openapi import one_of, refusals
 from credlens.web.state import present
 
 router = APIRouter()
@@ -34,12 +35,12 @@ def stats(
     warehouse: WarehouseDep,
     date_from: Annotated[str | None, Query(alias="from", description="First day, YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, Query(alias="to", description="Last day, inclusive")] = None,
-    period: Annotated[str | None, Query(description="7d, 30d, 90d, this_quarter, last_quarter, ytd, 12mo, all")] = None,
+    period: Annotated[str | None, Query(description="A preset window", json_schema_extra=one_of(Preset))] = None,
     program: Annotated[list[str] | None, Query(description="Program id; repeat for several")] = None,
-    kind: Annotated[str | None, Query(description="certificate or badge")] = None,
+    kind: Annotated[str | None, Query(description="certificate or badge", json_schema_extra=one_of(KINDS))] = None,
     department: Annotated[str | None, Query()] = None,
-    compare: Annotated[str | None, Query(description="previous or year")] = None,
-    interval: Annotated[str | None, Query(description="day, week or month")] = None,
+    compare: Annotated[str | None, Query(description="previous or year", json_schema_extra=one_of(Compare))] = None,
+    interval: Annotated[str | None, Query(description="day, week or month", json_schema_extra=one_of(Interval))] = None,
     funnel: Annotated[str | None, Query(description="funnel steps, comma-separated, starting with issued")] = None,
 ) -> dict[str, Any]:
     """Every metric of the issuer for one window, with the comparison window when asked.
