@@ -4,7 +4,8 @@ session cookie and CSRF token), obtained as a client would.
 
 A real server rather than the app in process: the fuzzers then see what a client sees (uvicorn's
 HTTP parsing included), the app's own lifespan runs once, and the process is stopped at the end.
-Module-scoped: one store takes thousands of requests; what they store is fuzz, never asserted on.
+One server for the session (tests/web/conftest.py imports the fixture): one store takes every fuzzer's
+requests; what they store is fuzz, never asserted on.
 """
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ import httpx2
 import pytest
 
 from credlens.domain.accounts import Role
-from tests.web.conftest import TEST_SECRET
 from tests.web.test_durability import CREDLENS, free_port
 from tests.web.world import PASSWORD, World, build_world
 
+SECRET = "fuzz-only-Qm3vT8xK2pL7wZ4nR9cB5hJ1dF6gY0sA"  # CREDLENS_SECRET_KEY of the fuzzed server
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -89,13 +90,13 @@ def _admin(url: str, email: str) -> dict[str, str]:
         return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()), "X-CSRF-Token": token.group(1)}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="session")
+def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     root = tmp_path_factory.mktemp("fuzz")
     data_dir, log = root / "data", root / "server.log"
     world = build_world(data_dir)
     port = free_port()
-    env = {**os.environ, "CREDLENS_SECRET_KEY": TEST_SECRET, "CREDLENS_ENV": "test"}
+    env = {**os.environ, "CREDLENS_SECRET_KEY": SECRET, "CREDLENS_ENV": "test"}
     with log.open("ab") as sink:
         process = subprocess.Popen(
             [CREDLENS, "serve", "--port", str(port), "--data-dir", str(data_dir)], env=env, stdout=sink, stderr=sink

@@ -23,9 +23,7 @@ from schemathesis import checks
 from credlens.config import Settings
 from credlens.web.app import create_app
 from tests.web.conftest import TEST_SECRET
-from tests.web.fuzzing import Server, error_shape, server
-
-__all__ = ["server"]  # the module's fixture, used by name
+from tests.web.fuzzing import Server, error_shape
 
 pytestmark = pytest.mark.slow
 
@@ -53,15 +51,15 @@ def ndjson(_: schemathesis.SerializationContext, value: object) -> bytes:
     return value.encode() if isinstance(value, str) else msgspec.json.encode(value)
 
 
-def test_the_server_serves_the_document_fuzzed(server: Server) -> None:
-    assert httpx2.get(server.url + "/openapi.json").json() == msgspec.json.decode(msgspec.json.encode(DOCUMENT))
+def test_the_server_serves_the_document_fuzzed(fuzz_server: Server) -> None:
+    assert httpx2.get(fuzz_server.url + "/openapi.json").json() == msgspec.json.decode(msgspec.json.encode(DOCUMENT))
 
 
 @schema.parametrize()
 @settings(max_examples=40, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
-def test_the_api_answers_as_documented(case: schemathesis.Case, server: Server) -> None:
+def test_the_api_answers_as_documented(case: schemathesis.Case, fuzz_server: Server) -> None:
     response = case.call_and_validate(
-        base_url=server.url, headers=server.credentials.for_path(case.path), checks=CHECKS, timeout=60
+        base_url=fuzz_server.url, headers=fuzz_server.credentials.for_path(case.path), checks=CHECKS, timeout=60
     )
     SEEN[(f"{case.method} {case.path}", response.status_code)] += 1
     if response.status_code >= 400:
