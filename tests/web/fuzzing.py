@@ -28,6 +28,8 @@ from tests.web.test_durability import CREDLENS, free_port
 from tests.web.world import PASSWORD, World, build_world
 
 SECRET = "fuzz-only-Qm3vT8xK2pL7wZ4nR9cB5hJ1dF6gY0sA"  # CREDLENS_SECRET_KEY of the fuzzed server
+STAFF = ("/dashboards/", "/admin", "/timeline")  # and `/`: pages an admin's session reaches
+ANYONE = ("/", "/signin", "/openapi.json", "/api/v1/health", "/r/{token}", "/invite/{token}")
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
@@ -38,16 +40,22 @@ class Credentials:
     ingest: dict[str, str]
     read: dict[str, str]
     admin: dict[str, str]  # a session cookie and its X-CSRF-Token, as a browser's script sends them
+    recipient: dict[str, str]  # the session cookie a recipient link opened
 
     def for_path(self, path: str) -> dict[str, str]:
-        """The caller each documented route is for (docs/api.md)."""
+        """The caller each route is for (docs/api.md), so that the fuzz reaches the route's code; a
+        route added later fails here until it is given its caller."""
         if path in ("/api/v1/events", "/api/v1/recipient-links"):
             return self.ingest
         if path == "/api/v1/stats":
             return self.read
-        if path in ("/api/v1/erasures", "/api/v1/recipient-timeline"):
+        if path in ("/api/v1/erasures", "/api/v1/recipient-timeline") or path.startswith(STAFF):
             return self.admin
-        return {}
+        if path.startswith("/recipient"):
+            return self.recipient
+        if path in ANYONE or path.startswith("/static"):
+            return {}
+        raise AssertionError(f"{path}: which caller is it for? add it to tests/web/fuzzing.py")
 
 
 @dataclass(frozen=True)
@@ -75,19 +83,32 @@ def _admin(url: str, email: str) -> dict[str, str]:
         cookies = _cookies(page)
         token = _TOKEN.search(page.text)
         assert token, page.text
-        header = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        header = {"Cookie": cookie_header(cookies)}
         signed = client.post(
             "/signin", data={"csrf_token": token.group(1), "email": email, "password": PASSWORD}, headers=header
         )
         assert signed.status_code == 303, signed.text
         cookies |= _cookies(signed)
-        header = {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items())}
+        header = {"Cookie": cookie_header(cookies)}
         admin = client.get("/admin", headers=header)  # the token a signed-in page gives its scripts
         cookies |= _cookies(admin)
         token = _TOKEN.search(admin.text)
         assert admin.status_code == 200, admin.text
         assert token, admin.text
-        return {"Cookie": "; ".join(f"{k}={v}" for k, v in cookies.items()), "X-CSRF-Token": token.group(1)}
+        return {"Cookie": cookie_header(cookies), "X-CSRF-Token": token.group(1)}
+
+
+def cookie_header(cookies: dict[str, str]) -> str:
+    return "; ".join(f"{k}={v}" for k, v in cookies.items())
+
+
+def _recipient(url: str, ingest: dict[str, str], email: str) -> dict[str, str]:
+    with httpx2.Client(base_url=url, timeout=30) as client:
+        link = client.post("/api/v1/recipient-links", json={"email": email}, headers=ingest)
+        assert link.status_code == 200, link.text
+        opened = client.get(str(link.json()["url"]).removeprefix(url))
+        assert opened.status_code == 303, opened.text
+        return {"Cookie": cookie_header(_cookies(opened))}
 
 
 @pytest.fixture(scope="session")
@@ -112,10 +133,12 @@ def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
                     break
             except httpx2.TransportError:
                 time.sleep(0.2)
+        ingest = {"Authorization": f"Bearer {world.a.keys.ingest}"}
         credentials = Credentials(
-            ingest={"Authorization": f"Bearer {world.a.keys.ingest}"},
+            ingest=ingest,
             read={"Authorization": f"Bearer {world.a.keys.read}"},
             admin=_admin(url, world.a.email(Role.ADMIN)),
+            recipient=_recipient(url, ingest, world.a.recipient_email),
         )
         yield Server(url, world, credentials, log)
     finally:

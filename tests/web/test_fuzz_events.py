@@ -27,7 +27,7 @@ from tests.web.fuzzing import Server, error_shape
 pytestmark = pytest.mark.slow
 
 FUZZ = settings(
-    max_examples=40, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+    max_examples=30, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck)
 )
 Body = tuple[bytes, str]  # the bytes sent, and their Content-Type
 JSON_TYPE = "application/json"
