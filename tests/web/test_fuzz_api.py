@@ -56,7 +56,7 @@ def test_the_server_serves_the_document_fuzzed(fuzz_server: Server) -> None:
 
 
 @schema.parametrize()
-@settings(max_examples=40, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, derandomize=True, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_the_api_answers_as_documented(case: schemathesis.Case, fuzz_server: Server) -> None:
     response = case.call_and_validate(
         base_url=fuzz_server.url, headers=fuzz_server.credentials.for_path(case.path), checks=CHECKS, timeout=60

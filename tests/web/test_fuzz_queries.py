@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import httpx2
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from credlens.config import Settings
@@ -185,7 +185,7 @@ def far_windows(draw: st.DrawFn) -> Request:
 
 
 @pytest.mark.parametrize("family", [pytest.param("far_dates", marks=known("far_dates"))])
-@settings(FUZZ, max_examples=15)
+@settings(FUZZ, max_examples=15, phases=[Phase.explicit, Phase.generate])  # expected to fail: not shrunk
 @given(request=far_windows())
 def test_far_dates(
     fuzz_server: Server, get: Callable[[Request], httpx2.Response], family: str, request: Request

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 from credlens.domain.events import AnyEvent
+from credlens.ingest.decode import MAX_BATCH_BYTES, MAX_BATCH_EVENTS
 
 SCHEMAS = "#/components/schemas/"
 BATCH = "EventBatch"
@@ -66,9 +67,10 @@ def event_schemas() -> dict[str, Any]:
     (batch,), components = msgspec.json.schema_components([list[AnyEvent]], ref_template=SCHEMAS + "{name}")
     batch = {
         **batch,
-        "description": "A batch of events (events.md v1): at most 10,000 events and 10 MiB. Each event is "
-        "one of the types below, chosen by `type`; unknown fields are refused. Rules a schema cannot "
-        "say (time bounds, `credential_id` per type, personal data in `properties`) answer 422.",
+        "description": f"A batch of events (events.md v1): at most {MAX_BATCH_EVENTS:,} events and "
+        f"{MAX_BATCH_BYTES // 2**20} MiB. Each event is one of the types below, chosen by `type`; unknown "
+        "fields are refused. Rules a schema cannot say (time bounds, `credential_id` per type, personal "
+        "data in `properties`) answer 422.",
     }
     schemas: dict[str, Any] = _ecma({BATCH: batch, **components})
     return schemas
@@ -98,7 +100,8 @@ def install(app: FastAPI) -> None:
             schemas = document.setdefault("components", {}).setdefault("schemas", {})
             events = event_schemas()
             clash = schemas.keys() & events.keys()
-            assert not clash, f"OpenAPI schema names used twice: {sorted(clash)}"
+            if clash:  # a pydantic model named like an event Struct: one would hide the other
+                raise RuntimeError(f"OpenAPI schema names used twice: {sorted(clash)}")
             schemas.update(events)
         return app.openapi_schema  # type: ignore[return-value]
 
