@@ -17,7 +17,10 @@ from credlens.config import Settings
 from credlens.domain.issuers import NewKeys
 from credlens.store.warehouse import Warehouse
 from credlens.web.app import create_app
+from tests.web.fuzzing import fuzz_server
 from tests.web.world import World, build_world
+
+__all__ = ["fuzz_server"]  # one `credlens serve` for the fuzzers of the session (tests/web/fuzzing.py)
 
 BASE_URL = "https://testserver"
 TEST_SECRET = "tests-only-9fK2xQ7vLp3mZ8rT1wB6nH4jD0sY5gC"

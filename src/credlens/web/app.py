@@ -15,7 +15,7 @@ from credlens.ingest import offload
 from credlens.store.maintenance import RetentionJob
 from credlens.store.warehouse import Warehouse
 from credlens.store.writer import GroupWriter
-from credlens.web import errors
+from credlens.web import errors, openapi
 from credlens.web.pages import STATIC_DIR
 from credlens.web.routes import admin as admin_pages
 from credlens.web.routes import (
@@ -62,6 +62,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     app.state.clock = clock
     app.state.limiter = SignInLimiter(limits or Limits())
     errors.install(app)
+    openapi.install(app)
     app.add_middleware(FormGuard, secret=secret)
     app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
     logs.install()

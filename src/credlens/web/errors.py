@@ -13,7 +13,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match, Mount
 
 from credlens.web.security.headers import SECURITY_HEADERS
 
@@ -53,6 +55,26 @@ def problem(request: Request, status: int, code: str, message: str, details: lis
     return error_response(status, code, message, details)
 
 
+def allowed_methods(app: FastAPI, request: Request) -> str:
+    """Every method some route serves at the request's path (RFC 9110 §15.5.6: a 405 carries ``Allow``).
+
+    Starlette names only the first route whose path matched, and ``/signin``'s GET and POST are two routes.
+    """
+    # NOTE: the scope as the app received it: inside a mount, the request's own names the mount's root
+    scope = {"type": "http", "path": request.scope["path"], "method": request.method}
+    scope["root_path"] = request.scope.get("app_root_path", request.scope.get("root_path", ""))
+    methods: set[str] = set()
+    for context in iter_route_contexts(app.routes):
+        match, _ = context.matches(scope)
+        if match is Match.NONE:
+            continue
+        if isinstance(context.original_route, Mount):  # the static files: GET and HEAD, as StaticFiles says
+            methods |= {"GET", "HEAD"}
+        else:
+            methods |= context.methods or set()
+    return ", ".join(sorted(methods))
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers that turn every failure into the JSON error shape."""
 
@@ -68,8 +90,16 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        return problem(request, exc.status_code, code, str(exc.detail))
+        # NOTE: FastAPI's own 400 is a body it cannot parse (not UTF-8, say), as `invalid_request` elsewhere
+        code = {400: "invalid_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        message = str(exc.detail)
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            headers["Allow"] = allowed_methods(app, request)
+            message = f"{request.method} is not allowed here; allowed: {headers['Allow']}"
+        response = problem(request, exc.status_code, code, message)
+        response.headers.update(headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> Response:

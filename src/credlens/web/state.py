@@ -26,7 +26,9 @@ KINDS = (("", "All kinds"), ("certificate", "Certificates"), ("badge", "Badges")
 INTERVALS = (("", "Automatic"), ("day", "Day"), ("week", "Week"), ("month", "Month"))
 
 
-def _clean(value: str | None) -> str | None:
+def present(value: str | None) -> str | None:
+    """A query value, or None when it is empty or blank: on every surface an empty parameter is an
+    absent one (docs/api.md), as a form's empty field sends it."""
     return value.strip() or None if value is not None else None
 
 
@@ -87,16 +89,16 @@ def dashboard_state(
 ) -> State:
     """The state as the URL gives it: empty values are absent; a period wins over dates (the filter
     form sends both fields, `period` empty when custom dates are wanted)."""
-    period = _clean(period)
-    departments = tuple(dict.fromkeys(d for d in (_clean(x) for x in department or []) if d))
+    period = present(period)
+    departments = tuple(dict.fromkeys(d for d in (present(x) for x in department or []) if d))
     return State(
         period=period,
-        date_from=None if period else _clean(date_from),
-        date_to=None if period else _clean(date_to),
-        programs=tuple(dict.fromkeys(p for p in (_clean(x) for x in program or []) if p)),
-        kind=_clean(kind),
+        date_from=None if period else present(date_from),
+        date_to=None if period else present(date_to),
+        programs=tuple(dict.fromkeys(p for p in (present(x) for x in program or []) if p)),
+        kind=present(kind),
         department=departments[0] if len(departments) == 1 else None,
-        compare=_clean(compare),
-        interval=_clean(interval),
+        compare=present(compare),
+        interval=present(interval),
         departments=departments if len(departments) > 1 else (),
     )

@@ -15,6 +15,7 @@ from credlens.ingest import offload
 from credlens.ingest.decode import MAX_BATCH_BYTES, BatchError
 from credlens.web.deps import IngestIssuer, WarehouseDep, WriterDep
 from credlens.web.errors import ApiError
+from credlens.web.openapi import EVENTS_BODY, refusals
 
 
 @asynccontextmanager
@@ -47,10 +48,17 @@ async def _read_body(request: Request) -> bytes:
 
 @router.post(
     "/api/v1/events",
-    responses={
-        401: {"description": "missing or bad ingest key"},
-        422: {"description": "invalid events; none stored"},
-    },
+    openapi_extra={"requestBody": EVENTS_BODY},
+    responses=refusals(
+        {
+            400: "`bad_batch`: not JSON, not an array of objects, or more than 10,000 events",
+            401: "missing or bad ingest key",
+            403: "`csrf_failed`: a session cookie without a key and without `X-CSRF-Token`",
+            413: "`batch_too_large`: over 10 MiB",
+            415: "not sent as application/json or application/x-ndjson",
+            422: "`invalid_events`: invalid events, each named in `details`; none stored",
+        }
+    ),
 )
 async def post_events(
     request: Request, issuer: IngestIssuer, warehouse: WarehouseDep, writer: WriterDep

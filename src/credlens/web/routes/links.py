@@ -18,6 +18,7 @@ from credlens.recipients.holdings import count_holdings
 from credlens.web.auth import Now
 from credlens.web.deps import IngestIssuer, WarehouseDep, public_base
 from credlens.web.errors import ApiError
+from credlens.web.openapi import refusals
 
 router = APIRouter()
 
@@ -30,7 +31,14 @@ class LinkRequest(BaseModel):
 
 @router.post(
     "/api/v1/recipient-links",
-    responses={401: {"description": "missing or bad ingest key"}, 422: {"description": "no recipient named"}},
+    responses=refusals(
+        {
+            400: "`invalid_request`: a body that cannot be parsed (not UTF-8 JSON)",
+            401: "missing or bad ingest key",
+            403: "`csrf_failed`: a session cookie without a key and without `X-CSRF-Token`",
+            422: "`invalid_recipient`: no recipient named, or both; `invalid_request`: a body that cannot be read",
+        }
+    ),
 )
 def create_link(
     request: Request, body: Annotated[LinkRequest, Body()], issuer: IngestIssuer, warehouse: WarehouseDep, at: Now

@@ -23,6 +23,7 @@ from credlens.store.warehouse import StoreError
 from credlens.web.auth import SessionAdmin, TimelineViewer
 from credlens.web.deps import WarehouseDep
 from credlens.web.errors import ApiError
+from credlens.web.openapi import refusals
 
 router = APIRouter()
 MAX_BODY = 4096
@@ -66,11 +67,13 @@ Recipient = Annotated[RecipientRef, Depends(recipient_ref)]
 @router.post(
     "/api/v1/erasures",
     openapi_extra={"requestBody": _BODY},
-    responses={
-        400: {"description": "no, both, or a malformed identifier"},
-        401: {"description": "not signed in, or an unknown key"},
-        403: {"description": "not an admin, an API key, or no X-CSRF-Token"},
-    },
+    responses=refusals(
+        {
+            400: "`invalid_request`: no, both, or a malformed identifier, or a body that cannot be read",
+            401: "not signed in, or an unknown key",
+            403: "not an admin, an API key, or no `X-CSRF-Token`",
+        }
+    ),
 )
 def erase(admin: SessionAdmin, ref: Recipient, warehouse: WarehouseDep) -> dict[str, Any]:
     """Erase the recipient from the admin's issuer (privacy.md); answers the rows removed, never who.
@@ -90,11 +93,13 @@ def erase(admin: SessionAdmin, ref: Recipient, warehouse: WarehouseDep) -> dict[
 @router.post(
     "/api/v1/recipient-timeline",
     openapi_extra={"requestBody": _BODY},
-    responses={
-        400: {"description": "no, both, or a malformed identifier"},
-        401: {"description": "not signed in, or an unknown key"},
-        403: {"description": "an executive, a key, outside a program manager's programs, or no consent"},
-    },
+    responses=refusals(
+        {
+            400: "`invalid_request`: no, both, or a malformed identifier, or a body that cannot be read",
+            401: "not signed in, or an unknown key",
+            403: "an executive, a key, outside a program manager's programs, no consent, or no `X-CSRF-Token`",
+        }
+    ),
 )
 def recipient_timeline(staff: TimelineViewer, ref: Recipient, warehouse: WarehouseDep) -> dict[str, Any]:
     """The recipient's credentials and events, if they opted in to detailed tracking (audited)."""

@@ -7,41 +7,49 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from credlens.access.scope import ScopeRefused, stats_programs
-from credlens.domain.query import QueryError
+from credlens.domain.periods import Compare, Interval, Preset
+from credlens.domain.query import KINDS, QueryError
 from credlens.metrics.runner import run_for
 from credlens.web.auth import StatsReader
 from credlens.web.deps import WarehouseDep
 from credlens.web.errors import ApiError
+from credlens.web.openapi import one_of, refusals
+from credlens.web.state import present
 
 router = APIRouter()
 
 
 @router.get(
     "/api/v1/stats",
-    responses={
-        400: {"description": "a query that cannot be run"},
-        401: {"description": "no read key and no signed-in user"},
-        403: {"description": "outside the signed-in user's programs, or a recipient session"},
-    },
+    responses=refusals(
+        {
+            400: "`invalid_query`: a query that cannot be run; `details` names the parameter",
+            401: "no read key and no signed-in user",
+            403: "outside the signed-in user's programs, or a recipient session",
+            422: "`invalid_request`: parameters that cannot be read",
+        }
+    ),
 )
 def stats(
     reader: StatsReader,
     warehouse: WarehouseDep,
     date_from: Annotated[str | None, Query(alias="from", description="First day, YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, Query(alias="to", description="Last day, inclusive")] = None,
-    period: Annotated[str | None, Query(description="7d, 30d, 90d, this_quarter, last_quarter, ytd, 12mo, all")] = None,
+    period: Annotated[str | None, Query(description="A preset window", json_schema_extra=one_of(Preset))] = None,
     program: Annotated[list[str] | None, Query(description="Program id; repeat for several")] = None,
-    kind: Annotated[str | None, Query(description="certificate or badge")] = None,
+    kind: Annotated[str | None, Query(description="certificate or badge", json_schema_extra=one_of(KINDS))] = None,
     department: Annotated[str | None, Query()] = None,
-    compare: Annotated[str | None, Query(description="previous or year")] = None,
-    interval: Annotated[str | None, Query(description="day, week or month")] = None,
+    compare: Annotated[str | None, Query(description="previous or year", json_schema_extra=one_of(Compare))] = None,
+    interval: Annotated[str | None, Query(description="day, week or month", json_schema_extra=one_of(Interval))] = None,
     funnel: Annotated[str | None, Query(description="funnel steps, comma-separated, starting with issued")] = None,
 ) -> dict[str, Any]:
     """Every metric of the issuer for one window, with the comparison window when asked. A pull is
     an export: the audit log records who (the read key's id, or the user), when, and which window.
 
     With a read key or an admin's or executive's session: any programs. With a program manager's
-    session: `program` must name programs assigned to them, else `403 forbidden` (never narrowed)."""
+    session: `program` must name programs assigned to them, else `403 forbidden` (never narrowed).
+    An empty parameter (`from=`) is an absent one, as on the dashboards."""
+    program = [p for p in (present(x) for x in program or ()) if p] or None
     if reader.user is not None:
         try:
             program = stats_programs(reader.user, program)
@@ -53,14 +61,14 @@ def stats(
             issuer,
             warehouse.tables(issuer.issuer_id),
             programs=program,
-            date_from=date_from,
-            date_to=date_to,
-            period=period,
-            kind=kind,
-            department=department,
-            compare=compare,
-            interval=interval,
-            funnel=funnel,
+            date_from=present(date_from),
+            date_to=present(date_to),
+            period=present(period),
+            kind=present(kind),
+            department=present(department),
+            compare=present(compare),
+            interval=present(interval),
+            funnel=present(funnel),
         )
     except QueryError as exc:
         raise ApiError(
