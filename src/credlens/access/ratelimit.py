@@ -46,7 +46,8 @@ class Limits:
         if failures < self.free:
             return dt.timedelta(0)
         doublings = min(failures - self.free, 30)  # 2**30 minutes is past any cap
-        return min(self.cap, self.base * 2**doublings)
+        wait: dt.timedelta = self.base * (1 << doublings)
+        return min(self.cap, wait)
 
 
 @dataclass
