@@ -166,6 +166,18 @@ def test_the_recipient_dashboard_through_the_signed_link(browser: Browser, demo:
 
 
 @pytest.mark.slow
+def test_a_recipient_link_clicked_on_another_site_opens_with_one_click(browser: Browser, demo: Demo) -> None:
+    """As from a webmail: a cross-site navigation, which sends no SameSite=Strict cookie."""
+    tab = open_tab(browser)
+    tab.page.set_content(f'<a id="mail" href="{demo.recipient_link}">your credentials</a>')
+    tab.page.click("#mail")
+    tab.page.get_by_role("button", name="Open my credentials").click()
+    tab.page.wait_for_url(re.compile(r".*/recipient$"))
+    assert tab.page.locator("table[data-table=credentials] tbody tr").count() >= 1
+    tab.page.context.close()
+
+
+@pytest.mark.slow
 def test_a_recipient_link_followed_by_a_signed_in_executive_changes_nothing_until_confirmed(
     executive: Tab, demo: Demo
 ) -> None:

@@ -200,6 +200,16 @@ def test_failed_attempts_back_off_exponentially_on_that_account_only(clock: Fake
     assert "alpha-zq" not in repr(limiter._accounts)
 
 
+def test_the_limiter_keeps_at_most_max_accounts_dropping_the_least_recently_failed(clock: FakeClock) -> None:
+    limiter = SignInLimiter(Limits(free=1, max_accounts=3))
+    for name in ("a", "b", "c", "a", "d"):  # "a" failed again after "b" and "c": "b" is the one dropped
+        clock.advance(seconds=1)
+        limiter.failed(f"{name}@x.example", clock.now)
+    assert len(limiter._accounts) == 3
+    held = {name: limiter.retry_after(f"{name}@x.example", clock.now) is not None for name in "abcd"}
+    assert held == {"a": True, "b": False, "c": True, "d": True}
+
+
 def test_a_disabled_user_is_signed_out_and_cannot_sign_in(app_client: TestClient, world: World) -> None:
     sign_in(app_client, world.a.email(Role.EXECUTIVE))
     warehouse = app_client.app.state.warehouse  # type: ignore[attr-defined]
