@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from fastapi.testclient import TestClient
@@ -11,7 +13,7 @@ from fastapi.testclient import TestClient
 from credlens.access import csrf as csrf_tokens
 from credlens.access.ratelimit import Limits, SignInLimiter
 from credlens.domain.accounts import Role
-from credlens.web import sessions
+from credlens.web import hashing, sessions
 from credlens.web.routes import signin as signin_routes
 from credlens.web.sessions import ABSOLUTE, IDLE
 from tests.web.browser import csrf, post_form, sign_in
@@ -160,6 +162,36 @@ def test_made_up_emails_do_not_lock_out_the_real_admin(
     assert (admin.status_code, admin.headers["location"]) == (303, "/admin")
     limits = app_client.app.state.limiter.limits  # type: ignore[attr-defined]
     assert limits.slow_down <= waited < limits.slow_down + 5  # slowed down, by a bounded delay, not refused
+
+
+def test_password_checks_run_a_few_at_a_time_whatever_the_burst(
+    app_client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each Argon2 check holds 64 MiB: 60 concurrent sign-ins grew the server from 0.3 to 2.7 GB."""
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def check(hashed: str | None, password: str) -> bool:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.1)
+        with lock:
+            running -= 1
+        return False
+
+    monkeypatch.setattr(signin_routes, "verify_password", check)
+    token = csrf(app_client)
+    form = {"csrf_token": token, "password": "guess guess guess"}
+
+    def attempt(n: int) -> int:
+        return app_client.post("/signin", data={**form, "email": f"x{n}@x.example"}).status_code
+
+    with ThreadPoolExecutor(12) as pool:
+        codes = list(pool.map(attempt, range(24)))
+    assert codes == [401] * 24
+    assert 1 <= most <= hashing.SLOTS
 
 
 def test_the_server_wide_budget_slows_every_attempt_only_while_it_is_spent(clock: FakeClock) -> None:
