@@ -153,7 +153,9 @@ def test_a_program_manager_lands_on_their_programs_and_is_refused_others(browser
 def test_the_recipient_dashboard_through_the_signed_link(browser: Browser, demo: Demo) -> None:
     tab = open_tab(browser)
     tab.page.goto(demo.recipient_link)
-    assert tab.page.url.endswith("/recipient")
+    assert "/r/" in tab.page.url  # the link's page: nothing happens until its button is pressed
+    tab.page.get_by_role("button", name="Open my credentials").click()
+    tab.page.wait_for_url(re.compile(r".*/recipient$"))
     assert tab.page.locator("table[data-table=credentials] tbody tr").count() >= 1
     held = tab.page.locator(".tile[data-metric=credentials_held]").get_attribute("data-value")
     assert held == str(tab.page.locator("table[data-table=credentials] tbody tr").count())
@@ -161,6 +163,32 @@ def test_the_recipient_dashboard_through_the_signed_link(browser: Browser, demo:
     assert tab.page.goto(f"{demo.base}/dashboards/executive?period=90d").status == 403  # type: ignore[union-attr]
     assert tab.errors == [] or all("403" in e for e in tab.errors)
     tab.page.context.close()
+
+
+@pytest.mark.slow
+def test_a_recipient_link_clicked_on_another_site_opens_with_one_click(browser: Browser, demo: Demo) -> None:
+    """As from a webmail: a cross-site navigation, which sends no SameSite=Strict cookie."""
+    tab = open_tab(browser)
+    tab.page.set_content(f'<a id="mail" href="{demo.recipient_link}">your credentials</a>')
+    tab.page.click("#mail")
+    tab.page.get_by_role("button", name="Open my credentials").click()
+    tab.page.wait_for_url(re.compile(r".*/recipient$"))
+    assert tab.page.locator("table[data-table=credentials] tbody tr").count() >= 1
+    tab.page.context.close()
+
+
+@pytest.mark.slow
+def test_a_recipient_link_followed_by_a_signed_in_executive_changes_nothing_until_confirmed(
+    executive: Tab, demo: Demo
+) -> None:
+    page = executive.page
+    page.goto(demo.recipient_link)
+    assert page.get_by_text("signs this browser out").is_visible()
+    assert page.goto(f"{demo.base}/dashboards/executive?period=90d").status == 200  # type: ignore[union-attr]
+    page.go_back()
+    page.get_by_role("button", name="Open my credentials").click()
+    page.wait_for_url(re.compile(r".*/recipient$"))
+    assert page.goto(f"{demo.base}/dashboards/executive?period=90d").status == 403  # type: ignore[union-attr]
 
 
 @pytest.mark.slow

@@ -13,7 +13,7 @@ from credlens.domain.accounts import Role
 from credlens.store.warehouse import Warehouse
 from credlens.web.app import create_app
 from tests.conftest import ingest
-from tests.web.browser import sign_in
+from tests.web.browser import open_link, sign_in
 
 
 def issued(n: int, recipient: dict[str, str], program: str) -> dict[str, object]:
@@ -57,7 +57,7 @@ def test_development_demo_sign_ins_work_for_every_role_and_the_recipient(tmp_pat
             email = f"{role.value.replace('_', '-')}@carepath.demo"
             assert sign_in(client, email, password).status_code == 303, role
             client.cookies.clear()
-        client.get(link.group(1))
+        open_link(client, link.group(1))
         assert "Program cp-acls" in client.get("/recipient").text
 
 

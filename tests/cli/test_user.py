@@ -13,7 +13,7 @@ from credlens.cli.main import app
 from credlens.config import Settings
 from credlens.store.warehouse import Warehouse
 from credlens.web.app import create_app
-from tests.web.browser import csrf, sign_in
+from tests.web.browser import csrf, open_link, sign_in
 from tests.web.world import World, build_world
 
 runner = CliRunner()
@@ -110,7 +110,7 @@ def test_recipient_link_from_the_cli_opens_the_recipients_page(world_dir: tuple[
     path = re.search(r"http://127\.0\.0\.1:8000(/r/\S+)", out)
     assert path, out
     with web(data_dir) as client:
-        assert client.get(path.group(1), follow_redirects=False).headers["location"] == "/recipient"
+        assert open_link(client, path.group(1)).headers["location"] == "/recipient"
         page = client.get("/recipient")
         assert "Bravo Institute Program 1" in page.text
         assert "alpha-zq" not in page.text.lower()

@@ -26,5 +26,18 @@ def post_form(client: TestClient, url: str, data: dict[str, Any] | None = None, 
     return client.post(url, data={"csrf_token": csrf(client), **(data or {})}, follow_redirects=False, **kwargs)
 
 
+def open_link(client: TestClient, url: str) -> httpx2.Response:
+    """Follow a recipient link as a person does: its page, then its button (a POST with the page's token)."""
+    page = client.get(url, follow_redirects=False)
+    assert page.status_code == 200, (page.status_code, page.text[:200])
+    return client.post(url, data={"csrf_token": _token_of(page.text)}, follow_redirects=False)
+
+
+def _token_of(html: str) -> str:
+    match = _TOKEN.search(html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
 def sign_in(client: TestClient, email: str, password: str = PASSWORD) -> httpx2.Response:
     return post_form(client, "/signin", {"email": email, "password": password})

@@ -154,13 +154,21 @@ def _bodies(
         return
     if not endpoint.api:
         form: dict[str, Any] = {k: list(v) for k, v in fillers.form.items()}
-        if principal.csrf is not None:
-            form["csrf_token"] = principal.csrf
         yield {"data": form}, tuple(v for values in fillers.form.values() for v in values)
         return
-    headers = {"X-CSRF-Token": principal.csrf} if principal.csrf else {}
     for body in fillers.json_bodies or [{}]:
-        yield {"json": body, "headers": headers}, tuple(_strings(body))
+        yield {"json": body}, tuple(_strings(body))
+
+
+def _signed(kwargs: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    """The request with the principal's CSRF token, read after ``ensure`` (a new session, a new token)."""
+    if principal.csrf is None:
+        return kwargs
+    if "data" in kwargs:
+        return {**kwargs, "data": {**kwargs["data"], "csrf_token": principal.csrf}}
+    if "json" in kwargs:
+        return {**kwargs, "headers": {"X-CSRF-Token": principal.csrf}}
+    return kwargs
 
 
 def _strings(value: Any) -> Iterator[str]:
@@ -190,7 +198,7 @@ def run_probes(app: FastAPI, principals: Sequence[Principal], fillers: Fillers) 
                     if principal.ensure is not None:
                         principal.ensure(principal)
                     response = principal.client.request(
-                        endpoint.method, url, params=query, follow_redirects=False, **kwargs
+                        endpoint.method, url, params=query, follow_redirects=False, **_signed(kwargs, principal)
                     )
                     probes.append(
                         Probe(

@@ -14,7 +14,7 @@ from credlens.config import Settings
 from credlens.domain.accounts import Role
 from credlens.web.app import create_app
 from credlens.web.dashboards import PAGES
-from tests.web.browser import sign_in
+from tests.web.browser import open_link, sign_in
 from tests.web.conftest import BASE_URL
 from tests.web.world import A_ISSUED, World
 
@@ -71,7 +71,7 @@ def test_a_recipient_link_opens_no_staff_dashboard(app_client: TestClient, world
         headers={"Authorization": f"Bearer {world.a.keys.ingest}"},
     ).json()["url"]
     holder = TestClient(app_client.app, base_url=BASE_URL)
-    holder.get(link)
+    open_link(holder, link)
     assert holder.get(f"/dashboards/executive?{ALL}").status_code == 403
     assert holder.get("/recipient.json").status_code == 200
 
@@ -203,7 +203,7 @@ def test_the_recipient_sees_who_verified_named_only_with_consent(app_client: Tes
     app_client.app.state.warehouse.fold()  # type: ignore[attr-defined]
     link = app_client.post("/api/v1/recipient-links", json={"email": world.a.recipient_email}, headers=headers)
     holder = TestClient(app_client.app, base_url=BASE_URL)
-    holder.get(link.json()["url"])
+    open_link(holder, link.json()["url"])
     board = holder.get("/recipient.json").json()
     table = board["sections"][3]["tables"][0]
     assert [row["verifier"]["value"] for row in table["rows"]] == [

@@ -17,10 +17,11 @@ from credlens.access.links import RecipientClaim, make_token
 from credlens.access.tokens import new_token, token_hash
 from credlens.domain.accounts import Role
 from credlens.privacy.pseudonyms import recipient_key
+from credlens.web import sessions
 from credlens.web.app import create_app
 from credlens.web.deps import ReadIssuer, WarehouseDep
 from credlens.web.security.headers import SECURITY_HEADERS
-from tests.web.browser import csrf, sign_in
+from tests.web.browser import csrf, open_link, sign_in
 from tests.web.conftest import BASE_URL
 from tests.web.isolation import Fillers, Principal, Probe, Uncovered, endpoints, leaks, run_probes, summary
 from tests.web.world import A_ISSUED, World
@@ -32,7 +33,7 @@ A_MARKERS = ("alpha-zq",)  # in A's slug, name, program ids and names, credentia
 def _live(client: TestClient, kind: str) -> bool:
     """Whether the client holds a live session of its own kind ("user" or "recipient"): a probe of
     ``/r/{token}`` replaces any session with a recipient's, a probe of ``/signout`` ends it."""
-    token = client.cookies.get("credlens_session")
+    token = client.cookies.get(sessions.COOKIE)
     if not token:
         return False
     warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
@@ -42,7 +43,7 @@ def _live(client: TestClient, kind: str) -> bool:
 
 def _no_session(principal: Principal) -> None:
     """Anonymous and keyed principals hold no session: drop the one a probe of ``/r/{token}`` opened."""
-    principal.client.cookies.delete("credlens_session")
+    principal.client.cookies.delete(sessions.COOKIE)
 
 
 def staff(app: FastAPI, name: str, email: str) -> Principal:
@@ -51,10 +52,10 @@ def staff(app: FastAPI, name: str, email: str) -> Principal:
     def ensure(principal: Principal) -> None:
         if not _live(principal.client, "user"):  # ended by /signout, or replaced by /r/{token}: sign in again
             assert sign_in(principal.client, email).status_code == 303
+            principal.csrf = csrf(principal.client)  # tokens are bound to the session
 
     principal = Principal(name, client, ensure)
     ensure(principal)
-    principal.csrf = csrf(client)
     return principal
 
 
@@ -63,11 +64,11 @@ def recipient(app: FastAPI, name: str, link: str) -> Principal:
 
     def ensure(principal: Principal) -> None:
         if not _live(principal.client, "recipient"):
-            assert principal.client.get(link, follow_redirects=False).status_code == 303
+            assert open_link(principal.client, link).status_code == 303
+            principal.csrf = csrf(principal.client)
 
     principal = Principal(name, client, ensure)
     ensure(principal)
-    principal.csrf = csrf(client)
     return principal
 
 

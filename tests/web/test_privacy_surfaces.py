@@ -19,7 +19,7 @@ from fastapi.testclient import TestClient
 from credlens.domain.accounts import Role
 from credlens.privacy.consent import REFUSAL
 from tests.factories import to_body
-from tests.web.browser import csrf, post_form, sign_in
+from tests.web.browser import csrf, open_link, post_form, sign_in
 from tests.web.conftest import BASE_URL
 from tests.web.test_isolation import link_for
 from tests.web.world import A_ISSUED, World
@@ -170,7 +170,7 @@ def test_recipients_and_visitors_cannot_erase(app_client: TestClient, world: Wor
     assert visitor.history
     assert visitor.history[0].headers["location"] == "/signin"
     holder = TestClient(app_client.app, base_url=BASE_URL)
-    assert holder.get(link_for(app_client, world.a.keys.ingest, LEARNER1), follow_redirects=False).status_code == 303
+    assert open_link(holder, link_for(app_client, world.a.keys.ingest, LEARNER1)).status_code == 303
     refused = post_form(holder, "/admin/erasure", {"recipient_email": LEARNER0, "repeat": LEARNER0})
     assert refused.status_code == 403
     assert api(holder, "/api/v1/erasures", {"email": LEARNER0}).status_code == 403
@@ -370,7 +370,7 @@ def test_executives_recipients_and_keys_see_no_timeline(app_client: TestClient, 
     assert "alpha-zq-c000" not in page.text
     assert api(executive, "/api/v1/recipient-timeline", {"email": LEARNER0}).status_code == 403
     holder = TestClient(app_client.app, base_url=BASE_URL)
-    holder.get(link_for(app_client, world.a.keys.ingest, LEARNER0), follow_redirects=False)
+    open_link(holder, link_for(app_client, world.a.keys.ingest, LEARNER0))
     assert post_form(holder, "/timeline", {"recipient_email": LEARNER0}).status_code == 403
     for key in (world.a.keys.read, world.a.keys.ingest):
         keyed = app_client.post(

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
 
-from credlens.access.tokens import b64decode, b64encode
+from credlens.access.tokens import b64decode, b64encode, token_hash
+from credlens.domain.accounts import Role
 from credlens.web import sessions
-from tests.web.browser import sign_in
+from tests.web.browser import csrf, open_link, sign_in
 from tests.web.conftest import BASE_URL, FakeClock
 from tests.web.world import World
 
@@ -36,7 +38,7 @@ def test_an_ingest_key_gets_a_link_that_opens_the_recipients_own_credentials(
     assert body["expires_at"] == "2026-03-11T12:00:00Z"
     assert body["url"].startswith(f"{BASE_URL}/r/")
     holder = TestClient(app_client.app, base_url=BASE_URL)
-    opened = holder.get(body["url"], follow_redirects=False)
+    opened = open_link(holder, body["url"])
     assert (opened.status_code, opened.headers["location"]) == (303, "/recipient")  # the token leaves the address bar
     page = holder.get("/recipient")
     assert page.status_code == 200
@@ -61,7 +63,7 @@ def test_links_by_earner_id_and_refusals(app_client: TestClient, world: World) -
 
 def test_a_recipient_session_sees_nothing_else(app_client: TestClient, world: World) -> None:
     url = create_link(app_client, world.a.keys.ingest, email=world.a.recipient_email).json()["url"]
-    app_client.get(url)
+    open_link(app_client, url)
     assert app_client.get("/", follow_redirects=False).headers["location"] == "/recipient"
     assert app_client.get("/api/v1/stats", params={"period": "all"}).status_code == 403
     for page in ("/admin", "/admin/audit", "/admin/audit.csv"):
@@ -69,8 +71,6 @@ def test_a_recipient_session_sees_nothing_else(app_client: TestClient, world: Wo
 
 
 def test_staff_sessions_do_not_open_the_recipient_page(app_client: TestClient, world: World) -> None:
-    from credlens.domain.accounts import Role  # noqa: PLC0415
-
     sign_in(app_client, world.a.email(Role.ADMIN))
     assert app_client.get("/recipient").status_code == 403
 
@@ -80,7 +80,7 @@ def test_an_expired_link_and_a_session_past_the_links_expiry_are_refused(
 ) -> None:
     url = create_link(app_client, world.a.keys.ingest, email=world.a.recipient_email, days=1).json()["url"]
     march.advance(hours=20)
-    assert app_client.get(url, follow_redirects=False).status_code == 303  # opened 4 hours before it expires
+    assert open_link(app_client, url).status_code == 303  # opened 4 hours before it expires
     for _ in range(3):
         march.advance(hours=1)
         assert app_client.get("/recipient").status_code == 200
@@ -106,7 +106,54 @@ def test_forged_and_tampered_links_are_refused(app_client: TestClient, world: Wo
         body,
         "x" * 2000,
     ]
+    token_of_page = csrf(app_client)
     for forged in forgeries:
         response = app_client.get(f"/r/{forged}", follow_redirects=False)
         assert response.status_code == 404, forged
-        assert sessions.COOKIE not in response.cookies
+        posted = app_client.post(f"/r/{forged}", data={"csrf_token": token_of_page}, follow_redirects=False)
+        assert posted.status_code == 404, forged
+        for answer in (response, posted):
+            assert sessions.COOKIE not in answer.cookies
+
+
+def test_following_a_link_changes_no_session_until_its_button_is_pressed(app_client: TestClient, world: World) -> None:
+    """Issue 14 item 9: a top-level navigation to /r/... (which any site can start) signed a staff
+    session out and the browser in as the link's recipient (login CSRF)."""
+    sign_in(app_client, world.a.email(Role.ADMIN))
+    admin_session = app_client.cookies[sessions.COOKIE]
+    url = create_link(app_client, world.b.keys.ingest, email=world.b.recipient_email).json()["url"]  # an attacker's
+    page = app_client.get(url, follow_redirects=False)
+    assert page.status_code == 200
+    assert sessions.COOKIE not in page.cookies
+    assert 'method="post"' in page.text
+    assert "signs this browser out" in page.text  # the admin is told what the button would do
+    assert "Bravo" in page.text  # whose link it is
+    assert app_client.get("/admin").status_code == 200  # still the admin
+    # the POST alone, as a form on another site would send it: no token, a token of another browser
+    stranger = TestClient(app_client.app, base_url=BASE_URL)
+    for data in ({}, {"csrf_token": csrf(stranger)}, {"csrf_token": "x" * 43}):
+        refused = app_client.post(url, data=data, follow_redirects=False)
+        assert refused.status_code == 403, data
+        assert sessions.COOKIE not in refused.cookies
+    assert app_client.cookies[sessions.COOKIE] == admin_session
+    assert app_client.get("/admin").status_code == 200
+    # the person presses the button: now, and only now, the session changes
+    opened = open_link(app_client, url)
+    assert (opened.status_code, opened.headers["location"]) == (303, "/recipient")
+    assert app_client.get("/recipient").status_code == 200
+    assert app_client.get("/admin").status_code == 403
+    warehouse = app_client.app.state.warehouse  # type: ignore[attr-defined]
+    assert warehouse.accounts.session(token_hash(admin_session)) is None  # the admin's session ended on the server
+
+
+def test_an_anonymous_visitor_opens_a_link_with_one_click(app_client: TestClient, world: World) -> None:
+    url = create_link(app_client, world.a.keys.ingest, email=world.a.recipient_email).json()["url"]
+    visitor = TestClient(app_client.app, base_url=BASE_URL)  # arrives with no cookie at all
+    page = visitor.get(url)
+    assert (page.status_code, "signs this browser out" in page.text) == (200, False)
+    assert visitor.get("/recipient").status_code == 401
+    button = re.search(r'<form method="post" action="([^"]+)"', page.text)
+    assert button
+    assert button.group(1) == url.removeprefix(BASE_URL)
+    assert open_link(visitor, url).status_code == 303
+    assert visitor.get("/recipient").status_code == 200

@@ -1,4 +1,5 @@
-"""Server-rendered pages: one Jinja2 environment, and ``render`` which gives every form its CSRF token."""
+"""Server-rendered pages: one Jinja2 environment, and ``render`` which gives every form its CSRF token
+(bound to the browser's session, or to its CSRF cookie before sign-in: access/csrf.py)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.responses import HTMLResponse
 
 from credlens.access import csrf
 from credlens.access.tokens import new_token
+from credlens.web import sessions
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC_DIR = Path(__file__).parent / "static"
@@ -19,14 +21,12 @@ STATIC_DIR = Path(__file__).parent / "static"
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:
     """A page; sets the browser's CSRF cookie when it has none, and passes ``csrf_token`` and ``viewer``."""
     secret: bytes = request.app.state.secret
-    cookie = request.cookies.get(csrf.COOKIE)
-    fresh = not cookie or len(cookie) > 100
-    if fresh:
-        cookie = new_token()
-    assert cookie is not None
+    sent = request.cookies.get(csrf.COOKIE)
+    fresh = not sent or len(sent) > sessions.MAX_TOKEN
+    cookie = new_token() if fresh or sent is None else sent
     values = {
         "csrf_field": csrf.FIELD,
-        "csrf_token": csrf.form_token(secret, cookie),
+        "csrf_token": csrf.form_token(secret, sessions.token_of(request.cookies), cookie),
         "viewer": getattr(request.state, "viewer", None),
         **(context or {}),
     }

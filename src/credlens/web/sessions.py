@@ -1,10 +1,14 @@
-"""Sessions in cookies: a random token in a ``Secure; HttpOnly; SameSite=Lax`` cookie, its hash in
-the store, an idle and an absolute expiry. A session belongs to a user or to a recipient link."""
+"""Sessions in cookies: a random token in a ``__Host-``, ``Secure; HttpOnly; SameSite=Lax`` cookie, its
+hash in the store, an idle and an absolute expiry. A session belongs to a user or to a recipient link.
+
+The ``__Host-`` prefix makes browsers refuse the cookie unless it is ``Secure``, ``Path=/`` and has no
+``Domain``: a sibling subdomain cannot set or overwrite it. Cookies are always ``Secure``, which
+browsers accept over HTTPS and on ``http://127.0.0.1``/``localhost`` (docs/deployment.md)."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from fastapi import Request, Response
 
@@ -12,7 +16,8 @@ from credlens.access.tokens import new_token, token_hash
 from credlens.domain.accounts import Session
 from credlens.store.warehouse import Warehouse
 
-COOKIE = "credlens_session"
+COOKIE = "__Host-credlens_session"
+MAX_TOKEN = 100  # a longer cookie is no token of ours: ignored, never hashed
 IDLE = dt.timedelta(hours=2)
 ABSOLUTE = dt.timedelta(hours=12)
 # NOTE: last_seen_at is written at most once a minute per session: a write per request would
@@ -54,10 +59,16 @@ def start(
     )
 
 
+def token_of(cookies: Mapping[str, str]) -> str | None:
+    """The session token a browser sent, live or not (CSRF tokens are bound to it), or None."""
+    token = cookies.get(COOKIE)
+    return token if token and len(token) <= MAX_TOKEN else None
+
+
 def current(request: Request, warehouse: Warehouse, now: dt.datetime) -> Session | None:
     """The request's live session, or None; an expired one (idle or absolute) is deleted on sight."""
-    token = request.cookies.get(COOKIE)
-    if not token or len(token) > 100:
+    token = token_of(request.cookies)
+    if token is None:
         return None
     digest = token_hash(token)
     session = warehouse.accounts.session(digest)
@@ -73,8 +84,8 @@ def current(request: Request, warehouse: Warehouse, now: dt.datetime) -> Session
 
 def end(request: Request, response: Response | None, warehouse: Warehouse) -> None:
     """End the browser's session on the server; clear its cookie unless a new session replaces it (None)."""
-    token = request.cookies.get(COOKIE)
-    if token and len(token) <= 100:
+    token = token_of(request.cookies)
+    if token is not None:
         warehouse.accounts.end_session(token_hash(token))
     if response is not None:
         response.delete_cookie(COOKIE, path="/", secure=True, httponly=True, samesite="lax")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from credlens.access.passwords import hash_password, password_problem
 from credlens.access.tokens import token_hash
@@ -14,6 +13,7 @@ from credlens.web.auth import Now
 from credlens.web.deps import WarehouseDep
 from credlens.web.errors import ApiError
 from credlens.web.forms import Form
+from credlens.web.hashing import in_slot
 from credlens.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +42,7 @@ async def set_password(request: Request, token: str, form: Form, warehouse: Ware
         problem = "the two passwords differ"
     if problem is not None:
         return render(request, "invite.html", {"email": user.email, "error": problem}, status=422)
-    password_hash = await run_in_threadpool(hash_password, password)
+    password_hash = await in_slot(hash_password, password)
     if not warehouse.accounts.use_invitation(token_hash(token), at):
         raise ApiError(404, "invalid_invitation", "this invitation link is not valid or was already used")
     warehouse.accounts.set_password(invitation.issuer_id, user.user_id, password_hash)

@@ -1,5 +1,6 @@
-"""Recipient links: ``/r/{token}`` opens a session scoped to one recipient; ``/recipient`` is their
-dashboard, with its ``.json`` and ``.csv`` twins built from the same result."""
+"""Recipient links: ``GET /r/{token}`` shows a confirmation page whose button (``POST /r/{token}``)
+opens a session scoped to one recipient; ``/recipient`` is their dashboard, with its ``.json`` and
+``.csv`` twins built from the same result."""
 
 from __future__ import annotations
 
@@ -8,29 +9,52 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from credlens.access.links import LinkError, read_token
+from credlens.access.links import LinkError, RecipientClaim, read_token
+from credlens.domain.issuers import Issuer
 from credlens.recipients.holdings import holdings
 from credlens.recipients.verifications import verifications_of
 from credlens.reports import exports, notes, recipient
 from credlens.reports.view import Dashboard
 from credlens.web import sessions
-from credlens.web.auth import Holder, Now
+from credlens.web.auth import Holder, Now, SignedIn
 from credlens.web.deps import WarehouseDep
 from credlens.web.errors import ApiError
+from credlens.web.forms import Form
 from credlens.web.pages import render
 
 router = APIRouter(include_in_schema=False)
 
 
-@router.get("/r/{token}")
-def open_link(request: Request, token: str, warehouse: WarehouseDep, at: Now) -> Response:
-    """Check the link, open a recipient session, and move the token out of the address bar."""
+def _claim(request: Request, token: str, warehouse: WarehouseDep, at: Now) -> tuple[RecipientClaim, Issuer]:
+    """The link's claim and issuer; a forged, expired or orphaned link is 404 on GET and POST alike."""
     try:
         claim = read_token(request.app.state.secret, token, at)
     except LinkError as exc:
         raise ApiError(404, "invalid_link", str(exc)) from exc
-    if warehouse.issuer_by_id(claim.issuer_id) is None:
+    issuer = warehouse.issuer_by_id(claim.issuer_id)
+    if issuer is None:
         raise ApiError(404, "invalid_link", "this link is not valid; ask the issuer for a new one")
+    return claim, issuer
+
+
+@router.get("/r/{token}")
+def link_page(request: Request, token: str, warehouse: WarehouseDep, at: Now, principal: SignedIn) -> Response:
+    """A page with one button, nothing else: following a link (a top-level navigation another site can
+    start) never changes the browser's session; only the button's POST does (no login CSRF)."""
+    claim, issuer = _claim(request, token, warehouse, at)
+    return render(
+        request,
+        "recipient_link.html",
+        {"issuer": issuer, "token": token, "expires_at": claim.expires_at, "signed_in": principal is not None},
+    )
+
+
+@router.post("/r/{token}")
+def open_link(request: Request, token: str, form: Form, warehouse: WarehouseDep, at: Now) -> Response:
+    """Open a recipient session (the form's CSRF token was checked by the guard), then move the token
+    out of the address bar."""
+    del form
+    claim, _ = _claim(request, token, warehouse, at)
     response = RedirectResponse("/recipient", status_code=303)
     sessions.end(request, None, warehouse)  # the new cookie replaces the old
     sessions.start(response, warehouse, claim.issuer_id, at, recipient_key=claim.recipient_key, until=claim.expires_at)

@@ -1,10 +1,11 @@
-"""Sign-in and sign-out of issuer staff: Argon2id passwords, rate-limited, audited."""
+"""Sign-in and sign-out of issuer staff: Argon2id passwords, throttled (access/ratelimit.py), audited."""
 
 from __future__ import annotations
 
+import asyncio
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from credlens.access.passwords import verify_password
 from credlens.access.ratelimit import SignInLimiter
@@ -13,6 +14,7 @@ from credlens.web import sessions
 from credlens.web.auth import Now, SignedIn, Staff
 from credlens.web.deps import WarehouseDep
 from credlens.web.forms import Form
+from credlens.web.hashing import in_slot
 from credlens.web.pages import render
 
 router = APIRouter(include_in_schema=False)
@@ -50,9 +52,12 @@ async def sign_in(request: Request, form: Form, warehouse: WarehouseDep, at: Now
         )
         page.headers["Retry-After"] = str(wait)
         return page
+    delay = limiter.slow_down(at)
+    if delay:  # a flood of failures somewhere: every attempt waits a little, none is refused
+        await asyncio.sleep(delay)
     # NOTE: Argon2 takes ~0.2 s of CPU: off the event loop. It runs for unknown e-mails too (a dummy
     # hash), so the answer's timing does not tell which accounts exist.
-    matches = await run_in_threadpool(verify_password, password_hash, password)
+    matches = await in_slot(verify_password, password_hash, password)
     if user is None or not matches or user.disabled:
         limiter.failed(email, at)
         if user is not None:

@@ -4,7 +4,8 @@ Runs as middleware, before routing, so a form route added later is protected wit
 remembering to. Rules, for every method but GET/HEAD/OPTIONS:
 
 - pages (outside ``/api/``): the body must be ``application/x-www-form-urlencoded`` (415 otherwise),
-  at most ``MAX_FORM_BYTES`` (413), and carry a ``csrf_token`` matching the CSRF cookie (403).
+  at most ``MAX_FORM_BYTES`` (413), and carry a ``csrf_token`` bound to the browser's session, or to
+  its CSRF cookie when it has no session (403; access/csrf.py).
   The parsed fields are left in ``scope["credlens.form"]`` for the route (web/forms.py).
 - ``/api/``: requests that authenticate with ``Authorization`` pass (a browser on another site cannot
   set that header); a request carrying the session cookie without it must send ``X-CSRF-Token``.
@@ -57,9 +58,11 @@ class FormGuard:
         await self.app(scope, receive, send)
 
     def _api(self, request: Request) -> None:
-        if "authorization" in request.headers or sessions.COOKIE not in request.cookies:
+        session = sessions.token_of(request.cookies)
+        if "authorization" in request.headers or session is None:
             return
-        if not csrf.token_valid(self.secret, request.cookies.get(csrf.COOKIE), request.headers.get(csrf.HEADER)):
+        token = request.headers.get(csrf.HEADER)
+        if not csrf.token_valid(self.secret, session, request.cookies.get(csrf.COOKIE), token):
             raise _Refused(403, "csrf_failed", "a request signed in by cookie must send the X-CSRF-Token header")
 
     async def _form(self, request: Request, receive: Receive) -> bytes:
@@ -89,7 +92,8 @@ class FormGuard:
         for name, value in pairs:
             fields.setdefault(name, []).append(value)
         token = fields.get(csrf.FIELD, [None])[0]
-        if not csrf.token_valid(self.secret, request.cookies.get(csrf.COOKIE), token):
+        session = sessions.token_of(request.cookies)
+        if not csrf.token_valid(self.secret, session, request.cookies.get(csrf.COOKIE), token):
             raise _Refused(
                 403, "csrf_failed", "this form has expired or did not come from this site; reload the page and retry"
             )
