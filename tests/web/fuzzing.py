@@ -106,9 +106,14 @@ def _recipient(url: str, ingest: dict[str, str], email: str) -> dict[str, str]:
     with httpx2.Client(base_url=url, timeout=30) as client:
         link = client.post("/api/v1/recipient-links", json={"email": email}, headers=ingest)
         assert link.status_code == 200, link.text
-        opened = client.get(str(link.json()["url"]).removeprefix(url))
+        path = str(link.json()["url"]).removeprefix(url)
+        page = client.get(path)  # the link's page changes no session; its button (a POST) opens it
+        token = _TOKEN.search(page.text)
+        assert page.status_code == 200 and token, page.text
+        cookies = _cookies(page)
+        opened = client.post(path, data={"csrf_token": token.group(1)}, headers={"Cookie": cookie_header(cookies)})
         assert opened.status_code == 303, opened.text
-        return {"Cookie": cookie_header(_cookies(opened))}
+        return {"Cookie": cookie_header(cookies | _cookies(opened))}
 
 
 @pytest.fixture(scope="session")
