@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from credlens.domain.rejections import Rejection
-from credlens.store.keyindex import HashSet64, event_hashes
+from credlens.store.keyindex import HashSet64, distinct_sorted, event_hashes
 from credlens.store.schema import EVENT_COLUMNS
 
 Con = Any  # a DuckDB connection; typed loosely because duckdb ships no stubs
@@ -233,7 +233,7 @@ def _screen(
 def _new_events(con: Con, indexes: KeyIndexes, issuer: int, table: pa.Table) -> BoolMask:
     """First occurrence of each id in the batch, minus ids already stored (vectorized)."""
     hashes = table.column("id_hash").to_numpy()
-    if len(np.unique(hashes)) == len(hashes):  # NOTE: distinct hashes, distinct ids: no group-by needed
+    if len(distinct_sorted(hashes)) == len(hashes):  # NOTE: distinct hashes, distinct ids: no group-by needed
         keep = np.ones(len(hashes), dtype=bool)
     else:
         first = table.group_by("event_id", use_threads=False).aggregate([("position", "min")]).column("position_min")
@@ -290,7 +290,7 @@ def _issuance_conflicts(
 def _index(con: Con, cache: dict[int, HashSet64], issuer: int, sql: str) -> HashSet64:
     if issuer not in cache:
         column = con.execute(sql, [issuer, issuer]).fetchnumpy()
-        cache[issuer] = HashSet64(next(iter(column.values())).astype(np.uint64))
+        cache[issuer] = HashSet64(next(iter(column.values())))
     return cache[issuer]
 
 
