@@ -19,6 +19,7 @@ from credlens.store.appends import STORED_COLUMNS, Con
 from credlens.store.rollups import CREDENTIALS, ROLLUPS, aggregate_sql, insert_sql, merge_sql
 
 FOLD_MAX_EVENTS = 1_000_000
+DAILY_COMPACT_GROWTH = 0.25  # compact `daily` once partial rows have added this share to it
 # The stored credentials a batch changes (its per-credential aggregate ``d``): what they count in
 # `cohort_days` is taken out before the change (cohorts.py) ...
 _READ = ", ".join(cohorts.READ)
@@ -154,8 +155,20 @@ def daily_counts_sql(events: str, credentials: str) -> str:
         GROUP BY ALL"""
 
 
-def compact_daily(con: Con) -> None:
-    """Re-aggregate the appended partial counts of ``daily`` into one row per key."""
+def compact_daily(con: Con, *, growth: float = DAILY_COMPACT_GROWTH) -> bool:
+    """Re-aggregate the appended partial counts of ``daily`` into one row per key, once they have
+    grown the table by ``growth`` (a share of its rows at the last compaction; 0: whatever they are).
+    Returns whether it did.
+
+    Readers sum the partial rows, so compacting only saves them reading a few more rows; rewriting
+    the whole table at every import made even an import of one event cost in proportion to the
+    store (docs/performance.md). Compacted when it has grown by a share, all the rewrites of a
+    table that grows to n rows copy O(n) rows in total: a constant per row a fold appends.
+    """
+    rows = int(con.execute("SELECT count(*) FROM daily").fetchall()[0][0])
+    marks = con.execute("SELECT value FROM meta WHERE key = 'daily_compacted_rows'").fetchall()
+    if marks and rows <= int(marks[0][0]) * (1 + growth):
+        return False
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
@@ -165,7 +178,9 @@ def compact_daily(con: Con) -> None:
         con.execute("DELETE FROM daily")
         con.execute("INSERT INTO daily SELECT * FROM daily_compact")
         con.execute("DROP TABLE daily_compact")
+        con.execute("INSERT OR REPLACE INTO meta SELECT 'daily_compacted_rows', CAST(count(*) AS VARCHAR) FROM daily")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    return True

@@ -341,7 +341,8 @@ class Warehouse:
         return unfolded(self.cursor())
 
     def compact(self) -> None:
-        """Fold everything, merge the partial daily counts, and checkpoint the file."""
+        """Fold everything, merge the partial daily counts (once they are many: folds.compact_daily),
+        and checkpoint the file."""
         with self._write_lock, self._fold_lock:
             self._fold(self._con)
             compact_daily(self._con)
