@@ -234,36 +234,39 @@ def renamed(rows: list[dict[str, Any]], prefix: str) -> list[dict[str, Any]]:
     return out
 
 
-def growth_events(credentials: int, views: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """``credentials`` issuances with ids no store holds, and ``views`` views of those credentials:
-    imported into a new store and into the large one, so both hold the credentials the views update."""
+def growth_events(
+    new: int, stored: list[tuple[str, str]], views: int
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """``new`` issuances of credentials no store holds; the issuances of the ``stored`` (credential
+    id, program id) pairs, for the new store only; ``views`` views of the stored credentials."""
     now = int(time.time())
 
     def at(i: int) -> str:
         return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now - 40 * 86_400 + i * 7))
 
-    issued = [
-        {
-            "id": f"growth-issue-{i}",
+    def issuance(name: str, i: int, credential: str, program: str) -> dict[str, Any]:
+        return {
+            "id": f"growth-{name}-{i}",
             "type": "credential.issued",
             "occurred_at": at(i),
-            "credential_id": f"growth-cred-{i}",
-            "program": {"id": f"growth-prog-{i % 20}", "name": f"Growth program {i % 20}", "kind": "certificate"},
-            "recipient": {"email": f"growth{i}@example.org"},
+            "credential_id": credential,
+            "program": {"id": program, "name": f"Program {program}", "kind": "certificate"},
+            "recipient": {"email": f"growth-{name}-{i}@example.org"},
         }
-        for i in range(credentials)
-    ]
+
+    fresh = [issuance("new", i, f"growth-cred-{i}", f"growth-prog-{i % 20}") for i in range(new)]
+    primed = [issuance("stored", i, credential, program) for i, (credential, program) in enumerate(stored)]
     viewed = [
         {
             "id": f"growth-view-{j}",
             "type": "credential.viewed",
-            "occurred_at": at(credentials + j),
-            "credential_id": f"growth-cred-{j % credentials}",
+            "occurred_at": at(len(stored) + j),
+            "credential_id": stored[j % len(stored)][0],
             "actor": "public" if j % 3 else "owner",
         }
         for j in range(views)
     ]
-    return issued, viewed
+    return fresh, primed, viewed
 
 
 def timed_import(data_dir: Path, path: Path) -> float:
@@ -280,29 +283,45 @@ def timed_import(data_dir: Path, path: Path) -> float:
 
 
 def growth(big: Path, folder: Path, views: int) -> Path:
-    """The same imports into a new store and into a copy of ``big``; returns the copy's directory."""
+    """The same imports into a new store and into a copy of ``big``; returns the copy's directory.
+
+    The views are of credentials the large store holds, spread over it (in `cred_hash` order); the
+    new store is given their issuances first, so that both hold the credentials the views update.
+    """
     copy = folder / "big-store"
     started = time.perf_counter()
     shutil.copytree(big, copy)
+    copied = time.perf_counter() - started
+    reader = Warehouse(copy, read_only=True)
+    cursor = reader.cursor()
+    stored = int(cursor.execute("SELECT count(*) FROM events").fetchall()[0][0])
+    credentials = [
+        (str(c), str(p))
+        for c, p in cursor.execute(
+            "SELECT credential_id, program_id FROM credentials WHERE issued_at IS NOT NULL ORDER BY cred_hash LIMIT ?",
+            [max(1, views // 5)],
+        ).fetchall()
+    ]
+    reader.close()
+    print(f"large store: {stored:,} events, copied from {big} in {copied:.0f} s")
+    fresh, primed, viewed = growth_events(len(credentials), credentials, views)
+    paths = {}
+    for name, rows in (("new", fresh), ("primed", primed), ("views", viewed), ("one", [dict(viewed[0], id="one")])):
+        paths[name] = folder / f"growth-{name}.ndjson"
+        paths[name].write_bytes(b"\n".join(msgspec.json.encode(e) for e in rows) + b"\n")
     small = folder / "growth-small"
     store = Warehouse(small)
     store.create_issuer("bench", "Bench")
     store.close()
-    size = Warehouse(copy, read_only=True)
-    stored = int(size.cursor().execute("SELECT count(*) FROM events").fetchall()[0][0])
-    size.close()
-    print(f"large store: {stored:,} events, copied from {big} in {time.perf_counter() - started:.0f} s")
-    issued, viewed = growth_events(max(1, views // 5), views)
-    files = []
-    for name, rows in (("issuances", issued), ("views", viewed), ("one", [dict(viewed[0], id="growth-one")])):
-        path = folder / f"growth-{name}.ndjson"
-        path.write_bytes(b"\n".join(msgspec.json.encode(e) for e in rows) + b"\n")
-        files.append((name, len(rows), path))
-    for name, n, path in files:
-        new, large = timed_import(small, path), timed_import(copy, path)
-        what = {"issuances": "issuances", "views": f"views of those {len(issued):,} credentials", "one": "event"}[name]
+    timed_import(small, paths["primed"])
+    for name, what in (
+        ("new", f"{len(fresh):,} issuances of new credentials"),
+        ("views", f"{len(viewed):,} views of {len(credentials):,} stored credentials"),
+        ("one", "1 view"),
+    ):
+        new, large = timed_import(small, paths[name]), timed_import(copy, paths[name])
         print(
-            f"import of {n:,} {what}: new store {new:.2f} s, store of {stored:,} events {large:.2f} s "
+            f"import of {what}: new store {new:.2f} s, store of {stored:,} events {large:.2f} s "
             f"= {large / new:.2f}x (target <= {GROWTH_TARGET}x; each a fresh open, as `credlens import`)"
         )
     return copy
