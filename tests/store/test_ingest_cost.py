@@ -7,9 +7,13 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from credlens.ingest.decode import convert_rows
 from credlens.ingest.pipeline import ingest_decoded
+from credlens.store import appends
 from credlens.store.warehouse import Warehouse
+from credlens.store.writer import GroupWriter
 
 
 def issued(n: int, day: int) -> dict[str, Any]:
@@ -50,4 +54,74 @@ def test_a_small_import_does_not_rewrite_the_daily_counts(tmp_path: Path) -> Non
         ingest_decoded(store, issuer, convert_rows(list(enumerate(more[start : start + 40]))))
     store.compact()
     assert daily(store) == (compacted, 401 + 480)
+    store.close()
+
+
+def viewed(n: int, credential: str) -> dict[str, Any]:
+    return {
+        "id": f"v{n}",
+        "type": "credential.viewed",
+        "occurred_at": "2026-03-02T10:00:00Z",
+        "credential_id": credential,
+        "actor": "owner",
+    }
+
+
+def outcomes(store: Warehouse, batches: list[list[dict[str, Any]]]) -> list[tuple[int, int, list[str]]]:
+    issuer = store.issuer("acme")
+    assert issuer is not None
+    seen = []
+    for batch in batches:
+        outcome = ingest_decoded(store, issuer, convert_rows(list(enumerate(batch))), fold=False)
+        seen.append((outcome.accepted, outcome.duplicates, [r.reason for r in outcome.rejections]))
+    return seen
+
+
+@pytest.mark.parametrize("by_query", [0, 100])
+def test_screening_by_a_query_finds_what_the_indexes_find(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, by_query: int
+) -> None:
+    """Batches screened by a query of the store (before the key indexes are loaded) and by the
+    indexes keep and refuse the same events: duplicates within a batch, of stored events, and
+    second issuances of stored credentials."""
+    monkeypatch.setattr(appends, "SCREEN_BY_QUERY", by_query)
+    store = Warehouse(tmp_path)
+    store.create_issuer("acme", "Acme")
+    batches = [
+        [issued(1, 0), issued(2, 0), viewed(1, "c1")],
+        [issued(1, 0), dict(issued(2, 0), id="other"), viewed(1, "c1"), viewed(2, "c2"), viewed(2, "c2")],
+        [viewed(3, "c3"), issued(3, 0), dict(issued(3, 0), id="again")],
+    ]
+    assert outcomes(store, batches) == [
+        (3, 0, []),
+        (1, 3, ["credential 'c2' was already issued by event 'i2'"]),
+        (2, 0, ["credential 'c3' was already issued by event 'i3'"]),
+    ]
+    assert (appends.SCREEN_BY_QUERY == 0) == (store._indexes.events != {})
+    store.close()
+
+
+def test_a_small_import_does_not_load_the_key_index(tmp_path: Path) -> None:
+    """Loading the store's key hashes costs in proportion to the store (~1-3 s at 10M events); an
+    import of a few batches is screened by a query of the store instead."""
+    store = Warehouse(tmp_path)
+    store.create_issuer("acme", "Acme")
+    outcomes(store, [[issued(n, 0) for n in range(50)]])
+    store.close()
+    store = Warehouse(tmp_path)
+    assert outcomes(store, [[viewed(1, "c1")], [issued(1, 0)]]) == [(1, 0, []), (0, 1, [])]
+    assert store._indexes.events == {}
+    assert store._indexes.issued == {}
+    store.close()
+
+
+def test_the_servers_writer_loads_the_key_indexes_as_it_starts(tmp_path: Path) -> None:
+    store = Warehouse(tmp_path)
+    issuer, _ = store.create_issuer("acme", "Acme")
+    outcomes(store, [[issued(n, 0) for n in range(50)]])
+    writer = GroupWriter(store)
+    writer.wait_idle()
+    assert len(store._indexes.events[issuer.issuer_id]) == 50
+    assert len(store._indexes.issued[issuer.issuer_id]) == 50
+    writer.close()
     store.close()

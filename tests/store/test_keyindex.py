@@ -7,7 +7,7 @@ import tracemalloc
 import duckdb
 import numpy as np
 import pyarrow as pa
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credlens.store.keyindex import RUN_FROM, HashSet64, distinct_sorted, key_hash, key_hashes, merge_runs
@@ -69,6 +69,7 @@ def test_merge_runs_is_the_distinct_sorted_union(left: list[int], right: list[in
     assert merge_runs(a, b).tolist() == np.unique(np.concatenate([a, b])).tolist()
 
 
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.lists(st.integers(0, 2**64 - 1) | st.integers(0, 5_000), max_size=40), max_size=30))
 def test_hash_set_holds_exactly_what_was_added(additions: list[list[int]]) -> None:
     index = HashSet64(np.array(additions[0], dtype=np.uint64)) if additions else HashSet64()

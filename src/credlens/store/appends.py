@@ -107,13 +107,37 @@ class _Group:
         return hit
 
 
+# Batches of an issuer screened by a query of the store before its key indexes are loaded: a query
+# scans the store's key column once (~0.1 s at 10M events), a load reads and sorts it (~1-3 s), which
+# only pays for itself over many batches: `credlens import` of a small file never loads them.
+SCREEN_BY_QUERY = 2
+
+
 @dataclass
 class KeyIndexes:
-    """Per-issuer hash sets of stored event ids and issued credential ids, loaded on first use."""
+    """Per-issuer hash sets of stored event ids and issued credential ids, loaded after the first
+    SCREEN_BY_QUERY batches of the issuer (or at once: ``load``)."""
 
     events: dict[int, HashSet64] = field(default_factory=dict)
     issued: dict[int, HashSet64] = field(default_factory=dict)
     next_seq: int | None = None
+    queried: dict[int, int] = field(default_factory=dict)  # batches screened by a query, per issuer
+
+    def ready(self, con: Con, issuer: int) -> bool:
+        """Whether the issuer's indexes screen this batch; False: a query of the store does."""
+        if issuer in self.events:
+            return True
+        if self.queried.get(issuer, 0) < SCREEN_BY_QUERY:
+            self.queried[issuer] = self.queried.get(issuer, 0) + 1
+            return False
+        self.load(con, issuer)
+        return True
+
+    def load(self, con: Con, issuer: int, *, issued: bool = False) -> None:
+        """Load the issuer's event index (and its issued index, else loaded at its first issuance)."""
+        _index(con, self.events, issuer, _EVENT_HASHES)
+        if issued:
+            _index(con, self.issued, issuer, _ISSUED_HASHES)
 
 
 def append_group(con: Con, indexes: KeyIndexes, requests: list[WriteRequest]) -> list[WriteResult]:
@@ -141,7 +165,7 @@ def append_group(con: Con, indexes: KeyIndexes, requests: list[WriteRequest]) ->
             con.execute("ROLLBACK")
             raise
         indexes.next_seq = first_seq + batch.num_rows
-        _remember(con, indexes, batch)
+        _remember(indexes, batch)
     return results
 
 
@@ -238,8 +262,8 @@ def _new_events(con: Con, indexes: KeyIndexes, issuer: int, table: pa.Table) -> 
     else:
         first = table.group_by("event_id", use_threads=False).aggregate([("position", "min")]).column("position_min")
         keep = np.asarray(pc.is_in(table.column("position"), first), dtype=bool).copy()
-    index = _index(con, indexes.events, issuer, _EVENT_HASHES)
-    candidates = hashes[index.contains(hashes)]
+    ready = indexes.ready(con, issuer)
+    candidates = hashes[indexes.events[issuer].contains(hashes)] if ready else hashes
     if len(candidates):  # a hash hit is only a candidate: confirm against the stored strings
         hashes_list = candidates.tolist()
         rows = con.execute(_STORED_IDS, [issuer, hashes_list, issuer, hashes_list]).fetchall()
@@ -266,9 +290,11 @@ def _issuance_conflicts(
     issues = issues.filter(pc.equal(issues.column("type"), "credential.issued"))
     if not issues.num_rows:
         return []
-    index = _index(con, indexes.issued, issuer, _ISSUED_HASHES)
     hashes = issues.column("cred_hash").to_numpy()
-    candidates = hashes[index.contains(hashes)]
+    if issuer in indexes.events:  # the indexes are in use (KeyIndexes.ready): this one too
+        candidates = hashes[_index(con, indexes.issued, issuer, _ISSUED_HASHES).contains(hashes)]
+    else:
+        candidates = hashes
     stored: dict[str, str] = {}
     if len(candidates):
         hashes_list = candidates.tolist()
@@ -294,13 +320,16 @@ def _index(con: Con, cache: dict[int, HashSet64], issuer: int, sql: str) -> Hash
     return cache[issuer]
 
 
-def _remember(con: Con, indexes: KeyIndexes, batch: pa.Table) -> None:
-    """After COMMIT only: a rolled-back batch must not look stored."""
+def _remember(indexes: KeyIndexes, batch: pa.Table) -> None:
+    """After COMMIT only: a rolled-back batch must not look stored. Indexes not loaded yet need
+    nothing: they are loaded from the store, which holds the batch."""
     batch = batch.select(["issuer_id", "type", "id_hash", "cred_hash"])
     issuers = pc.unique(batch.column("issuer_id")).to_pylist()
     for issuer in issuers:
+        if issuer not in indexes.events:
+            continue
         rows = batch if len(issuers) == 1 else batch.filter(pc.equal(batch.column("issuer_id"), issuer))
-        _index(con, indexes.events, issuer, _EVENT_HASHES).add(rows.column("id_hash").to_numpy())
+        indexes.events[issuer].add(rows.column("id_hash").to_numpy())
         issued = rows.filter(pc.equal(rows.column("type"), "credential.issued"))
-        if issued.num_rows:
-            _index(con, indexes.issued, issuer, _ISSUED_HASHES).add(issued.column("cred_hash").to_numpy())
+        if issued.num_rows and issuer in indexes.issued:
+            indexes.issued[issuer].add(issued.column("cred_hash").to_numpy())
