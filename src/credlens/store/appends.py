@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -36,16 +37,18 @@ _ISSUED_HASHES = (
 _EVENT_HASHES = (
     "SELECT id_hash FROM events WHERE issuer_id = ? UNION ALL SELECT id_hash FROM event_tombstones WHERE issuer_id = ?"
 )
-_CANDIDATES = "id_hash IN (SELECT unnest(?::UBIGINT[]))"
+# The candidate hashes are a registered Arrow column (`_stored`): passed as a list parameter,
+# 100,000 of them took ~1 s to convert, against ~0.2 s for this whole query at 10M events.
+_CANDIDATES = "IN (SELECT hash FROM screen_candidates)"
 _STORED_IDS = (
-    f"SELECT event_id FROM events WHERE issuer_id = ? AND {_CANDIDATES} "
-    f"UNION ALL SELECT event_id FROM event_tombstones WHERE issuer_id = ? AND {_CANDIDATES}"
+    f"SELECT event_id FROM events WHERE issuer_id = ? AND id_hash {_CANDIDATES} "
+    f"UNION ALL SELECT event_id FROM event_tombstones WHERE issuer_id = ? AND id_hash {_CANDIDATES}"
 )
 _STORED_ISSUES = (
     "SELECT credential_id, event_id FROM events WHERE issuer_id = ? AND type = 'credential.issued'"
-    " AND cred_hash IN (SELECT unnest(?::UBIGINT[])) "
+    f" AND cred_hash {_CANDIDATES} "
     "UNION SELECT credential_id, issue_event_id FROM credentials WHERE issuer_id = ? AND issue_event_id IS NOT NULL"
-    " AND cred_hash IN (SELECT unnest(?::UBIGINT[]))"
+    f" AND cred_hash {_CANDIDATES}"
 )
 # After retention or an erasure the greatest stored seq may be below the fold cursor: new events
 # must still be numbered after it, or they would never be folded.
@@ -265,8 +268,7 @@ def _new_events(con: Con, indexes: KeyIndexes, issuer: int, table: pa.Table) -> 
     ready = indexes.ready(con, issuer)
     candidates = hashes[indexes.events[issuer].contains(hashes)] if ready else hashes
     if len(candidates):  # a hash hit is only a candidate: confirm against the stored strings
-        hashes_list = candidates.tolist()
-        rows = con.execute(_STORED_IDS, [issuer, hashes_list, issuer, hashes_list]).fetchall()
+        rows = _stored(con, _STORED_IDS, issuer, candidates)
         if rows:
             stored = pa.array(sorted(row[0] for row in rows), pa.string())
             keep &= ~np.asarray(pc.is_in(table.column("event_id"), stored), dtype=bool)
@@ -297,9 +299,7 @@ def _issuance_conflicts(
         candidates = hashes
     stored: dict[str, str] = {}
     if len(candidates):
-        hashes_list = candidates.tolist()
-        rows = con.execute(_STORED_ISSUES, [issuer, hashes_list, issuer, hashes_list]).fetchall()
-        stored = dict(rows)
+        stored = dict(_stored(con, _STORED_ISSUES, issuer, candidates))
     rejections = []
     columns = [issues.column(c).to_pylist() for c in ("position", "event_id", "credential_id")]
     for position, event_id, credential_id in zip(*columns, strict=True):
@@ -311,6 +311,15 @@ def _issuance_conflicts(
         else:
             issued_here[key] = event_id
     return rejections
+
+
+def _stored(con: Con, sql: str, issuer: int, candidates: npt.NDArray[np.uint64]) -> list[tuple[Any, ...]]:
+    """The rows of ``sql`` (_STORED_IDS, _STORED_ISSUES) for the issuer's candidate hashes."""
+    con.register("screen_candidates", pa.table({"hash": pa.array(candidates, pa.uint64())}))
+    try:
+        return list(con.execute(sql, [issuer, issuer]).fetchall())
+    finally:
+        con.unregister("screen_candidates")
 
 
 def _index(con: Con, cache: dict[int, HashSet64], issuer: int, sql: str) -> HashSet64:
