@@ -382,7 +382,9 @@ def main() -> None:
         "copy of it, then a sustained HTTP run into the copy (DIR itself is only read)",
     )
     parser.add_argument("--growth-events", type=int, default=100_000, help="views imported by the --big-store runs")
-    parser.add_argument("--sustained-events", type=int, default=300_000, help="events of the sustained HTTP run")
+    parser.add_argument(
+        "--sustained-events", type=int, default=300_000, help="events of the sustained HTTP run (0: none)"
+    )
     parser.add_argument("--sustained-clients", type=int, default=4, help="clients of the sustained HTTP run")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="credlens-bench-") as tmp:
@@ -427,8 +429,8 @@ def main() -> None:
             )
         if args.big_store is not None:
             copy = growth(args.big_store, folder, args.growth_events)
-            more = renamed(events(args.sustained_events), "sustained-")
-            sustained(copy, more, args.sustained_clients)
+            if args.sustained_events:
+                sustained(copy, renamed(events(args.sustained_events), "sustained-"), args.sustained_clients)
         gc.unfreeze()
 
 
