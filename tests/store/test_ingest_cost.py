@@ -116,9 +116,12 @@ def test_a_small_import_does_not_load_the_key_index(tmp_path: Path) -> None:
 
 
 def test_the_servers_writer_loads_the_key_indexes_as_it_starts(tmp_path: Path) -> None:
+    """Not at a first request, which would wait for the load (~1-3 s at 10M events)."""
     store = Warehouse(tmp_path)
     issuer, _ = store.create_issuer("acme", "Acme")
     outcomes(store, [[issued(n, 0) for n in range(50)]])
+    store.close()
+    store = Warehouse(tmp_path)
     writer = GroupWriter(store)
     writer.wait_idle()
     assert len(store._indexes.events[issuer.issuer_id]) == 50
