@@ -122,8 +122,8 @@ def _daily(con: Con, start: int) -> None:
     columns = "e.issuer_id, e.credential_id, e.occurred_at, e.type, e.actor, e.channel, e.rating, " + (
         "e.verifier_industry, e.verifier_size, e.verifier_country"
     )
-    # NOTE: the earlier events of late issuances are read back from `events`, a scan of the whole
-    # table (~0.5 s at 10M events); most folds have no late issuance and skip it.
+    # The earlier events of late issuances are read back from `events`, a join that scans the whole
+    # table; most folds have no late issuance and skip it.
     late = f"""
         UNION ALL
         SELECT {columns} FROM events e JOIN issued_now l
