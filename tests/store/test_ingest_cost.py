@@ -11,7 +11,7 @@ import pytest
 
 from credlens.ingest.decode import convert_rows
 from credlens.ingest.pipeline import ingest_decoded
-from credlens.store import appends
+from credlens.store import appends, folds
 from credlens.store.warehouse import Warehouse
 from credlens.store.writer import GroupWriter
 
@@ -127,4 +127,29 @@ def test_the_servers_writer_loads_the_key_indexes_as_it_starts(tmp_path: Path) -
     assert len(store._indexes.events[issuer.issuer_id]) == 50
     assert len(store._indexes.issued[issuer.issuer_id]) == 50
     writer.close()
+    store.close()
+
+
+def test_a_fold_of_views_sets_only_the_columns_views_change(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """DuckDB reads and rewrites every column an UPDATE sets (and checkpoints them after): a merge
+    that set all 42 columns of `credentials` for a batch of views cost seconds at 10M events."""
+    merges: list[str] = []
+    real = folds.merge_sql
+
+    def recorded(*args: Any) -> str:
+        merges.append(real(*args))
+        return merges[-1]
+
+    monkeypatch.setattr(folds, "merge_sql", recorded)
+    store = Warehouse(tmp_path)
+    issuer, _ = store.create_issuer("acme", "Acme")
+    ingest_decoded(store, issuer, convert_rows([(0, issued(1, 0))]))
+    merges.clear()
+    ingest_decoded(store, issuer, convert_rows([(0, viewed(1, "c1")), (1, viewed(2, "c1"))]))
+    credentials = next(m for m in merges if m.startswith("UPDATE credentials"))
+    assert "owner_views =" in credentials
+    assert "issued_at =" not in credentials
+    assert "expires_at =" not in credentials
+    row = store.cursor().execute("SELECT owner_views, events, issued_at IS NOT NULL FROM credentials").fetchall()
+    assert row == [(2, 3, True)]
     store.close()

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 
 from credlens.store import cohorts, portfolios
 from credlens.store.appends import STORED_COLUMNS, Con
-from credlens.store.rollups import CREDENTIALS, ROLLUPS, aggregate_sql, insert_sql, merge_sql
+from credlens.store.rollups import CREDENTIALS, ROLLUPS, aggregate_sql, changed_columns, insert_sql, merge_sql
 
 FOLD_MAX_EVENTS = 1_000_000
 DAILY_COMPACT_GROWTH = 0.25  # compact `daily` once partial rows have added this share to it
@@ -84,10 +84,12 @@ def _fold(con: Con, start: int) -> None:
         returning = "t.issuer_id, t." + rollup.key
         if rollup is CREDENTIALS:
             returning += ", t.cred_hash, " + ", ".join(f"t.{name}" for name in cohorts.READ if name != "issuer_id")
-        con.register("d", con.sql(aggregate_sql(rollup, "b")).to_arrow_table())
+        delta = con.sql(aggregate_sql(rollup, "b")).to_arrow_table()
+        con.register("d", delta)
         if rollup is CREDENTIALS:
             cohorts.record(con, CHANGED, -1)
-        con.register("merged", con.sql(merge_sql(rollup, "d", returning)).to_arrow_table())
+        merge = merge_sql(rollup, "d", returning, changed_columns(rollup, delta))
+        con.register("merged", con.sql(merge).to_arrow_table())
         if rollup is CREDENTIALS:
             _daily(con, start)
         con.execute(insert_sql(rollup, "d", "merged"))
