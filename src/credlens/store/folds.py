@@ -13,12 +13,14 @@ a crash or an error at any point folds every event once and only once.
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from credlens.store import cohorts, portfolios
 from credlens.store.appends import STORED_COLUMNS, Con
-from credlens.store.rollups import CREDENTIALS, ROLLUPS, aggregate_sql, insert_sql, merge_sql
+from credlens.store.rollups import CREDENTIALS, ROLLUPS, aggregate_sql, changed_columns, insert_sql, merge_sql
 
 FOLD_MAX_EVENTS = 1_000_000
+DAILY_COMPACT_GROWTH = 0.25  # compact `daily` once partial rows have added this share to it
 # The stored credentials a batch changes (its per-credential aggregate ``d``): what they count in
 # `cohort_days` is taken out before the change (cohorts.py) ...
 _READ = ", ".join(cohorts.READ)
@@ -82,10 +84,12 @@ def _fold(con: Con, start: int) -> None:
         returning = "t.issuer_id, t." + rollup.key
         if rollup is CREDENTIALS:
             returning += ", t.cred_hash, " + ", ".join(f"t.{name}" for name in cohorts.READ if name != "issuer_id")
-        con.register("d", con.sql(aggregate_sql(rollup, "b")).to_arrow_table())
+        delta = con.sql(aggregate_sql(rollup, "b")).to_arrow_table()
+        con.register("d", delta)
         if rollup is CREDENTIALS:
             cohorts.record(con, CHANGED, -1)
-        con.register("merged", con.sql(merge_sql(rollup, "d", returning)).to_arrow_table())
+        merge = merge_sql(rollup, "d", returning, changed_columns(rollup, delta))
+        con.register("merged", con.sql(merge).to_arrow_table())
         if rollup is CREDENTIALS:
             _daily(con, start)
         con.execute(insert_sql(rollup, "d", "merged"))
@@ -117,24 +121,22 @@ def _daily(con: Con, start: int) -> None:
           AND NOT EXISTS (SELECT 1 FROM merged m
                           WHERE m.issuer_id = d.issuer_id AND m.credential_id = d.credential_id)""").to_arrow_table()
     con.register("issued_now", issued_now)
+    columns = "e.issuer_id, e.credential_id, e.occurred_at, e.type, e.actor, e.channel, e.rating, " + (
+        "e.verifier_industry, e.verifier_size, e.verifier_country"
+    )
+    # The earlier events of late issuances are read back from `events`, a join that scans the whole
+    # table; most folds have no late issuance and skip it.
+    late = f"""
+        UNION ALL
+        SELECT {columns} FROM events e JOIN issued_now l
+          ON l.late AND e.issuer_id = l.issuer_id AND e.cred_hash = l.cred_hash AND e.credential_id = l.credential_id
+        WHERE e.seq <= ?"""
+    any_late = bool(pc.any(issued_now.column("late")).as_py())
     try:
         con.execute(
-            """
-            INSERT INTO daily
-            WITH attributable AS (
-                SELECT e.issuer_id, e.credential_id, e.occurred_at, e.type, e.actor, e.channel, e.rating,
-                       e.verifier_industry, e.verifier_size, e.verifier_country FROM b e
-                UNION ALL
-                SELECT e.issuer_id, e.credential_id, e.occurred_at, e.type, e.actor, e.channel, e.rating,
-                       e.verifier_industry, e.verifier_size, e.verifier_country
-                FROM events e JOIN issued_now l
-                  ON l.late AND e.issuer_id = l.issuer_id
-                 AND e.cred_hash = l.cred_hash AND e.credential_id = l.credential_id
-                WHERE e.seq <= ?
-            )
-            """
+            f"INSERT INTO daily WITH attributable AS (SELECT {columns} FROM b e {late if any_late else ''})"
             + daily_counts_sql("attributable", "issued_now"),
-            [start],
+            [start] if any_late else [],
         )
     finally:
         con.unregister("issued_now")
@@ -154,8 +156,20 @@ def daily_counts_sql(events: str, credentials: str) -> str:
         GROUP BY ALL"""
 
 
-def compact_daily(con: Con) -> None:
-    """Re-aggregate the appended partial counts of ``daily`` into one row per key."""
+def compact_daily(con: Con, *, growth: float = DAILY_COMPACT_GROWTH) -> bool:
+    """Re-aggregate the appended partial counts of ``daily`` into one row per key, once they have
+    grown the table by ``growth`` (a share of its rows at the last compaction; 0: whatever they are).
+    Returns whether it did.
+
+    Readers sum the partial rows, so compacting only saves them reading a few more rows; rewriting
+    the whole table at every import made even an import of one event cost in proportion to the
+    store (docs/performance.md). Compacted when it has grown by a share, all the rewrites of a
+    table that grows to n rows copy O(n) rows in total: a constant per row a fold appends.
+    """
+    rows = int(con.execute("SELECT count(*) FROM daily").fetchall()[0][0])
+    marks = con.execute("SELECT value FROM meta WHERE key = 'daily_compacted_rows'").fetchall()
+    if marks and rows <= int(marks[0][0]) * (1 + growth):
+        return False
     con.execute("BEGIN TRANSACTION")
     try:
         con.execute(
@@ -165,7 +179,9 @@ def compact_daily(con: Con) -> None:
         con.execute("DELETE FROM daily")
         con.execute("INSERT INTO daily SELECT * FROM daily_compact")
         con.execute("DROP TABLE daily_compact")
+        con.execute("INSERT OR REPLACE INTO meta SELECT 'daily_compacted_rows', CAST(count(*) AS VARCHAR) FROM daily")
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")
         raise
+    return True

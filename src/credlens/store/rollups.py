@@ -13,6 +13,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
 from credlens.domain.events import CHANNELS
 
 
@@ -232,14 +235,42 @@ def _aggregate(col: Column) -> str:
     return f"{col.fold.value}({col.expr})"
 
 
-def merge_sql(rollup: Rollup, delta: str, returning: str) -> str:
-    """Fold the per-key ``delta`` into stored rows that exist; RETURNING tells which keys did."""
-    sets = [f"{col.name} = {_merge(col)}" for col in rollup.columns]
+def changed_columns(rollup: Rollup, delta: pa.Table) -> frozenset[str]:
+    """The columns (and latest groups) that merging ``delta`` (an ``aggregate_sql`` result) can change:
+    a column whose every value is NULL (or 0, for a sum) leaves each stored value as it is, and so
+    does a latest group none of whose rows has a value."""
+    changed = set()
+    for col in rollup.columns:
+        values = delta.column(col.name)
+        if values.null_count == len(values):
+            continue
+        if col.fold is not Fold.SUM or pc.max(pc.abs(values)).as_py():
+            changed.add(col.name)
     for group in rollup.latest:
+        at = delta.column(f"{group.group}_at")
+        if at.null_count < len(at):
+            changed.add(group.group)
+    return frozenset(changed)
+
+
+def merge_sql(rollup: Rollup, delta: str, returning: str, changed: frozenset[str] | None = None) -> str:
+    """Fold the per-key ``delta`` into stored rows that exist; RETURNING tells which keys did.
+
+    ``changed`` (``changed_columns``; None: all) limits the SET to what the delta can change: DuckDB
+    reads and rewrites every column an UPDATE sets, and the checkpoint after it too. Measured at 10M
+    events, 20,000 rows of `credentials` (docs/performance.md): 0.6 s to set 10 columns, 1.8-1.9 s and
+    a checkpoint of 0.5-1.5 s to set all 42.
+    """
+    sets = [f"{col.name} = {_merge(col)}" for col in rollup.columns if changed is None or col.name in changed]
+    for group in rollup.latest:
+        if changed is not None and group.group not in changed:
+            continue
         at, src = f"{group.group}_at", f"{group.group}_src"
         newer = f"d.{at} IS NOT NULL AND (t.{at} IS NULL OR (d.{at}, d.{src}) > (t.{at}, t.{src}))"
         for name in [v for v, _ in group.values] + [at, src]:
             sets.append(f"{name} = CASE WHEN {newer} THEN d.{name} ELSE t.{name} END")
+    if not sets:  # nothing to change; the UPDATE still tells which keys are stored
+        sets = [f"{rollup.key} = t.{rollup.key}"]
     body = ",\n  ".join(sets)
     return (
         f"UPDATE {rollup.table} t SET\n  {body}\nFROM {delta} d\n"

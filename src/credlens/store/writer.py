@@ -68,6 +68,10 @@ class GroupWriter:
         self._thread.join()
 
     def _run(self) -> None:
+        try:
+            self._warehouse.load_key_indexes()
+        except Exception:  # NOTE: not fatal: the writer then loads them when it first needs them
+            log.exception("loading the key indexes failed")
         pending = 0
         while True:
             try:
