@@ -7,10 +7,11 @@ refused), types, enums and patterns, and ``__post_init__`` checks the cross-fiel
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
+
+from credlens.domain import screen
 
 # NOTE: \Z, not $: Python's $ also matches before a final newline, which would let "id\n" through.
 ID_PATTERN = r"^[A-Za-z0-9._:\-]{1,128}\Z"
@@ -18,8 +19,10 @@ Id = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
 Country = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}\Z")]
 Timestamp = Annotated[dt.datetime, msgspec.Meta(tz=True)]
 Domain = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9.\-]{1,253}\Z")]
-ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Label = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+# Free text (names, labels, reasons): no control characters or bidi overrides (screen.py), and no
+# e-mail or IP address anywhere in it (screen_text, from the __post_init__ of the Struct holding it).
+ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=screen.SAFE_TEXT_PATTERN)]
+Label = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=screen.SAFE_TEXT_PATTERN)]
 
 Kind = Literal["certificate", "badge"]
 Actor = Literal["owner", "public"]
@@ -33,18 +36,15 @@ VerificationOutcome = Literal["hired", "interviewed", "not_hired", "other"]
 CareerOutcome = Literal["new_job", "promotion", "raise", "other"]
 AgeBand = Literal["<18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
 
+# The valid range of every timestamp (docs/ingestion.md, "Timestamps"): occurred_at in
+# [EARLIEST, now + FUTURE_TOLERANCE]; expires_at after occurred_at and before LATEST_EXPIRY, far
+# inside what Python, Arrow, DuckDB and browsers represent (year 9999 with a -14:00 offset is year
+# 10000 in UTC, which broke every page showing it) and beyond any real credential's validity.
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+LATEST_EXPIRY = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 PROPERTIES_MAX_BYTES = 4096
-# NOTE: properties are free-form and never interpreted, but privacy.md forbids storing IPs, user
-# agents, cookies and e-mail addresses anywhere: keys naming them (in any spelling: `client_ip`,
-# `User-Agent`, `set-cookie`, `x-forwarded-for`) and values that are an e-mail or IP address are refused.
-FORBIDDEN_KEY_WORDS = frozenset({"ip", "ipaddress", "useragent", "cookie", "cookies", "email", "mail", "forwarded"})
-FORBIDDEN_KEYS = frozenset({"user_agent", "remote_addr", "ip_address", "e_mail", "remote_address"})
-_WORDS = re.compile(r"[^a-z0-9]+")
-_PERSONAL_VALUE = re.compile(
-    r"^\s*(?:[^@\s]+@[^@\s]+\.[^@\s]+|\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7})\s*\Z"
-)
+PROPERTIES_MAX_DEPTH = 8  # nested objects and lists below `properties`; deeper is refused
 
 
 FIELD_SEPARATOR = "\x1f"  # between field and reason inside msgspec's message; never in a real field path
@@ -63,11 +63,22 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True):
     """Base of every nested object: unknown fields are refused so a typo cannot lose data."""
 
 
+def screen_text(struct: object, names: tuple[str, ...]) -> None:
+    """Refuse the first of these free-text fields that holds personal data or unsafe characters."""
+    for name in names:
+        value = getattr(struct, name)
+        if value is not None and (fault := screen.text_fault(value)) is not None:
+            raise EventError(name, fault)
+
+
 class Demographics(Strict):
     gender: Label | None = None
     age_band: AgeBand | None = None
     education_level: Label | None = None
     employment_status: Label | None = None
+
+    def __post_init__(self) -> None:
+        screen_text(self, ("gender", "education_level", "employment_status"))
 
 
 class Consent(Strict):
@@ -100,6 +111,9 @@ class IssuedProgram(ProgramRef):
     kind: Kind = "certificate"
     department: Label | None = None
 
+    def __post_init__(self) -> None:
+        screen_text(self, ("name", "department"))
+
 
 class Verifier(Strict):
     consent: bool = False
@@ -107,6 +121,9 @@ class Verifier(Strict):
     industry: Label | None = None
     size: VerifierSize | None = None
     country: Country | None = None
+
+    def __post_init__(self) -> None:
+        screen_text(self, ("organization", "industry"))
 
 
 class Event(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):
@@ -130,8 +147,8 @@ class CredentialIssued(Event, tag="credential.issued"):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.expires_at is not None and self.expires_at <= self.occurred_at:
-            raise EventError("expires_at", "must be after occurred_at")
+        if self.expires_at is not None:
+            check_expiry(self.expires_at, self.occurred_at)
 
 
 class ProgramEnrolled(Event, tag="program.enrolled"):
@@ -153,6 +170,11 @@ class CredentialViewed(Event, tag="credential.viewed"):
     referrer_domain: Domain | None = None
     country: Country | None = None
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.referrer_domain is not None and screen.personal_value(self.referrer_domain):
+            raise EventError("referrer_domain", "is an IP address; " + screen.PERSONAL)
+
 
 class CredentialDownloaded(Event, tag="credential.downloaded"):
     format: Format
@@ -166,6 +188,10 @@ class CredentialShared(Event, tag="credential.shared"):
 
 class CredentialProfileAdded(Event, tag="credential.profile_added"):
     platform: Label = "linkedin"
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        screen_text(self, ("platform",))
 
 
 class CredentialReferralClicked(Event, tag="credential.referral_clicked"):
@@ -199,6 +225,10 @@ class RecipientConsentChanged(Event, tag="recipient.consent_changed"):
 class CredentialRenewed(Event, tag="credential.renewed"):
     expires_at: Timestamp
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_expiry(self.expires_at, self.occurred_at)
+
 
 class CredentialExpired(Event, tag="credential.expired"):
     pass
@@ -206,6 +236,10 @@ class CredentialExpired(Event, tag="credential.expired"):
 
 class CredentialRevoked(Event, tag="credential.revoked"):
     reason: ShortText | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        screen_text(self, ("reason",))
 
 
 AnyEvent = (
@@ -245,32 +279,37 @@ def check_envelope(event: Event) -> None:
         check_properties(event.properties)
 
 
+def check_expiry(expires: dt.datetime, occurred: dt.datetime) -> None:
+    """An expiry lies after the event that sets it and before LATEST_EXPIRY (see above)."""
+    if expires <= occurred:
+        raise EventError("expires_at", "must be after occurred_at")
+    if expires >= LATEST_EXPIRY:
+        raise EventError("expires_at", "must be before 2200-01-01T00:00:00Z")
+
+
 def check_properties(properties: dict[str, Any]) -> None:
-    """At most 4 KiB serialized, and nothing that would carry personal data into the store."""
-    if len(msgspec.json.encode(properties)) > PROPERTIES_MAX_BYTES:
-        raise EventError("properties", f"is larger than {PROPERTIES_MAX_BYTES} bytes serialized")
-    stack: list[tuple[str, Any]] = [("properties", properties)]
+    """At most 4 KiB serialized and PROPERTIES_MAX_DEPTH deep, and no personal data in any key or string.
+
+    properties are free-form and never interpreted (events.md), so they cannot be an allow-list; but
+    privacy.md forbids storing IPs, user agents, cookies and e-mail addresses anywhere: keys naming
+    them in any spelling (``clientIp``, ``User-Agent``, ``x-forwarded-for``) and keys or strings
+    holding an e-mail or IP address anywhere in them are refused (screen.py).
+    """
+    stack: list[tuple[str, Any, int]] = [("properties", properties, 0)]
     while stack:
-        path, value = stack.pop()
+        path, value, depth = stack.pop()
+        if isinstance(value, dict | list) and depth > PROPERTIES_MAX_DEPTH:
+            raise EventError(path, f"is nested deeper than {PROPERTIES_MAX_DEPTH} levels")
         if isinstance(value, dict):
             for key, item in value.items():
-                if _personal_key(str(key)):
-                    raise EventError(
-                        f"{path}.{key}", "personal data (IP, user agent, cookie, e-mail) is never accepted"
-                    )
-                stack.append((f"{path}.{key}", item))
+                if screen.personal_value(key):  # NOTE: the field names the parent, not the address
+                    raise EventError(path, "a key holds an e-mail or IP address; " + screen.PERSONAL)
+                if screen.personal_key(key):
+                    raise EventError(f"{path}.{key}", screen.PERSONAL + " (nor a key naming it)")
+                stack.append((f"{path}.{key}", item, depth + 1))
         elif isinstance(value, list):
-            stack.extend((path, item) for item in value)
-        elif isinstance(value, str) and _PERSONAL_VALUE.match(value):
-            raise EventError(path, "looks like an e-mail or IP address; personal data is never accepted")
-
-
-def _personal_key(key: str) -> bool:
-    normalized = _WORDS.sub("_", key.lower()).strip("_")
-    words = set(normalized.split("_"))
-    return (
-        normalized in FORBIDDEN_KEYS
-        or bool(words & FORBIDDEN_KEY_WORDS)
-        or {"user", "agent"} <= words
-        or normalized.replace("_", "") in FORBIDDEN_KEY_WORDS
-    )
+            stack.extend((path, item, depth + 1) for item in value)
+        elif isinstance(value, str) and screen.personal_value(value):
+            raise EventError(path, screen.PERSONAL)
+    if len(msgspec.json.encode(properties)) > PROPERTIES_MAX_BYTES:
+        raise EventError("properties", f"is larger than {PROPERTIES_MAX_BYTES} bytes serialized")

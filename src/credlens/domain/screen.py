@@ -1,0 +1,106 @@
+"""The personal-data screen of the door: what no stored text may hold (docs/privacy.md, "What is screened").
+
+privacy.md forbids storing IP addresses, user agents, cookies and e-mail addresses anywhere, and a
+name shown on a page must not carry control characters or bidi overrides (Unicode TR#36). Every
+free-text field of an event and every key and string of ``properties`` passes these checks.
+
+An address is looked for *anywhere* in a string: a permissive pattern finds candidate tokens
+(``Ann <ann@example.org>``, ``203.0.113.7:51234``, ``[2001:db8::1]:443``, ``::ffff:203.0.113.7``) and
+the ``ipaddress`` module decides whether a candidate really is an address, so times (``10:30``),
+ratios and version numbers (``1.2.3``) are kept.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+# C0 controls and DEL, C1 controls, bidi embeddings/overrides (U+202A–U+202E) and isolates
+# (U+2066–U+2069): refused in every free-text field (TR#36, "Bidirectional text spoofing").
+UNSAFE_CHARS = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+SAFE_TEXT_PATTERN = f"^[^{UNSAFE_CHARS}]*\\Z"
+_UNSAFE = re.compile(f"[{UNSAFE_CHARS}]")
+
+_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[^\s@<>()\[\],;:\"']+")
+# IPv4 candidates: four dot-separated numbers not inside a longer dotted number (``1.2.3.4.5``).
+_IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?!\d|\.\d)")
+# IPv6 candidates: hex groups and colons (at least two), maybe ending in an IPv4 part or a zone;
+# brackets and a port around it are separate tokens and do not hide it.
+_IPV6 = re.compile(r"(?<![0-9A-Za-z:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f.]{0,15}){2,8}(?:%[0-9A-Za-z]+)?")
+
+PERSONAL = "personal data (an e-mail or IP address) is never accepted"
+UNSAFE = "holds a control character or a bidi override (U+202A–U+202E, U+2066–U+2069)"
+
+# Key words naming personal data, matched on the words of a key split at case changes and
+# punctuation (``clientIp`` → client ip, ``xForwardedFor`` → x forwarded for).
+FORBIDDEN_KEY_WORDS = frozenset(
+    {
+        "ip",
+        "ipv4",
+        "ipv6",
+        "ipaddr",
+        "ipaddress",
+        "ua",
+        "useragent",
+        "cookie",
+        "cookies",
+        "email",
+        "mail",
+        "forwarded",
+        "xff",
+    }
+)
+# Word sequences that name personal data only together (``remote_addr``, ``user agent``, ``e-mail``).
+FORBIDDEN_KEY_PAIRS = (("user", "agent"), ("remote", "addr"), ("remote", "address"), ("remote", "host"), ("e", "mail"))
+_CASE = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_WORDS = re.compile(r"[^a-z0-9]+")
+
+
+def key_words(key: str) -> list[str]:
+    """The words of a key: split at case changes, then at anything not a letter or digit."""
+    return [w for w in _WORDS.split(_CASE.sub("_", key).lower()) if w]
+
+
+def personal_key(key: str) -> bool:
+    """Whether a key names personal data in any spelling (``clientIp``, ``User-Agent``, ``remoteIP``)."""
+    words = key_words(key)
+    if set(words) & FORBIDDEN_KEY_WORDS or "".join(words) in FORBIDDEN_KEY_WORDS:
+        return True
+    pairs = set(zip(words, words[1:], strict=False))
+    return any(pair in pairs for pair in FORBIDDEN_KEY_PAIRS)
+
+
+def _is_ipv4(candidate: str) -> bool:
+    parts = candidate.split(".")
+    return all(int(p) <= 255 for p in parts)  # NOTE: leading zeros too (``010.0.0.1`` reads as an address)
+
+
+def _is_ipv6(candidate: str) -> bool:
+    try:
+        address = ipaddress.IPv6Address(candidate)
+    except ValueError:
+        return False
+    return not address.is_unspecified  # ``::`` is punctuation (``std::vector``), not an address
+
+
+def personal_value(text: str) -> bool:
+    """Whether an e-mail or IP address (v4, v6, v4-mapped, with a port or brackets) appears anywhere in ``text``."""
+    if "@" in text and _EMAIL.search(text):
+        return True
+    if "." in text and any(_is_ipv4(m.group()) for m in _IPV4.finditer(text)):
+        return True
+    return text.count(":") >= 2 and any(_is_ipv6(m.group()) for m in _IPV6.finditer(text))
+
+
+def unsafe_text(text: str) -> bool:
+    """Whether ``text`` holds a character no name may hold (TR#36)."""
+    return _UNSAFE.search(text) is not None
+
+
+def text_fault(text: str) -> str | None:
+    """Why a free-text value is refused, or None when it may be stored."""
+    if unsafe_text(text):
+        return UNSAFE
+    if personal_value(text):
+        return PERSONAL
+    return None
