@@ -7,6 +7,7 @@ refused), types, enums and patterns, and ``__post_init__`` checks the cross-fiel
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
@@ -44,7 +45,24 @@ EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 LATEST_EXPIRY = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 PROPERTIES_MAX_BYTES = 4096
-PROPERTIES_MAX_DEPTH = 8  # nested objects and lists below `properties`; deeper is refused
+PROPERTIES_MAX_DEPTH = 8  # levels of objects and lists, `properties` itself the first; deeper is refused
+
+
+# What RFC 3339 (section 5.6) allows, of what msgspec's parser accepts: msgspec also takes an offset
+# without its colon (`+0000`), which RFC 3339 does not; the door refuses it (decode.py).
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)\Z")
+TIMESTAMP_FIELDS = ("occurred_at", "expires_at")
+NOT_RFC3339 = "is not an RFC 3339 timestamp: write the offset as Z or ±HH:MM (not ±HHMM)"
+
+
+def timestamp_fault(event: Any) -> tuple[str, str] | None:
+    """The first timestamp field of a parsed event that msgspec reads but RFC 3339 does not allow."""
+    if isinstance(event, dict):
+        for name in TIMESTAMP_FIELDS:
+            value = event.get(name)
+            if isinstance(value, str) and not RFC3339.match(value):
+                return name, NOT_RFC3339
+    return None
 
 
 FIELD_SEPARATOR = "\x1f"  # between field and reason inside msgspec's message; never in a real field path
@@ -298,7 +316,7 @@ def check_properties(properties: dict[str, Any]) -> None:
     stack: list[tuple[str, Any, int]] = [("properties", properties, 0)]
     while stack:
         path, value, depth = stack.pop()
-        if isinstance(value, dict | list) and depth > PROPERTIES_MAX_DEPTH:
+        if isinstance(value, dict | list) and depth >= PROPERTIES_MAX_DEPTH:
             raise EventError(path, f"is nested deeper than {PROPERTIES_MAX_DEPTH} levels")
         if isinstance(value, dict):
             for key, item in value.items():

@@ -13,6 +13,7 @@ ratios and version numbers (``1.2.3``) are kept.
 from __future__ import annotations
 
 import ipaddress
+import itertools
 import re
 
 # C0 controls and DEL, C1 controls, bidi embeddings/overrides (U+202A–U+202E) and isolates
@@ -66,7 +67,7 @@ def personal_key(key: str) -> bool:
     words = key_words(key)
     if set(words) & FORBIDDEN_KEY_WORDS or "".join(words) in FORBIDDEN_KEY_WORDS:
         return True
-    pairs = set(zip(words, words[1:], strict=False))
+    pairs = set(itertools.pairwise(words))
     return any(pair in pairs for pair in FORBIDDEN_KEY_PAIRS)
 
 

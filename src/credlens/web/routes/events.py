@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from credlens.domain.rejections import Rejection
 from credlens.ingest import offload
-from credlens.ingest.decode import MAX_BATCH_BYTES, BatchError
+from credlens.ingest.decode import MAX_BATCH_BYTES, MEDIA_TYPES, BatchError, accepted_media
 from credlens.web.deps import IngestIssuer, WarehouseDep, WriterDep
 from credlens.web.errors import ApiError
 
@@ -49,6 +49,7 @@ async def _read_body(request: Request) -> bytes:
     "/api/v1/events",
     responses={
         401: {"description": "missing or bad ingest key"},
+        415: {"description": "a Content-Type other than application/json or application/x-ndjson"},
         422: {"description": "invalid events; none stored"},
     },
 )
@@ -56,12 +57,19 @@ async def post_events(
     request: Request, issuer: IngestIssuer, warehouse: WarehouseDep, writer: WriterDep
 ) -> dict[str, int]:
     """Store a JSON array or NDJSON batch (≤ 10,000 events, ≤ 10 MiB). `200` means durable."""
+    content_type = request.headers.get("content-type", "")
+    if not accepted_media(content_type):
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"Content-Type must be one of {', '.join(MEDIA_TYPES)} (UTF-8); got {content_type[:100]!r}",
+        )
     body = await _read_body(request)
     secret = warehouse.remembered_secret(issuer.issuer_id)
     if secret is None:  # a query, on first use
         secret = await run_in_threadpool(warehouse.pseudonym_secret, issuer.issuer_id)
     try:
-        flattened = await offload.flatten(body, request.headers.get("content-type", ""), secret)
+        flattened = await offload.flatten(body, content_type, secret)
     except BatchError as exc:
         raise ApiError(400, "bad_batch", str(exc)) from exc
     if flattened.rejections:
