@@ -656,6 +656,14 @@ INVALID += [
         "after",
     ),
     case("renewed-expires_at-2200", make_event("credential.renewed", expires_at="2200-01-01T00:00:00Z"), "expires_at"),
+    # issue 14 item 10: msgspec reads an offset without its colon; RFC 3339 does not allow it
+    case("occurred_at-offset-without-colon", v(occurred_at="2026-01-10T10:00:00+0000"), "occurred_at", "RFC 3339"),
+    case(
+        "renewed-expires_at-offset-without-colon",
+        make_event("credential.renewed", expires_at="2030-06-30T23:59:59-0130"),
+        "expires_at",
+        "RFC 3339",
+    ),
 ]
 
 # issue 14 item 6: the personal-data screen, in every free-text field and anywhere in a string

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
@@ -57,7 +58,7 @@ NOT_RFC3339 = "is not an RFC 3339 timestamp: write the offset as Z or ±HH:MM (n
 
 def timestamp_fault(event: Any) -> tuple[str, str] | None:
     """The first timestamp field of a parsed event that msgspec reads but RFC 3339 does not allow."""
-    if isinstance(event, dict):
+    if isinstance(event, Mapping):
         for name in TIMESTAMP_FIELDS:
             value = event.get(name)
             if isinstance(value, str) and not RFC3339.match(value):

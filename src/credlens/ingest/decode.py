@@ -13,7 +13,7 @@ from typing import Any
 
 import msgspec
 
-from credlens.domain.events import PROPERTIES_MAX_DEPTH, AnyEvent
+from credlens.domain.events import PROPERTIES_MAX_DEPTH, AnyEvent, timestamp_fault
 from credlens.domain.rejections import Rejection, from_validation_error
 from credlens.ingest import lexical
 
@@ -171,10 +171,15 @@ def _convert_each(rows: Sequence[tuple[int, Mapping[str, Any]]], from_strings: b
     decoded = Decoded()
     for position, row in rows:
         try:
-            decoded.events.append(msgspec.convert(row, AnyEvent, strict=not from_strings))
-            decoded.positions.append(position)
+            event = msgspec.convert(row, AnyEvent, strict=not from_strings)
         except msgspec.ValidationError as exc:
             decoded.rejections.append(from_validation_error(exc, position, id_of(row)))
+            continue
+        if (fault := timestamp_fault(row)) is not None:  # what msgspec reads and RFC 3339 does not
+            decoded.rejections.append(Rejection(position=position, field=fault[0], reason=fault[1], id=id_of(row)))
+            continue
+        decoded.events.append(event)
+        decoded.positions.append(position)
     return decoded
 
 
