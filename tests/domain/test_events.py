@@ -712,6 +712,15 @@ INVALID += [
         for n, text in enumerate(["Evil\u202egnp.exe", "tab\there", "nul\x00", "isolate\u2066x\u2069", "c1\x85"])
     ],
     case("referrer_domain-ip", v(actor="public", referrer_domain="203.0.113.7"), "referrer_domain", "IP address"),
+    case("id-ip", v(id="203.0.113.7"), "id", "IP address"),
+    case("credential_id-ipv6", v(credential_id="cred:2001:db8::1"), "credential_id", "IP address"),
+    case("program.id-ip", make_event("program.enrolled", program={"id": "p-203.0.113.7"}), "program.id", "IP"),
+    case(
+        "verification_id-ip",
+        make_event("verification.outcome", verification_id="::ffff:203.0.113.7"),
+        "verification_id",
+        "IP address",
+    ),
 ]
 
 

@@ -90,6 +90,14 @@ def screen_text(struct: object, names: tuple[str, ...]) -> None:
             raise EventError(name, fault)
 
 
+def screen_id(struct: object, names: tuple[str, ...]) -> None:
+    """Ids are opaque, but their alphabet lets an IP address through (``203.0.113.7``): refused too."""
+    for name in names:
+        value = getattr(struct, name)
+        if value is not None and screen.personal_value(value):
+            raise EventError(name, "holds an IP address; " + screen.PERSONAL)
+
+
 class Demographics(Strict):
     gender: Label | None = None
     age_band: AgeBand | None = None
@@ -124,6 +132,9 @@ class IssuedRecipient(RecipientRef):
 class ProgramRef(Strict):
     id: Id
 
+    def __post_init__(self) -> None:
+        screen_id(self, ("id",))
+
 
 class IssuedProgram(ProgramRef):
     name: Label | None = None
@@ -131,6 +142,7 @@ class IssuedProgram(ProgramRef):
     department: Label | None = None
 
     def __post_init__(self) -> None:
+        super().__post_init__()
         screen_text(self, ("name", "department"))
 
 
@@ -226,6 +238,10 @@ class VerificationOutcomeReported(Event, tag="verification.outcome"):
     verification_id: Id
     outcome: VerificationOutcome
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        screen_id(self, ("verification_id",))
+
 
 class RecipientFeedback(Event, tag="recipient.feedback"):
     rating: Annotated[int, msgspec.Meta(ge=1, le=5)]
@@ -290,6 +306,7 @@ def check_envelope(event: Event) -> None:
         raise EventError("occurred_at", "is before 2000-01-01")
     if occurred > dt.datetime.now(dt.UTC) + FUTURE_TOLERANCE:
         raise EventError("occurred_at", "is more than 5 minutes in the future")
+    screen_id(event, ("id", "credential_id"))
     if event.needs_credential and event.credential_id is None:
         raise EventError("credential_id", "is required for this event type")
     if not event.needs_credential and event.credential_id is not None:

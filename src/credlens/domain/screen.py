@@ -22,12 +22,19 @@ UNSAFE_CHARS = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
 SAFE_TEXT_PATTERN = f"^[^{UNSAFE_CHARS}]*\\Z"
 _UNSAFE = re.compile(f"[{UNSAFE_CHARS}]")
 
-_EMAIL = re.compile(r"[^\s@<>()\[\],;:\"']+@[^\s@<>()\[\],;:\"']+\.[^\s@<>()\[\],;:\"']+")
+# An e-mail: a token, "@", dot-separated labels. Matches start at a token's start and quantifiers are
+# possessive, so a long string without an address is rejected in linear time (no backtracking).
+_EMAIL = re.compile(
+    r"""(?<![^\s<>()\[\],;:"'])[^\s@<>()\[\],;:"']++@(?:[^\s@<>()\[\],;:"'.]++\.)+[^\s@<>()\[\],;:"'.]"""
+)
 # IPv4 candidates: four dot-separated numbers not inside a longer dotted number (``1.2.3.4.5``).
 _IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?!\d|\.\d)")
-# IPv6 candidates: hex groups and colons (at least two), maybe ending in an IPv4 part or a zone;
-# brackets and a port around it are separate tokens and do not hide it.
-_IPV6 = re.compile(r"(?<![0-9A-Za-z:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f.]{0,15}){2,8}(?:%[0-9A-Za-z]+)?")
+# IPv6 candidates: runs of colon-separated parts (at least two colons); every window of 3 to 9
+# consecutive parts that could be groups (hex, an IPv4 tail, a zone) is tried, so neither brackets
+# and a port (``[2001:db8::1]:443``) nor a prefix (``cred:2001:db8::1``) hide an address.
+_COLON_RUN = re.compile(r"(?<![0-9A-Za-z.%:])[0-9A-Za-z.%]*+(?::[0-9A-Za-z.%]*+){2,}")
+_TRIPLE_COLON = re.compile(r":{3,}")
+_GROUP = re.compile(r"[0-9A-Fa-f]{0,4}\Z|[0-9A-Fa-f]{0,4}%[0-9A-Za-z]+\Z|\d{1,3}(?:\.\d{1,3}){3}(?:%[0-9A-Za-z]+)?\Z")
 
 PERSONAL = "personal data (an e-mail or IP address) is never accepted"
 UNSAFE = "holds a control character or a bidi override (U+202A–U+202E, U+2066–U+2069)"
@@ -90,7 +97,31 @@ def personal_value(text: str) -> bool:
         return True
     if "." in text and any(_is_ipv4(m.group()) for m in _IPV4.finditer(text)):
         return True
-    return text.count(":") >= 2 and any(_is_ipv6(m.group()) for m in _IPV6.finditer(text))
+    if text.count(":") < 2:
+        return False
+    # NOTE: three colons in a row are in no address; splitting there keeps a run of colons cheap
+    pieces = (piece for m in _COLON_RUN.finditer(text) for piece in _TRIPLE_COLON.split(m.group()))
+    # NOTE: an address holds "::" or six colons at least (seven groups and an IPv4 tail)
+    return any(_holds_ipv6(piece.split(":")) for piece in pieces if "::" in piece or piece.count(":") >= 6)
+
+
+def _holds_ipv6(parts: list[str]) -> bool:
+    """Whether some window of consecutive ``parts`` joined by colons is an IPv6 address."""
+    groups = [_GROUP.match(p) is not None for p in parts]
+    for start in range(len(parts)):
+        if not groups[start]:
+            continue
+        for stop in range(start + 3, min(len(parts), start + 9) + 1):
+            window = parts[start:stop]
+            # NOTE: one "::" at most (one empty part inside): a longer window from here cannot be one either
+            if not groups[stop - 1] or window[1:-1].count("") > 1:
+                break
+            joined = ":".join(window)
+            # NOTE: an address has eight groups, or seven and an IPv4 tail, or "::"; others skip ipaddress
+            full = len(window) == 8 or (len(window) == 7 and "." in window[-1])
+            if any(window) and (full or "::" in joined) and _is_ipv6(joined):
+                return True
+    return False
 
 
 def unsafe_text(text: str) -> bool:

@@ -28,7 +28,9 @@ from credlens.domain.events import (
     Demographics,
     Event,
     IssuedProgram,
+    ProgramRef,
     RecipientRef,
+    VerificationOutcomeReported,
     Verifier,
 )
 from credlens.ingest.columnar import values
@@ -37,8 +39,9 @@ from credlens.ingest.columnar.raw import RawColumns
 from credlens.ingest.columnar.timestamps import Mask
 
 # The Structs whose __post_init__ rules are spelled out below (a test keeps this list complete). The
-# free-text screen of Demographics, IssuedProgram, Verifier, CredentialProfileAdded and
-# CredentialRevoked is values.may_be_personal, applied to every field of the free-text pattern.
+# screen of free text and ids (Event, ProgramRef, Demographics, IssuedProgram, Verifier,
+# CredentialProfileAdded, VerificationOutcomeReported, CredentialRevoked) is values.may_be_personal,
+# applied to every field of the free-text or id pattern.
 CROSS_FIELD_RULES: frozenset[type] = frozenset(
     {
         Event,
@@ -51,6 +54,8 @@ CROSS_FIELD_RULES: frozenset[type] = frozenset(
         Verifier,
         CredentialProfileAdded,
         CredentialRevoked,
+        ProgramRef,
+        VerificationOutcomeReported,
     }
 )
 

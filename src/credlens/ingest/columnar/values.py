@@ -13,6 +13,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from credlens.domain.events import ID_PATTERN
 from credlens.domain.screen import SAFE_TEXT_PATTERN
 from credlens.ingest.columnar.timestamps import Mask
 
@@ -31,7 +32,7 @@ RE2_PATTERNS = {
     r"^\s*[^@\s]+@[^@\s]+\s*\Z": r"^[\x21-\x3f\x41-\x7e]+@[\x21-\x3f\x41-\x7e]+$",
     SAFE_TEXT_PATTERN: r"^[^\x00-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}]*$",
 }
-# Free text (SAFE_TEXT_PATTERN) is proven only when it holds nothing that might be an e-mail or IP
+# Free text (SAFE_TEXT_PATTERN) and ids (ID_PATTERN) are proven only when it holds nothing that might be an e-mail or IP
 # address: an "@", two colons, or four dotted numbers; domain/screen.py judges the rest.
 MAY_BE_PERSONAL = r"(?s)@|:.*:|\d\.\d+\.\d+\.\d"
 
@@ -58,7 +59,7 @@ def _string(info: mi.StrType, column: pa.Array) -> Mask:
         if pattern is None:
             return _none(column)
         ok &= _np(pc.match_substring_regex(column, pattern))
-        if info.pattern == SAFE_TEXT_PATTERN:
+        if info.pattern in (SAFE_TEXT_PATTERN, ID_PATTERN):
             ok &= ~may_be_personal(column)
     if info.min_length is not None or info.max_length is not None:
         length = np.asarray(pc.fill_null(pc.utf8_length(column), 0).to_numpy(zero_copy_only=False))
