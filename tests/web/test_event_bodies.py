@@ -110,6 +110,23 @@ def test_offsets_without_a_colon_are_refused_naming_the_field(
 
 
 @pytest.mark.parametrize(
+    "written",
+    [
+        b'"occurred_at":"2026-02-02T09:00:00\\u002b0000"',  # the offset's sign escaped
+        b'"occurred\\u005fat":"2026-02-02T09:00:00+0000"',  # the key's underscore escaped
+        b'"occurred_at" :\n "2026-02-02T09:00:00+0000"',
+    ],
+)
+def test_offsets_without_a_colon_are_refused_however_written(
+    client: TestClient, keys: dict[str, NewKeys], written: bytes
+) -> None:
+    event = b'{"id":"v1","type":"credential.viewed","credential_id":"c1","actor":"owner",' + written + b"}"
+    (detail,) = refused(post(client, keys, b"[" + event + b"]"))
+    assert (detail["position"], detail["field"]) == (0, "occurred_at")
+    assert count(client) == 0
+
+
+@pytest.mark.parametrize(
     "content_type", [None, "text/plain", "application/x-www-form-urlencoded", "application/json; charset=latin-1"]
 )
 def test_other_content_types_are_a_415(client: TestClient, keys: dict[str, NewKeys], content_type: str | None) -> None:

@@ -17,8 +17,12 @@ import msgspec
 from credlens.domain.events import timestamp_fault
 
 DUPLICATE = "is given twice in one object; a key may appear once"
-# A time followed by a four-digit offset closing the string: the only msgspec reading RFC 3339 refuses.
-_OFFSET_WITHOUT_COLON = re.compile(rb"\d:\d\d(?:\.\d+)?[+-]\d{4}\"")
+# A timestamp field (occurred_at, expires_at) whose string ends in a four-digit offset, the only msgspec
+# reading RFC 3339 refuses, or holds an escape (which could spell one). NOTE: the literal `_at"` leads
+# the pattern, so the search skips through the body at the speed of a substring search.
+_OFFSET_WITHOUT_COLON = re.compile(rb'_at"\s*:\s*"[^"\\]*(?:[+-]\d{4}"|\\)')
+# ... or a key spelling `_at` with an escape (`"occurred\u005fat"` is occurred_at to msgspec).
+_ESCAPED_AT = re.compile(rb"\\u00(?:5[fF]|61|74)")
 _SPACED_COLON = re.compile(rb'"[ \t\r\n]+:')
 _KEY_TOKEN = re.compile(rb'"[ \t\r\n]*:')
 _GENERIC = msgspec.json.Decoder()
@@ -48,7 +52,9 @@ def may_hold_fault(body: bytes) -> bool:
 
     # NOTE: keys written ≤ distinct keys ≤ keys written, so equality means no key was written twice.
     """
-    return bool(_OFFSET_WITHOUT_COLON.search(body)) or _key_tokens(body) > _distinct_keys(body)
+    if _OFFSET_WITHOUT_COLON.search(body) or _ESCAPED_AT.search(body):
+        return True
+    return _key_tokens(body) > _distinct_keys(body)
 
 
 class _Pairs(list[tuple[str, Any]]):
