@@ -17,10 +17,10 @@ import itertools
 import re
 
 # C0 controls and DEL, C1 controls, bidi embeddings/overrides (U+202A–U+202E) and isolates
-# (U+2066–U+2069): refused in every free-text field (TR#36, "Bidirectional text spoofing").
+# (U+2066–U+2069): refused in every free-text field by its type's pattern (TR#36, "Bidirectional
+# text spoofing"); rejections.py words msgspec's message as UNSAFE.
 UNSAFE_CHARS = "\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
 SAFE_TEXT_PATTERN = f"^[^{UNSAFE_CHARS}]*\\Z"
-_UNSAFE = re.compile(f"[{UNSAFE_CHARS}]")
 
 # An e-mail: a token, "@", dot-separated labels. Matches start at a token's start and quantifiers are
 # possessive, so a long string without an address is rejected in linear time (no backtracking).
@@ -122,17 +122,3 @@ def _holds_ipv6(parts: list[str]) -> bool:
             if any(window) and (full or "::" in joined) and _is_ipv6(joined):
                 return True
     return False
-
-
-def unsafe_text(text: str) -> bool:
-    """Whether ``text`` holds a character no name may hold (TR#36)."""
-    return _UNSAFE.search(text) is not None
-
-
-def text_fault(text: str) -> str | None:
-    """Why a free-text value is refused, or None when it may be stored."""
-    if unsafe_text(text):
-        return UNSAFE
-    if personal_value(text):
-        return PERSONAL
-    return None
