@@ -159,6 +159,24 @@ VALID = [
         id="properties-exactly-4096-bytes",
     ),
     pytest.param(
+        make_event("credential.issued", expires_at="2199-12-31T23:59:59Z"),
+        {"expires_at": dt.datetime(2199, 12, 31, 23, 59, 59, tzinfo=UTC)},
+        id="issued-expires_at-just-before-2200",
+    ),
+    pytest.param(
+        make_event(
+            "credential.issued",
+            program={"id": "p-1", "name": "Data 2.0: Analytics @ Scale, 10:30-12:00", "department": "R&D 1.2.3"},
+        ),
+        {"program.name": "Data 2.0: Analytics @ Scale, 10:30-12:00"},
+        id="free-text-with-colons-dots-and-at-signs",
+    ),
+    pytest.param(
+        make_event("credential.viewed", properties={"campaign": "spring-2026", "ratio": "3:2", "at": "@acme"}),
+        {"properties.ratio": "3:2"},
+        id="properties-ordinary-values",
+    ),
+    pytest.param(
         make_event("credential.viewed", properties={"ipsum": 1, "zip": "10115", "emails_sent": 2}),
         {"properties.ipsum": 1},
         id="properties-keys-merely-containing-forbidden-words",
@@ -618,6 +636,90 @@ INVALID = [
         make_event("credential.issued", occurred_at=at(10, offset="+02:00"), expires_at="2026-01-10T08:00:00Z"),
         "expires_at",
         "after",
+    ),
+]
+
+
+# issue 14 item 4: every timestamp has a valid range at the door
+INVALID += [
+    case(
+        "issued-expires_at-year-9999-minus-14h",
+        make_event("credential.issued", expires_at="9999-12-31T23:59:59-14:00"),
+        "expires_at",
+        "2200",
+    ),
+    case("issued-expires_at-2200", make_event("credential.issued", expires_at="2200-01-01T00:00:00Z"), "expires_at"),
+    case(
+        "renewed-expires_at-before-occurred_at",
+        make_event("credential.renewed", occurred_at=at(10), expires_at=at(9)),
+        "expires_at",
+        "after",
+    ),
+    case("renewed-expires_at-2200", make_event("credential.renewed", expires_at="2200-01-01T00:00:00Z"), "expires_at"),
+    # issue 14 item 10: msgspec reads an offset without its colon; RFC 3339 does not allow it
+    case("occurred_at-offset-without-colon", v(occurred_at="2026-01-10T10:00:00+0000"), "occurred_at", "RFC 3339"),
+    case(
+        "renewed-expires_at-offset-without-colon",
+        make_event("credential.renewed", expires_at="2030-06-30T23:59:59-0130"),
+        "expires_at",
+        "RFC 3339",
+    ),
+]
+
+# issue 14 item 6: the personal-data screen, in every free-text field and anywhere in a string
+STORED_KEYS = ["clientIp", "remoteIP", "xForwardedFor", "emailAddress", "userEmail", "ua"]
+STORED_VALUES = [
+    "Ann Smith <ann@example.org>",
+    "a@x.org, b@y.org",
+    "203.0.113.7:51234",
+    "::ffff:203.0.113.7",
+    "[2001:db8::1]:443",
+]
+FREE_TEXT = [  # (event type, field, override) for every free-text field of the contract
+    ("credential.revoked", "reason", lambda text: {"reason": text}),
+    ("credential.profile_added", "platform", lambda text: {"platform": text}),
+    ("credential.verified", "verifier.industry", lambda text: {"verifier": {"industry": text}}),
+    ("credential.verified", "verifier.organization", lambda text: {"verifier": {"organization": text}}),
+    ("credential.issued", "program.name", lambda text: {"program": {"id": "p-1", "name": text}}),
+    ("credential.issued", "program.department", lambda text: {"program": {"id": "p-1", "department": text}}),
+    *[
+        (
+            "credential.issued",
+            f"recipient.demographics.{name}",
+            lambda text, name=name: {"recipient": {"id": "r-1", "demographics": {name: text}}},
+        )
+        for name in ("gender", "education_level", "employment_status")
+    ],
+]
+INVALID += [
+    *[
+        case(f"properties-key-{key}", v(properties={key: "x"}), f"properties.{key}", "personal data")
+        for key in STORED_KEYS
+    ],
+    *[
+        case(f"properties-value-{n}", v(properties={"note": text}), "properties.note", "personal data")
+        for n, text in enumerate(STORED_VALUES)
+    ],
+    case("properties-key-is-an-address", v(properties={"ann@example.org": 1}), "properties", "a key holds"),
+    *[
+        case(f"{field}-{n}", make_event(kind, **override(text)), field, "personal data")
+        for kind, field, override in FREE_TEXT
+        for n, text in enumerate(STORED_VALUES)
+    ],
+    *[
+        case(f"{field}-unsafe-{n}", make_event(kind, **override(text)), field, "bidi")
+        for kind, field, override in FREE_TEXT
+        for n, text in enumerate(["Evil\u202egnp.exe", "tab\there", "nul\x00", "isolate\u2066x\u2069", "c1\x85"])
+    ],
+    case("referrer_domain-ip", v(actor="public", referrer_domain="203.0.113.7"), "referrer_domain", "IP address"),
+    case("id-ip", v(id="203.0.113.7"), "id", "IP address"),
+    case("credential_id-ipv6", v(credential_id="cred:2001:db8::1"), "credential_id", "IP address"),
+    case("program.id-ip", make_event("program.enrolled", program={"id": "p-203.0.113.7"}), "program.id", "IP"),
+    case(
+        "verification_id-ip",
+        make_event("verification.outcome", verification_id="::ffff:203.0.113.7"),
+        "verification_id",
+        "IP address",
     ),
 ]
 

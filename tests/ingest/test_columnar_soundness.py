@@ -99,7 +99,8 @@ def test_parquet_rows_are_proven_only_when_msgspec_accepts_them_identically(even
 
 def test_the_columnar_path_proves_the_ordinary_cases() -> None:
     """Not vacuous: every case without properties or nulls, valid for msgspec, is proven, but for
-    the e-mails that need Unicode lower-casing or trimming."""
+    the e-mails that need Unicode lower-casing or trimming and free text that might hold an address
+    (values.may_be_personal: left to the screen of domain/screen.py)."""
     proven, missed = 0, []
     for param in CASES:
         event = param.values[0]
@@ -112,7 +113,7 @@ def test_the_columnar_path_proves_the_ordinary_cases() -> None:
             proven += 1
         else:
             missed.append(param.id)
-    assert missed == ["email-non-ascii", "email-to-trim"]
+    assert missed == ["valid-free-text-with-colons-dots-and-at-signs", "email-non-ascii", "email-to-trim"]
     assert proven > 80
 
 

@@ -113,7 +113,7 @@ def test_the_issuer_is_the_keys_issuer(client: TestClient, keys: dict[str, NewKe
 
 
 def test_unusable_bodies_get_a_clear_400_or_413(client: TestClient, keys: dict[str, NewKeys]) -> None:
-    headers = auth(keys["acme"].ingest)
+    headers = {**auth(keys["acme"].ingest), "Content-Type": "application/json"}
     not_json = client.post("/api/v1/events", content=b"{nope", headers=headers)
     an_object = client.post("/api/v1/events", json={"id": "x"}, headers=headers)
     too_many = client.post("/api/v1/events", json=[viewed(n) for n in range(10_001)], headers=headers)

@@ -14,7 +14,7 @@ from tests.people import ANN_EMAIL, ann_events, ann_late_issuance, bob_events
 
 
 def test_erasure_while_serving_reads_and_writes(client: TestClient, keys: dict[str, NewKeys]) -> None:
-    auth = {"Authorization": f"Bearer {keys['acme'].ingest}"}
+    auth = {"Authorization": f"Bearer {keys['acme'].ingest}", "Content-Type": "application/json"}
     for batch in (ann_events(), bob_events(), ann_late_issuance()):
         assert client.post("/api/v1/events", content=to_body(batch), headers=auth).status_code == 200
     warehouse: Warehouse = client.app.state.warehouse  # type: ignore[attr-defined]

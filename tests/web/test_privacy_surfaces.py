@@ -70,7 +70,7 @@ def api(client: TestClient, path: str, body: Any, *, token: bool = True) -> Any:
 
 
 def send(client: TestClient, world: World, events: list[dict[str, Any]]) -> None:
-    auth = {"Authorization": f"Bearer {world.a.keys.ingest}"}
+    auth = {"Authorization": f"Bearer {world.a.keys.ingest}", "Content-Type": "application/json"}
     response = client.post("/api/v1/events", content=to_body(events), headers=auth)
     assert response.status_code == 200, response.text
     client.app.state.writer.wait_idle()  # type: ignore[attr-defined]

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
+
+from credlens.domain import screen
 
 # NOTE: \Z, not $: Python's $ also matches before a final newline, which would let "id\n" through.
 ID_PATTERN = r"^[A-Za-z0-9._:\-]{1,128}\Z"
@@ -18,8 +21,10 @@ Id = Annotated[str, msgspec.Meta(pattern=ID_PATTERN)]
 Country = Annotated[str, msgspec.Meta(pattern=r"^[A-Z]{2}\Z")]
 Timestamp = Annotated[dt.datetime, msgspec.Meta(tz=True)]
 Domain = Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9.\-]{1,253}\Z")]
-ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-Label = Annotated[str, msgspec.Meta(min_length=1, max_length=120)]
+# Free text (names, labels, reasons): no control characters or bidi overrides (screen.py), and no
+# e-mail or IP address anywhere in it (screen_text, from the __post_init__ of the Struct holding it).
+ShortText = Annotated[str, msgspec.Meta(min_length=1, max_length=200, pattern=screen.SAFE_TEXT_PATTERN)]
+Label = Annotated[str, msgspec.Meta(min_length=1, max_length=120, pattern=screen.SAFE_TEXT_PATTERN)]
 
 Kind = Literal["certificate", "badge"]
 Actor = Literal["owner", "public"]
@@ -33,18 +38,32 @@ VerificationOutcome = Literal["hired", "interviewed", "not_hired", "other"]
 CareerOutcome = Literal["new_job", "promotion", "raise", "other"]
 AgeBand = Literal["<18", "18-24", "25-34", "35-44", "45-54", "55-64", "65+"]
 
+# The valid range of every timestamp (docs/ingestion.md, "Timestamps"): occurred_at in
+# [EARLIEST, now + FUTURE_TOLERANCE]; expires_at after occurred_at and before LATEST_EXPIRY, far
+# inside what Python, Arrow, DuckDB and browsers represent (year 9999 with a -14:00 offset is year
+# 10000 in UTC, which broke every page showing it) and beyond any real credential's validity.
 EARLIEST = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
+LATEST_EXPIRY = dt.datetime(2200, 1, 1, tzinfo=dt.UTC)
 PROPERTIES_MAX_BYTES = 4096
-# NOTE: properties are free-form and never interpreted, but privacy.md forbids storing IPs, user
-# agents, cookies and e-mail addresses anywhere: keys naming them (in any spelling: `client_ip`,
-# `User-Agent`, `set-cookie`, `x-forwarded-for`) and values that are an e-mail or IP address are refused.
-FORBIDDEN_KEY_WORDS = frozenset({"ip", "ipaddress", "useragent", "cookie", "cookies", "email", "mail", "forwarded"})
-FORBIDDEN_KEYS = frozenset({"user_agent", "remote_addr", "ip_address", "e_mail", "remote_address"})
-_WORDS = re.compile(r"[^a-z0-9]+")
-_PERSONAL_VALUE = re.compile(
-    r"^\s*(?:[^@\s]+@[^@\s]+\.[^@\s]+|\d{1,3}(?:\.\d{1,3}){3}|[0-9a-fA-F]{0,4}(?::[0-9a-fA-F]{0,4}){2,7})\s*\Z"
-)
+PROPERTIES_MAX_DEPTH = 8  # levels of objects and lists, `properties` itself the first; deeper is refused
+
+
+# What RFC 3339 (section 5.6) allows, of what msgspec's parser accepts: msgspec also takes an offset
+# without its colon (`+0000`), which RFC 3339 does not; the door refuses it (decode.py).
+RFC3339 = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(?:\.\d+)?(?:[Zz]|[+-]\d\d:\d\d)\Z")
+TIMESTAMP_FIELDS = ("occurred_at", "expires_at")
+NOT_RFC3339 = "is not an RFC 3339 timestamp: write the offset as Z or ±HH:MM (not ±HHMM)"
+
+
+def timestamp_fault(event: Any) -> tuple[str, str] | None:
+    """The first timestamp field of a parsed event that msgspec reads but RFC 3339 does not allow."""
+    if isinstance(event, Mapping):
+        for name in TIMESTAMP_FIELDS:
+            value = event.get(name)
+            if isinstance(value, str) and not RFC3339.match(value):
+                return name, NOT_RFC3339
+    return None
 
 
 FIELD_SEPARATOR = "\x1f"  # between field and reason inside msgspec's message; never in a real field path
@@ -63,11 +82,32 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True):
     """Base of every nested object: unknown fields are refused so a typo cannot lose data."""
 
 
+def screen_text(struct: object, names: tuple[str, ...]) -> None:
+    """Refuse the first of these free-text fields that holds personal data or unsafe characters."""
+    for name in names:
+        value = getattr(struct, name)
+        # NOTE: control characters and bidi overrides are refused by the type's pattern already
+        if value is not None and screen.personal_value(value):
+            raise EventError(name, screen.PERSONAL)
+
+
+def screen_id(struct: object, names: tuple[str, ...]) -> None:
+    """Ids are opaque, but their alphabet lets an IP address through (``203.0.113.7``): refused too."""
+    for name in names:
+        value = getattr(struct, name)
+        # NOTE: an id without "." or ":" holds no address; most ids skip the function call
+        if value is not None and ("." in value or ":" in value) and screen.personal_value(value):
+            raise EventError(name, "holds an IP address; " + screen.PERSONAL)
+
+
 class Demographics(Strict):
     gender: Label | None = None
     age_band: AgeBand | None = None
     education_level: Label | None = None
     employment_status: Label | None = None
+
+    def __post_init__(self) -> None:
+        screen_text(self, ("gender", "education_level", "employment_status"))
 
 
 class Consent(Strict):
@@ -94,11 +134,18 @@ class IssuedRecipient(RecipientRef):
 class ProgramRef(Strict):
     id: Id
 
+    def __post_init__(self) -> None:
+        screen_id(self, ("id",))
+
 
 class IssuedProgram(ProgramRef):
     name: Label | None = None
     kind: Kind = "certificate"
     department: Label | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        screen_text(self, ("name", "department"))
 
 
 class Verifier(Strict):
@@ -107,6 +154,9 @@ class Verifier(Strict):
     industry: Label | None = None
     size: VerifierSize | None = None
     country: Country | None = None
+
+    def __post_init__(self) -> None:
+        screen_text(self, ("organization", "industry"))
 
 
 class Event(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, kw_only=True):
@@ -130,8 +180,8 @@ class CredentialIssued(Event, tag="credential.issued"):
 
     def __post_init__(self) -> None:
         super().__post_init__()
-        if self.expires_at is not None and self.expires_at <= self.occurred_at:
-            raise EventError("expires_at", "must be after occurred_at")
+        if self.expires_at is not None:
+            check_expiry(self.expires_at, self.occurred_at)
 
 
 class ProgramEnrolled(Event, tag="program.enrolled"):
@@ -153,6 +203,11 @@ class CredentialViewed(Event, tag="credential.viewed"):
     referrer_domain: Domain | None = None
     country: Country | None = None
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.referrer_domain is not None and screen.personal_value(self.referrer_domain):
+            raise EventError("referrer_domain", "is an IP address; " + screen.PERSONAL)
+
 
 class CredentialDownloaded(Event, tag="credential.downloaded"):
     format: Format
@@ -167,6 +222,10 @@ class CredentialShared(Event, tag="credential.shared"):
 class CredentialProfileAdded(Event, tag="credential.profile_added"):
     platform: Label = "linkedin"
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        screen_text(self, ("platform",))
+
 
 class CredentialReferralClicked(Event, tag="credential.referral_clicked"):
     pass
@@ -180,6 +239,10 @@ class CredentialVerified(Event, tag="credential.verified"):
 class VerificationOutcomeReported(Event, tag="verification.outcome"):
     verification_id: Id
     outcome: VerificationOutcome
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        screen_id(self, ("verification_id",))
 
 
 class RecipientFeedback(Event, tag="recipient.feedback"):
@@ -199,6 +262,10 @@ class RecipientConsentChanged(Event, tag="recipient.consent_changed"):
 class CredentialRenewed(Event, tag="credential.renewed"):
     expires_at: Timestamp
 
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        check_expiry(self.expires_at, self.occurred_at)
+
 
 class CredentialExpired(Event, tag="credential.expired"):
     pass
@@ -206,6 +273,10 @@ class CredentialExpired(Event, tag="credential.expired"):
 
 class CredentialRevoked(Event, tag="credential.revoked"):
     reason: ShortText | None = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        screen_text(self, ("reason",))
 
 
 AnyEvent = (
@@ -237,6 +308,10 @@ def check_envelope(event: Event) -> None:
         raise EventError("occurred_at", "is before 2000-01-01")
     if occurred > dt.datetime.now(dt.UTC) + FUTURE_TOLERANCE:
         raise EventError("occurred_at", "is more than 5 minutes in the future")
+    for name, value in (("id", event.id), ("credential_id", event.credential_id)):
+        # NOTE: inline screen_id (once per event): an id without "." or ":" holds no address
+        if value is not None and ("." in value or ":" in value) and screen.personal_value(value):
+            raise EventError(name, "holds an IP address; " + screen.PERSONAL)
     if event.needs_credential and event.credential_id is None:
         raise EventError("credential_id", "is required for this event type")
     if not event.needs_credential and event.credential_id is not None:
@@ -245,32 +320,37 @@ def check_envelope(event: Event) -> None:
         check_properties(event.properties)
 
 
+def check_expiry(expires: dt.datetime, occurred: dt.datetime) -> None:
+    """An expiry lies after the event that sets it and before LATEST_EXPIRY (see above)."""
+    if expires <= occurred:
+        raise EventError("expires_at", "must be after occurred_at")
+    if expires >= LATEST_EXPIRY:
+        raise EventError("expires_at", "must be before 2200-01-01T00:00:00Z")
+
+
 def check_properties(properties: dict[str, Any]) -> None:
-    """At most 4 KiB serialized, and nothing that would carry personal data into the store."""
-    if len(msgspec.json.encode(properties)) > PROPERTIES_MAX_BYTES:
-        raise EventError("properties", f"is larger than {PROPERTIES_MAX_BYTES} bytes serialized")
-    stack: list[tuple[str, Any]] = [("properties", properties)]
+    """At most 4 KiB serialized and PROPERTIES_MAX_DEPTH deep, and no personal data in any key or string.
+
+    properties are free-form and never interpreted (events.md), so they cannot be an allow-list; but
+    privacy.md forbids storing IPs, user agents, cookies and e-mail addresses anywhere: keys naming
+    them in any spelling (``clientIp``, ``User-Agent``, ``x-forwarded-for``) and keys or strings
+    holding an e-mail or IP address anywhere in them are refused (screen.py).
+    """
+    stack: list[tuple[str, Any, int]] = [("properties", properties, 0)]
     while stack:
-        path, value = stack.pop()
+        path, value, depth = stack.pop()
+        if isinstance(value, dict | list) and depth >= PROPERTIES_MAX_DEPTH:
+            raise EventError(path, f"is nested deeper than {PROPERTIES_MAX_DEPTH} levels")
         if isinstance(value, dict):
             for key, item in value.items():
-                if _personal_key(str(key)):
-                    raise EventError(
-                        f"{path}.{key}", "personal data (IP, user agent, cookie, e-mail) is never accepted"
-                    )
-                stack.append((f"{path}.{key}", item))
+                if screen.personal_value(key):  # NOTE: the field names the parent, not the address
+                    raise EventError(path, "a key holds an e-mail or IP address; " + screen.PERSONAL)
+                if screen.personal_key(key):
+                    raise EventError(f"{path}.{key}", screen.PERSONAL + " (nor a key naming it)")
+                stack.append((f"{path}.{key}", item, depth + 1))
         elif isinstance(value, list):
-            stack.extend((path, item) for item in value)
-        elif isinstance(value, str) and _PERSONAL_VALUE.match(value):
-            raise EventError(path, "looks like an e-mail or IP address; personal data is never accepted")
-
-
-def _personal_key(key: str) -> bool:
-    normalized = _WORDS.sub("_", key.lower()).strip("_")
-    words = set(normalized.split("_"))
-    return (
-        normalized in FORBIDDEN_KEYS
-        or bool(words & FORBIDDEN_KEY_WORDS)
-        or {"user", "agent"} <= words
-        or normalized.replace("_", "") in FORBIDDEN_KEY_WORDS
-    )
+            stack.extend((path, item, depth + 1) for item in value)
+        elif isinstance(value, str) and screen.personal_value(value):
+            raise EventError(path, screen.PERSONAL)
+    if len(msgspec.json.encode(properties)) > PROPERTIES_MAX_BYTES:
+        raise EventError("properties", f"is larger than {PROPERTIES_MAX_BYTES} bytes serialized")

@@ -6,6 +6,7 @@ import re
 
 import msgspec
 
+from credlens.domain import screen
 from credlens.domain.events import FIELD_SEPARATOR
 
 
@@ -25,6 +26,8 @@ class Rejection(msgspec.Struct, frozen=True, omit_defaults=True):
 
 _AT = re.compile(r"^(?P<msg>.*) - at `\$(?P<path>[^`]*)`$", re.DOTALL)
 _NAMED = re.compile(r"^Object (?:contains unknown|missing required) field `(?P<name>[^`]+)`$")
+# msgspec names a pattern it found broken by the pattern itself; these say it in words.
+_PATTERN_REASONS = {f"Expected `str` matching regex {screen.SAFE_TEXT_PATTERN!r}": screen.UNSAFE}
 _OURS = re.compile(f"^(?P<field>[^{FIELD_SEPARATOR}]*){FIELD_SEPARATOR}(?P<reason>.+)$", re.DOTALL)
 
 
@@ -42,6 +45,8 @@ def from_validation_error(error: msgspec.ValidationError, position: int, event_i
     elif ours:
         parts.append(ours["field"])
         reason = ours["reason"]
+    elif message in _PATTERN_REASONS:
+        reason = _PATTERN_REASONS[message]
     elif parts == ["type"] and message.startswith("Invalid value"):
         reason = f"unknown event type {message.removeprefix('Invalid value ')}"
     else:

@@ -13,6 +13,8 @@ from typing import Any, Protocol
 import ibis
 import ibis.expr.types as ir
 
+from credlens.domain.instants import readable
+
 REFUSAL = (
     "this recipient has not opted in to detailed tracking (recipient.consent.detailed_tracking on issuance, "
     "or a recipient.consent_changed event); their activity is counted in aggregates, but their timeline "
@@ -111,10 +113,12 @@ def recipient_timeline(tables: Tables, recipient_key: str) -> Timeline:
         raise ConsentRequired()
     c = tables["credentials"]
     theirs = c.filter(c.recipient_key == recipient_key)
-    credentials = theirs.select(*CREDENTIAL_COLUMNS).order_by(["issued_at", "credential_id"])
+    credentials = theirs.select(*[readable(theirs[n]) for n in CREDENTIAL_COLUMNS]).order_by(
+        ["issued_at", "credential_id"]
+    )
     e = tables["events"]
     events = e.filter((e.recipient_key == recipient_key) | e.credential_id.isin(theirs.credential_id))
-    ordered = events.select(*EVENT_COLUMNS).order_by(["occurred_at", "event_id"])
+    ordered = events.select(*[readable(events[n]) for n in EVENT_COLUMNS]).order_by(["occurred_at", "event_id"])
     return Timeline(credentials.to_pyarrow().to_pylist(), ordered.to_pyarrow().to_pylist())
 
 

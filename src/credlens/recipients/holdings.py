@@ -9,6 +9,7 @@ from enum import Enum
 import ibis
 import ibis.expr.types as ir
 
+from credlens.domain.instants import readable
 from credlens.store.scope import PARAMETER, IssuerTables
 
 EXPIRING_SOON = dt.timedelta(days=90)
@@ -49,11 +50,7 @@ def holdings(tables: IssuerTables, recipient_key: str, now: dt.datetime) -> list
             mine.program_id,
             "program_name",
             "kind",
-            "issued_at",
-            "expires_at",
-            "expired_at",
-            "revoked_at",
-            "renewed_at",
+            *[readable(mine[n]) for n in ("issued_at", "expires_at", "expired_at", "revoked_at", "renewed_at")],
             "public_views",
             "owner_views",
             "shares",

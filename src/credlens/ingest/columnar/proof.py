@@ -16,14 +16,48 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from credlens.domain.events import EARLIEST, FUTURE_TOLERANCE, CredentialIssued, Event, RecipientRef
+from credlens.domain.events import (
+    EARLIEST,
+    FUTURE_TOLERANCE,
+    LATEST_EXPIRY,
+    CredentialIssued,
+    CredentialProfileAdded,
+    CredentialRenewed,
+    CredentialRevoked,
+    CredentialViewed,
+    Demographics,
+    Event,
+    IssuedProgram,
+    ProgramRef,
+    RecipientRef,
+    VerificationOutcomeReported,
+    Verifier,
+)
 from credlens.ingest.columnar import values
 from credlens.ingest.columnar.contract import LEAF_PATHS, OBJECT_PATHS, SHAPES, TYPE_NAMES, parent
 from credlens.ingest.columnar.raw import RawColumns
 from credlens.ingest.columnar.timestamps import Mask
 
-# The Structs whose __post_init__ rules are spelled out below (a test keeps this list complete).
-CROSS_FIELD_RULES: frozenset[type] = frozenset({Event, CredentialIssued, RecipientRef})
+# The Structs whose __post_init__ rules are spelled out below (a test keeps this list complete). The
+# screen of free text and ids (Event, ProgramRef, Demographics, IssuedProgram, Verifier,
+# CredentialProfileAdded, VerificationOutcomeReported, CredentialRevoked) is values.may_be_personal,
+# applied to every field of the free-text or id pattern.
+CROSS_FIELD_RULES: frozenset[type] = frozenset(
+    {
+        Event,
+        CredentialIssued,
+        CredentialRenewed,
+        CredentialViewed,
+        RecipientRef,
+        Demographics,
+        IssuedProgram,
+        Verifier,
+        CredentialProfileAdded,
+        CredentialRevoked,
+        ProgramRef,
+        VerificationOutcomeReported,
+    }
+)
 
 
 def type_codes(raw: RawColumns) -> np.ndarray:
@@ -101,9 +135,11 @@ def _cross_field_ok(raw: RawColumns, codes: np.ndarray, now: dt.datetime) -> Mas
     needs = _NEEDS_CREDENTIAL[codes]
     ok &= needs == raw.present("credential_id")
     expires_ok, expires = raw.instants("expires_at")
-    issued = codes == TYPE_NAMES.index("credential.issued")
-    later = expires_ok & occurred_ok & _np(pc.greater(expires, occurred))
-    ok &= ~(issued & raw.present("expires_at") & ~later)
+    latest_expiry = pa.scalar(LATEST_EXPIRY.replace(tzinfo=None), pa.timestamp("us"))
+    later = expires_ok & occurred_ok & _np(pc.greater(expires, occurred)) & _np(pc.less(expires, latest_expiry))
+    ok &= ~(raw.present("expires_at") & ~later)  # credential.issued and credential.renewed
+    if (domain := raw.leaf("referrer_domain")) is not None and pa.types.is_string(domain.type):
+        ok &= ~values.may_be_personal(domain)  # an IP address is no host name (CredentialViewed)
     named = raw.present("recipient.id") | raw.present("recipient.email")
     ok &= ~(raw.present("recipient") & ~named)
     return ok

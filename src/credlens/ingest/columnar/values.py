@@ -13,6 +13,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from credlens.domain.events import ID_PATTERN
+from credlens.domain.screen import SAFE_TEXT_PATTERN
 from credlens.ingest.columnar.timestamps import Mask
 
 if TYPE_CHECKING:
@@ -28,11 +30,20 @@ RE2_PATTERNS = {
     r"^[A-Z]{2}\Z": r"^[A-Z]{2}$",
     r"^[A-Za-z0-9.\-]{1,253}\Z": r"^[A-Za-z0-9.\-]{1,253}$",
     r"^\s*[^@\s]+@[^@\s]+\s*\Z": r"^[\x21-\x3f\x41-\x7e]+@[\x21-\x3f\x41-\x7e]+$",
+    SAFE_TEXT_PATTERN: r"^[^\x00-\x1f\x7f-\x9f\x{202a}-\x{202e}\x{2066}-\x{2069}]*$",
 }
+# Free text (SAFE_TEXT_PATTERN) and ids (ID_PATTERN) are proven only when it holds nothing that might be an e-mail or IP
+# address: an "@", two colons, or four dotted numbers; domain/screen.py judges the rest.
+MAY_BE_PERSONAL = r"(?s)@|:.*:|\d\.\d+\.\d+\.\d"
 
 
 def _np(array: pa.Array | pa.ChunkedArray) -> Mask:
     return np.asarray(pc.fill_null(array, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def may_be_personal(column: pa.Array) -> Mask:
+    """Where a string might hold an e-mail or IP address (a superset of what screen.py refuses)."""
+    return _np(pc.match_substring_regex(column, MAY_BE_PERSONAL))
 
 
 def _none(column: pa.Array) -> Mask:
@@ -48,6 +59,8 @@ def _string(info: mi.StrType, column: pa.Array) -> Mask:
         if pattern is None:
             return _none(column)
         ok &= _np(pc.match_substring_regex(column, pattern))
+        if info.pattern in (SAFE_TEXT_PATTERN, ID_PATTERN):
+            ok &= ~may_be_personal(column)
     if info.min_length is not None or info.max_length is not None:
         length = np.asarray(pc.fill_null(pc.utf8_length(column), 0).to_numpy(zero_copy_only=False))
         ok &= (length >= (info.min_length or 0)) & (length <= (info.max_length or np.iinfo(np.int64).max))

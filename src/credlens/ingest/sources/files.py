@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 
 from credlens.ingest.columnar.split import Judged, Proven, judge_json, judge_rows
-from credlens.ingest.decode import convert_rows, split_json_array
+from credlens.ingest.decode import UNREADABLE, convert_rows, split_json_array
 
 # NOTE: one DuckDB row group: an append of whole row groups is written straight to the database file
 # rather than the WAL, which measured here cut the commits of a 500,000-event import from 1.1 s to 0.06 s.
@@ -88,7 +88,7 @@ def _decode_json_chunk(chunk: list[tuple[int, bytes]]) -> tuple[Judged, dict[int
 def _original(raw: bytes) -> Any:
     try:
         return msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except UNREADABLE:
         return raw.decode("utf-8", "replace").strip()
 
 

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from credlens.domain.rejections import Rejection
 from credlens.ingest import offload
-from credlens.ingest.decode import MAX_BATCH_BYTES, BatchError
+from credlens.ingest.decode import MAX_BATCH_BYTES, MEDIA_TYPES, BatchError, accepted_media
 from credlens.web.deps import IngestIssuer, WarehouseDep, WriterDep
 from credlens.web.errors import ApiError
 from credlens.web.openapi import EVENTS_BODY, refusals
@@ -55,7 +55,7 @@ async def _read_body(request: Request) -> bytes:
             401: "missing or bad ingest key",
             403: "`csrf_failed`: a session cookie without a key and without `X-CSRF-Token`",
             413: "`batch_too_large`: over 10 MiB",
-            415: "not sent as application/json or application/x-ndjson",
+            415: "`unsupported_media_type`: not sent as application/json or application/x-ndjson (UTF-8)",
             422: "`invalid_events`: invalid events, each named in `details`; none stored",
         }
     ),
@@ -64,12 +64,19 @@ async def post_events(
     request: Request, issuer: IngestIssuer, warehouse: WarehouseDep, writer: WriterDep
 ) -> dict[str, int]:
     """Store a JSON array or NDJSON batch (≤ 10,000 events, ≤ 10 MiB). `200` means durable."""
+    content_type = request.headers.get("content-type", "")
+    if not accepted_media(content_type):
+        raise ApiError(
+            415,
+            "unsupported_media_type",
+            f"Content-Type must be one of {', '.join(MEDIA_TYPES)} (UTF-8); got {content_type[:100]!r}",
+        )
     body = await _read_body(request)
     secret = warehouse.remembered_secret(issuer.issuer_id)
     if secret is None:  # a query, on first use
         secret = await run_in_threadpool(warehouse.pseudonym_secret, issuer.issuer_id)
     try:
-        flattened = await offload.flatten(body, request.headers.get("content-type", ""), secret)
+        flattened = await offload.flatten(body, content_type, secret)
     except BatchError as exc:
         raise ApiError(400, "bad_batch", str(exc)) from exc
     if flattened.rejections:
