@@ -101,6 +101,9 @@ def bench_queries(http: httpx2.Client, pid: int, runs: int) -> None:
     attack = "from=2000-01-01&to=2999-12-31&interval=day"
     status, took, size = ask(http, attack)
     print(f"issue 14's request ({attack}): {status} in {took * 1000:.0f} ms, {size} bytes")
+    ordinary = [ask(http, "period=last_quarter&compare=previous")[1] for _ in range(runs + 1)][1:]
+    baseline = statistics.median(ordinary)
+    print(f"{'ordinary: period=last_quarter, compare':40s} median {baseline:6.2f} s (the yardstick)")
     worst = 0.0
     for name, params in worst_queries(today).items():
         times, size = [], 0
@@ -111,8 +114,8 @@ def bench_queries(http: httpx2.Client, pid: int, runs: int) -> None:
             times.append(took)
         worst = max(worst, *times)
         print(
-            f"{name:40s} median {statistics.median(times):6.2f} s, worst {max(times):6.2f} s, "
-            f"{size / MB:5.1f} MB answer; server peak {memory_mb(pid, 'VmHWM'):.0f} MB"
+            f"{name:40s} median {statistics.median(times):6.2f} s ({statistics.median(times) / baseline:4.1f}x), "
+            f"worst {max(times):6.2f} s, {size / MB:5.1f} MB answer; server peak {memory_mb(pid, 'VmHWM'):.0f} MB"
         )
     peak = memory_mb(pid, "VmHWM")
     print(f"worst query {worst:.2f} s (target <= 2 s), server peak memory {peak:.0f} MB (target <= 1024 MB)")
@@ -169,7 +172,7 @@ def main() -> None:
             server.wait()
         today = dt.datetime.now(dt.UTC).date()
         bench_sigterm(data_dir, key, next(iter(worst_queries(today).values())))
-    print(f"cores: {os.cpu_count()}")
+    print(f"cores: {os.cpu_count()}, load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

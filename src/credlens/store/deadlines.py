@@ -74,7 +74,9 @@ class Deadline:
         with self._lock:
             if self.reason is None:
                 self._reason = reason
-        _WATCHDOG.wake()
+            running = bool(self._running)
+        if running:
+            _WATCHDOG.wake()
 
     def check(self) -> None:
         """Raise Cancelled if the deadline has ended."""
