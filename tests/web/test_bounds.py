@@ -83,6 +83,15 @@ def test_every_dashboard_surface_refuses_them_too(
     assert f"{field}:" in page.text
 
 
+def test_a_page_by_day_runs_its_fixed_windows_by_their_own_interval(app_client: TestClient, world: World) -> None:
+    """The executive page's tiles over `all` must not inherit `interval=day` (9,800 buckets: refused)."""
+    executive = TestClient(app_client.app, base_url=BASE_URL)
+    assert sign_in(executive, world.a.email(Role.EXECUTIVE)).status_code == 303
+    response = executive.get("/dashboards/executive.json?from=2026-01-01&to=2026-03-31&interval=day")
+    assert response.status_code == 200
+    assert response.json()["query"]["interval"] == "day"
+
+
 def test_the_cli_refuses_them_naming_the_option(data_dir: Path, keys: dict[str, NewKeys]) -> None:
     result = CliRunner().invoke(
         cli, ["query", "--issuer", "acme", "--from", "2000-01-01", "--to", "9999-12-31", "--data-dir", str(data_dir)]
