@@ -100,6 +100,16 @@ def test_the_cli_refuses_them_naming_the_option(data_dir: Path, keys: dict[str, 
     assert "--to:" in result.output
 
 
+def test_the_cli_obeys_the_time_limit(data_dir: Path, keys: dict[str, NewKeys]) -> None:
+    result = CliRunner().invoke(
+        cli,
+        ["query", "--issuer", "acme", "--period", "30d", "--data-dir", str(data_dir)],
+        env={"CREDLENS_QUERY_TIMEOUT": "0.000001"},
+    )
+    assert result.exit_code == 1
+    assert "limit of 1e-06 s" in result.output
+
+
 def test_reads_past_the_time_limit_answer_503(settings: Settings, keys: dict[str, NewKeys]) -> None:
     tiny = Settings(data_dir=settings.data_dir, environment="test", secret_key=settings.secret_key, query_timeout=1e-6)
     with TestClient(create_app(tiny), base_url=BASE_URL) as client:
