@@ -26,8 +26,11 @@ class Settings:
     environment: str = "development"
     secret_key: str | None = None
     public_url: str | None = None
+    query_timeout: float = 30.0  # seconds a request's (or command's) reads may take (docs/deployment.md)
 
     def __post_init__(self) -> None:
+        if not self.query_timeout > 0:
+            raise SettingsError("CREDLENS_QUERY_TIMEOUT must be a positive number of seconds")
         if self.environment not in ("development", "production", "test"):
             raise SettingsError("CREDLENS_ENV must be development, production or test")
         if self.environment != "development":
@@ -41,12 +44,18 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         """``CREDLENS_DATA_DIR``, ``CREDLENS_HOST``, ``CREDLENS_PORT``, ``CREDLENS_ENV``,
-        ``CREDLENS_SECRET_KEY``, ``CREDLENS_PUBLIC_URL``; overrides win."""
+        ``CREDLENS_SECRET_KEY``, ``CREDLENS_PUBLIC_URL``, ``CREDLENS_QUERY_TIMEOUT``; overrides win."""
         env = os.environ
         try:
             port = int(env.get("CREDLENS_PORT", "8000"))
         except ValueError as exc:
             raise SettingsError(f"CREDLENS_PORT must be a port number, not {env['CREDLENS_PORT']!r}") from exc
+        try:
+            query_timeout = float(env.get("CREDLENS_QUERY_TIMEOUT", "30"))
+        except ValueError as exc:
+            raise SettingsError(
+                f"CREDLENS_QUERY_TIMEOUT must be a number of seconds, not {env['CREDLENS_QUERY_TIMEOUT']!r}"
+            ) from exc
         values: dict[str, object] = {
             "data_dir": Path(env.get("CREDLENS_DATA_DIR", "data")),
             "host": env.get("CREDLENS_HOST", "127.0.0.1"),
@@ -54,6 +63,7 @@ class Settings:
             "environment": env.get("CREDLENS_ENV", "development"),
             "secret_key": env.get("CREDLENS_SECRET_KEY") or None,
             "public_url": env.get("CREDLENS_PUBLIC_URL") or None,
+            "query_timeout": query_timeout,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -61,3 +61,32 @@ def test_bad_queries_name_the_parameter(kwargs: dict[str, str], field: str, says
         parse_query("acme", "UTC", today=TODAY, **kwargs)  # type: ignore[arg-type]
     assert caught.value.field == field
     assert says in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field", "says"),
+    [  # issue 14: a window of centuries by day made one request take 8 GB and 90 s
+        ({"date_from": "2000-01-01", "date_to": "2026-12-31", "interval": "day"}, "interval", "use interval=month"),
+        ({"date_from": "2025-01-01", "date_to": "2026-03-01", "interval": "day"}, "interval", "use interval=week"),
+        ({"period": "all", "interval": "week"}, "interval", "limit of 400"),
+        ({"date_from": "2000-01-01", "date_to": "9999-12-31"}, "to", "out of range"),  # was an OverflowError
+        ({"date_from": "2026-01-01", "date_to": "2027-05-17"}, "to", "to 2027-05-16"),
+        ({"date_from": "1999-12-31", "date_to": "2026-01-01"}, "from", "from 2000-01-01"),
+        ({"date_from": "0001-01-01", "date_to": "0001-01-02"}, "from", "out of range"),
+        ({"date_from": "9999-12-30", "date_to": "9999-12-31"}, "from", "out of range"),
+    ],
+)
+def test_queries_are_bounded(kwargs: dict[str, str], field: str, says: str) -> None:
+    with pytest.raises(QueryError) as caught:
+        parse_query("acme", "UTC", today=TODAY, **kwargs)  # type: ignore[arg-type]
+    assert caught.value.field == field
+    assert says in caught.value.message
+
+
+def test_the_widest_windows_within_the_bounds_run() -> None:
+    latest = TODAY + dt.timedelta(days=366)
+    widest = parse_query("acme", "UTC", date_from="2000-01-01", date_to=latest.isoformat(), today=TODAY)
+    assert widest.interval is Interval.MONTH  # the default interval always fits
+    by_day = parse_query("acme", "UTC", date_from="2025-04-12", date_to="2026-05-15", interval="day", today=TODAY)
+    assert by_day.window.days == 399
+    assert parse_query("acme", "UTC", date_from="2026-05-15", date_to=latest.isoformat(), today=TODAY)

@@ -7,9 +7,10 @@ from typing import Annotated
 
 import typer
 
-from credlens.cli.common import DataDir, fail, find_issuer, open_store, out
+from credlens.cli.common import DataDir, fail, find_issuer, open_store, out, settings
 from credlens.domain.query import QueryError
 from credlens.metrics.runner import run_for
+from credlens.store import deadlines
 
 
 def query(
@@ -30,8 +31,9 @@ def query(
     ] = None,
     data_dir: DataDir = None,
 ) -> None:
-    """Print the metrics of metrics.md as JSON."""
-    with open_store(data_dir) as warehouse:
+    """Print the metrics of metrics.md as JSON (within CREDLENS_QUERY_TIMEOUT seconds, as the server)."""
+    limit = settings(data_dir).query_timeout
+    with open_store(data_dir) as warehouse, deadlines.bounded(limit):
         target = find_issuer(warehouse, issuer)
         try:
             result = run_for(
@@ -49,4 +51,6 @@ def query(
             )
         except QueryError as exc:
             fail(f"--{exc.field}: {exc.message}")
+        except deadlines.Cancelled as exc:
+            fail(f"{exc}; ask for a shorter window or a coarser interval, or raise CREDLENS_QUERY_TIMEOUT")
     out.print_json(json.dumps(result))

@@ -2,18 +2,47 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 
 from credlens.cli.common import DataDir, err, settings
+from credlens.config import Settings
+from credlens.store import deadlines
 from credlens.store.warehouse import StoreError, Warehouse
+
+# Seconds a stopping server waits for requests still in flight (their reads are interrupted at once).
+GRACEFUL_SECONDS = 3
+
+
+class Server(uvicorn.Server):
+    """Uvicorn's server, stopping within seconds of SIGTERM or Ctrl-C whatever runs: before waiting
+    for the requests in flight, it interrupts their reads (store/deadlines.py), and it waits at
+    most GRACEFUL_SECONDS for them (uvicorn waits for ever by default)."""
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        deadlines.stop_all()
+        await super().shutdown(sockets)
+
+
+def serve_app(app: Any, config: Settings) -> None:
+    """Run ``app`` until SIGTERM or Ctrl-C. One worker, no reload: DuckDB allows a single writing process."""
+    options = uvicorn.Config(
+        app,
+        host=config.host,
+        port=config.port,
+        workers=1,
+        log_level="warning",
+        timeout_graceful_shutdown=GRACEFUL_SECONDS,
+    )
+    Server(options).run()
 
 
 def run_server(data_dir: Path | None, host: str | None, port: int | None) -> None:
-    """Serve until interrupted. One worker, no reload: DuckDB allows a single writing process."""
+    """Serve until interrupted."""
     from credlens.web.app import create_app  # noqa: PLC0415 - keeps FastAPI out of other commands
 
     config = settings(data_dir, host=host, port=port)
@@ -23,7 +52,7 @@ def run_server(data_dir: Path | None, host: str | None, port: int | None) -> Non
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=1) from None
     err.print(f"credlens serving {config.data_dir} on http://{config.host}:{config.port}")
-    uvicorn.run(create_app(config), host=config.host, port=config.port, workers=1, log_level="warning")
+    serve_app(create_app(config), config)
 
 
 def serve(

@@ -126,6 +126,15 @@ def buckets(window: Window, interval: Interval) -> list[Window]:
     return result
 
 
+def bucket_count(window: Window, interval: Interval) -> int:
+    """``len(buckets(window, interval))``, counted without listing them (a window may be refused for it)."""
+    if interval is Interval.DAY:
+        return window.days
+    if interval is Interval.WEEK:
+        return (bucket_start(window.end, interval) - bucket_start(window.start, interval)).days // 7 + 1
+    return (window.end.year - window.start.year) * 12 + window.end.month - window.start.month + 1
+
+
 def _next_bucket(start: dt.date, interval: Interval) -> dt.date:
     if interval is Interval.DAY:
         return start + dt.timedelta(days=1)

@@ -11,17 +11,24 @@ from dataclasses import dataclass, replace
 from typing import TypeVar
 
 from credlens.domain.periods import (
+    EARLIEST_DAY,
     Compare,
     Interval,
     PeriodError,
     Preset,
     Window,
+    bucket_count,
     comparison_window,
     preset_window,
     today_in,
 )
 
 KINDS = ("certificate", "badge")
+# Every query is bounded before anything runs (docs/deployment.md, "What is bounded"): its cost and
+# its answer grow with its trend buckets, so a query asking more of them is refused, never coarsened.
+# 400: a year and a month by day, 7 years by week, and by month every window the dates below allow.
+MAX_BUCKETS = 400
+LATEST_AHEAD = dt.timedelta(days=366)  # `to` is at most a year after the issuer's today
 
 
 class QueryError(ValueError):
@@ -92,10 +99,26 @@ def parse_query(
         preset=preset,
     )
     try:
-        query.comparison()
+        comparison = query.comparison()
     except PeriodError as exc:
         raise QueryError("compare", str(exc)) from exc
+    for bounded in (query, comparison):  # a comparison window may straddle one more week
+        if bounded is not None:
+            _check_buckets(bounded)
     return query
+
+
+def _check_buckets(query: Query) -> None:
+    count = bucket_count(query.window, query.interval)
+    if count <= MAX_BUCKETS:
+        return
+    fits = [i.value for i in Interval if bucket_count(query.window, i) <= MAX_BUCKETS]
+    instead = f"use interval={fits[0]} or a shorter window" if fits else "use a shorter window"
+    raise QueryError(
+        "interval",
+        f"{query.interval.value} over {query.window.start} to {query.window.end} makes {count} trend buckets, "
+        f"more than the limit of {MAX_BUCKETS}; {instead}",
+    )
 
 
 def _window(
@@ -110,6 +133,10 @@ def _window(
     if date_from is None or date_to is None:
         raise QueryError("from" if date_from is None else "to", "give both --from and --to dates, or a period")
     start, end = _date("from", date_from), _date("to", date_to)
+    latest = today + LATEST_AHEAD
+    for field, day in (("from", start), ("to", end)):
+        if not EARLIEST_DAY <= day <= latest:
+            raise QueryError(field, f"{day} is out of range: give a day from {EARLIEST_DAY} to {latest}")
     try:
         return None, Window(start, end)
     except PeriodError as exc:

@@ -115,7 +115,10 @@ class Plan:
         self._aside: dict[str, Future[list[dict[str, Any]]]] = {}
 
     def sql(self, name: str, build: Callable[[], ir.Expr]) -> str:
-        """``build()``'s SQL for this window: compiled once per shape, the bounds substituted."""
+        """``build()``'s SQL for this window: compiled once per shape, the bounds substituted.
+        Nothing is compiled once the reader's deadline has ended (compiling can take longer than running)."""
+        if self.tables.deadline is not None:
+            self.tables.deadline.check()
         sql = CACHE.get((name, self.shape), lambda: compile_template(build()))
         for sentinel, value in self._replacements:
             sql = sql.replace(sentinel, value)

@@ -12,6 +12,8 @@ import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
 
+from credlens.store.deadlines import Deadline
+
 SCOPED_TABLES = (
     "events",
     "credentials",
@@ -46,6 +48,7 @@ class IssuerTables:
     issuer_id: int
     _con: Any = None
     _new_cursor: Callable[[Any], Any] | None = None  # the store's counted cursors (connection.py)
+    deadline: Deadline | None = None  # of the request reading: its statements stop when it ends (deadlines.py)
 
     def fork(self) -> IssuerTables:
         """The same tables on a reader of their own, for a second thread (the comparison window)."""
@@ -107,12 +110,24 @@ class IssuerTables:
         metric statement than ``execute(sql).fetchall()``: the relation API tokenizes the SQL in
         Python, and Arrow conversion is paid per column (a 50-column aggregate returns one row).
         """
-        cursor = self._con.execute(sql, params or [])
-        names = [column[0] for column in cursor.description]
-        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+        with self._bounded():
+            cursor = self._con.execute(sql, params or [])
+            names = [column[0] for column in cursor.description]
+            found = cursor.fetchall()
+        return [dict(zip(names, row, strict=True)) for row in found]
 
     def execute_statement(self, sql: str) -> None:
-        self._con.execute(sql)
+        with self._bounded():
+            self._con.execute(sql)
+
+    @contextmanager
+    def _bounded(self) -> Iterator[None]:
+        """A statement that stops when the reader's deadline ends (store/deadlines.py)."""
+        if self.deadline is None:
+            yield
+            return
+        with self.deadline.running(self._con):
+            yield
 
     def register(self, name: str, table: pa.Table) -> None:
         """Make an Arrow table (e.g. the trend buckets) readable under ``name`` by this reader only."""

@@ -25,6 +25,7 @@ from credlens.domain.issuers import SLUG_PATTERN, ApiKey, Issuer, KeyKind, NewKe
 from credlens.privacy import consent
 from credlens.privacy.pseudonyms import new_secret, recipient_key
 from credlens.privacy.suppression import check_k
+from credlens.store import deadlines
 from credlens.store.accounts import Accounts
 from credlens.store.appends import KeyIndexes, WriteRequest, WriteResult, append_group
 from credlens.store.connection import Connection, ConnectionLocked, remove_leftovers
@@ -128,7 +129,8 @@ class Warehouse:
 
     def tables(self, issuer_id: int) -> IssuerTables:
         """The issuer's rows of every table as Ibis expressions: the only way metrics read the store,
-        so a query can never start from another issuer's rows.
+        so a query can never start from another issuer's rows. Their statements stop when the deadline
+        of the request or command reading ends (store/deadlines.py).
 
         NOTE: measured here, Ibis's ``backend.table(name)`` asks DuckDB for the schema each time
         (~3 ms a table, ~25 ms for all of them per reader); the schemas are read once per open
@@ -143,7 +145,7 @@ class Warehouse:
             name: ops.DatabaseTable(name=name, schema=schema, source=backend, namespace=namespace).to_expr()
             for name, schema in self._schemas.items()
         }
-        return IssuerTables(tables, issuer_id, cursor, self.cursor)
+        return IssuerTables(tables, issuer_id, cursor, self.cursor, deadlines.current())
 
     # -- issuers and keys -------------------------------------------------------------------
 

@@ -15,7 +15,7 @@ from credlens.ingest import offload
 from credlens.store.maintenance import RetentionJob
 from credlens.store.warehouse import Warehouse
 from credlens.store.writer import GroupWriter
-from credlens.web import errors, openapi
+from credlens.web import deadlines, errors, openapi
 from credlens.web.pages import STATIC_DIR
 from credlens.web.routes import admin as admin_pages
 from credlens.web.routes import (
@@ -65,6 +65,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     openapi.install(app)
     app.add_middleware(FormGuard, secret=secret)
     app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
+    deadlines.install(app, settings.query_timeout)  # outermost: every read of a request has its deadline
     logs.install()
     for router in (health.router, events.router, stats.router, links.router, privacy.router):
         app.include_router(router)

@@ -95,7 +95,8 @@ def _executive(ctx: Context) -> Dashboard:
     jobs: dict[str, dict[str, Any]] = {"main": {"only": executive.METRICS}}
     for period, _ in executive.FIXED_WINDOWS:  # the same filters over fixed windows, each against the one before
         compare_with = None if period == "all" else "previous"
-        jobs[period] = {"period": period, "date_from": None, "date_to": None, "compare": compare_with}
+        # no trend among the tiles: the window's own interval, never the page's (`all` by day is refused)
+        jobs[period] = {"period": period, "date_from": None, "date_to": None, "compare": compare_with, "interval": None}
         jobs[period]["only"] = executive.FIXED_METRICS  # NOTE: the tiles need two cohort numbers, not the full set
     results = ctx.run_many(jobs)
     main = results.pop("main")
