@@ -109,7 +109,8 @@ def _recipient(url: str, ingest: dict[str, str], email: str) -> dict[str, str]:
         path = str(link.json()["url"]).removeprefix(url)
         page = client.get(path)  # the link's page changes no session; its button (a POST) opens it
         token = _TOKEN.search(page.text)
-        assert page.status_code == 200 and token, page.text
+        assert page.status_code == 200, page.text
+        assert token, page.text
         cookies = _cookies(page)
         opened = client.post(path, data={"csrf_token": token.group(1)}, headers={"Cookie": cookie_header(cookies)})
         assert opened.status_code == 303, opened.text

@@ -35,10 +35,7 @@ NDJSON_TYPE = "application/x-ndjson"
 
 # --- known 5xx on this branch: each family listed here is fixed on another branch ---------------------
 # Remove an entry once that branch is merged (its test then passes, and strict xfail turns it red).
-KNOWN_5XX = {
-    "invalid_utf8": "fixed on branch h14-door",  # UnicodeDecodeError in the decoding helper -> 500
-    "deep_nesting": "fixed on branch h14-door",  # RecursionError decoding `properties` ~1,000 deep -> 500
-}
+KNOWN_5XX: dict[str, str] = {}  # none known: every family answers 2xx or 4xx
 
 
 def known(family: str) -> list[pytest.MarkDecorator]:

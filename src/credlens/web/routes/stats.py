@@ -27,6 +27,7 @@ router = APIRouter()
             401: "no read key and no signed-in user",
             403: "outside the signed-in user's programs, or a recipient session",
             422: "`invalid_request`: parameters that cannot be read",
+            503: "`query_timeout` (with `Retry-After`), `shutting_down` or `cancelled`: the reads were stopped",
         }
     ),
 )
