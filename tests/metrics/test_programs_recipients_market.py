@@ -267,3 +267,20 @@ def test_k_below_five_is_refused() -> None:
 
     with pytest.raises(ValueError, match="at least 5"):
         check_k(4)
+
+
+def test_a_funnel_step_may_be_one_share_channel(warehouse: Warehouse, berlin: Issuer) -> None:
+    """The Programs page's story (reports/programs.py FUNNEL): LinkedIn is a step of its own. January's
+    cohort c1-c5: opened c1, c2, c5; of those only c1 shared on LinkedIn (c6's share is not of the
+    cohort) and c1 added it to a profile. Step 3 is counted from the cohort's rows, step 2 by day;
+    both paths run (``only`` asks for the funnel alone, the full run for everything)."""
+    steps = ("issued", "opened", "shared_linkedin", "profile_added")
+    tables = warehouse.tables(berlin.issuer_id)
+    for only in (frozenset({"funnel"}), None):
+        funnel = run(january(), tables, steps, only=only)["metrics"]["funnel"]["steps"]
+        assert [(s["step"], s["value"]) for s in funnel] == [
+            ("issued", 5),
+            ("opened", 3),
+            ("shared_linkedin", 1),
+            ("profile_added", 1),
+        ]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from credlens.reports.formats import cell, change_text, value_cell
+from credlens.reports.formats import cell, change, change_text, value_cell
 from credlens.reports.notes import definition, is_rate
 from credlens.reports.view import Cell, Column, Table, Tile
 
@@ -43,12 +43,11 @@ def tile(result: Json, metric_id: str, label: str, *, period: str | None = None)
 MEANS = {"owner_active_days_mean", "median_days_to_open", "views_per_share"}
 
 
-def change_cell(row: Json) -> Cell:
-    change = row.get("change")
-    absolute = None if not change else change["absolute"]
-    if absolute is None:
-        return Cell(None, "n/a" if change else "")
-    return Cell(absolute, f"{absolute:+,.0f}" if float(absolute).is_integer() else f"{absolute:+,.2f}")
+def change_cell(row: Json, *, rate: bool = False) -> Cell:
+    """A row's (or metric's) change, one meaning everywhere (formats.change); its exported value is
+    the difference, in the metric's unit (a rate's as a fraction: 0.015 is +1.5 points)."""
+    difference = row.get("change") or {}
+    return Cell(difference.get("absolute"), change(row.get("change"), rate))
 
 
 def rows_table(
@@ -61,6 +60,7 @@ def rows_table(
     note: str = "",
     with_change: bool = False,
     collapsed: bool = False,
+    rate_change: bool = False,
 ) -> Table:
     """A table over result rows, one column per spec (plus the change, when a comparison ran)."""
     columns = [Column(s.key, s.label, s.metric, numeric=s.fmt != "text") for s in specs]
@@ -70,7 +70,7 @@ def rows_table(
     for row in rows:
         cells = [_cell(row, s) for s in specs]
         if with_change:
-            cells.append(change_cell(row))
+            cells.append(change_cell(row, rate=rate_change))
         body.append(tuple(cells))
     return Table(table_id, title, tuple(columns), tuple(body), metric=metric, note=note, collapsed=collapsed)
 
@@ -117,13 +117,12 @@ def metric_rows(result: Json, table_id: str, title: str, items: Sequence[tuple[s
     rows = []
     for metric_id, label in items:
         t = tile(result, metric_id, label)
-        change = result["metrics"][metric_id].get("change") or {}
         rows.append(
             (
                 Cell(label, label, hint=t.definition),
                 t.value,
                 Cell(t.detail or None, t.detail),
-                Cell(change.get("absolute"), t.change),
+                change_cell(result["metrics"][metric_id], rate=is_rate(metric_id)),
             )
         )
     columns = (

@@ -90,6 +90,23 @@ def ordered_bars(rows: Sequence[Json], title: str, x_title: str, description: st
     return _config(chart, description)
 
 
+def step_bars(rows: Sequence[Json], title: str, x_title: str, description: str) -> Json:
+    """Horizontal bars in the rows' own order (funnel steps): long step names stay readable on a phone,
+    and every step keeps its bar, zero or not."""
+    order = [str(r["key"]) for r in rows]
+    values = [{"key": str(r["key"]), "value": r["value"]} for r in rows if r.get("value") is not None]
+    chart = (
+        alt.Chart(inline(values), title=title)
+        .mark_bar(color=ACCENT)
+        .encode(
+            y=alt.Y("key:N", sort=order, title=None, axis=alt.Axis(labelLimit=180)),
+            x=alt.X("value:Q", title=x_title, axis=alt.Axis(format=",d", tickMinStep=1)),
+            tooltip=[alt.Tooltip("key:N", title=""), alt.Tooltip("value:Q", title=x_title, format=",d")],
+        )
+    )
+    return _config(chart, description)
+
+
 def segment_trends(rows: Sequence[Json], title: str, description: str, top: int = 5) -> Json:
     """One line per segment (the `top` largest), from segment-trend rows with `buckets`."""
     values = [

@@ -16,7 +16,7 @@ from typing import Any
 import altair as alt
 
 from credlens.reports import charts, notes
-from credlens.reports.formats import count, number, percent, points
+from credlens.reports.formats import change, count, number, percent, points
 from credlens.reports.intervals import (
     WITHIN_NOISE,
     Interval,
@@ -128,9 +128,10 @@ def _count_row(groups: Sequence[Group], metric_id: str, label: str) -> tuple[Cel
     cells = [_label(metric_id, label)]
     for n, value in enumerate(values):
         cells.append(Cell(value, count(value)))
-        if n:
+        if n:  # a count's change, as everywhere (formats.change): "+4 (+4.9 %)"
             diff = None if value is None or values[0] is None else value - values[0]
-            cells.append(Cell(diff, "n/a" if diff is None else f"{diff:+,}"))
+            relative = None if diff is None or not values[0] else round(diff / values[0], 6)
+            cells.append(Cell(diff, change({"absolute": diff, "relative": relative}, rate=False)))
     return tuple(cells)
 
 

@@ -50,14 +50,23 @@ def value_cell(value: Any, fmt: str = "count") -> Cell:
     return Cell(raw, shown)
 
 
-def change_text(result: dict[str, Any], rate: bool, label: str) -> str:
-    """ "+12.0 % vs previous window" for counts, "+1.5 pts vs ..." for rates; empty without comparison."""
-    change = result.get("change")
+def change(change: dict[str, Any] | None, rate: bool) -> str:
+    """What "Change" means everywhere: a count's is "+4 (+4.9 %)" (its difference, and the difference
+    relative to the comparison window's value), a rate's is in percentage points ("+1.5 pts")."""
     if not change:
         return ""
+    absolute = change.get("absolute")
+    if absolute is None:
+        return NA
     if rate:
-        return f"{points(change['absolute'])} vs {label}" if change["absolute"] is not None else f"n/a vs {label}"
-    if change["relative"] is None:
-        absolute = change["absolute"]
-        return f"{absolute:+,.0f} vs {label}" if absolute is not None else f"n/a vs {label}"
-    return f"{signed_percent(change['relative'])} vs {label}"
+        return points(absolute)
+    shown = f"{absolute:+,.0f}" if float(absolute).is_integer() else f"{absolute:+,.2f}"
+    relative = change.get("relative")
+    return shown if relative is None else f"{shown} ({signed_percent(relative)})"
+
+
+def change_text(result: dict[str, Any], rate: bool, label: str) -> str:
+    """ "+4 (+4.9 %) vs previous window" for counts, "+1.5 pts vs ..." for rates; empty without comparison."""
+    if not result.get("change"):
+        return ""
+    return f"{change(result['change'], rate)} vs {label}"

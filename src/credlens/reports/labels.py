@@ -1,0 +1,14 @@
+"""Names a person reads in place of ids: channels, and the like (the ids stay in `.json`)."""
+
+from __future__ import annotations
+
+CHANNEL_NAMES = {
+    "linkedin": "LinkedIn",
+    "x": "X",
+    "facebook": "Facebook",
+    "email": "E-mail",
+    "whatsapp": "WhatsApp",
+    "link": "Link",
+    "embed": "Embed",
+    "other": "Other",
+}
