@@ -39,6 +39,7 @@ def _events() -> list[dict[str, Any]]:
     ev.add("credential.shared", day(1, 8), "c1", channel="linkedin")
     ev.add("credential.shared", day(1, 8), "c2", channel="email")
     ev.add("credential.profile_added", day(1, 9), "c0")
+    ev.add("credential.delivery_failed", day(1, 5), "c9", reason="invalid_address")
     return ev.items
 
 
@@ -51,7 +52,7 @@ def page(warehouse: Warehouse) -> Dashboard:
         "story", "UTC", date_from="2026-01-01", date_to="2026-01-31", compare="previous", today=dt.date(2026, 6, 1)
     )
     result = run(query, warehouse.tables(issuer.issuer_id), programs.FUNNEL, only=programs.METRICS)
-    return programs.build(result)
+    return programs.build(result, 10)
 
 
 def _table(page: Dashboard, table_id: str) -> Table:
@@ -132,3 +133,15 @@ def test_a_count_changes_by_its_difference_and_a_rate_in_points(page: Dashboard)
     reengagement = _table(page, "reengagement")
     assert _texts(reengagement, "change")[-2] == "+35.0 pts"  # opened within 30 days: 6 of 10 against 2 of 8
     assert reengagement.json()["rows"][-2]["change"]["value"] == pytest.approx(0.35)
+
+
+def test_downloads_profiles_and_failed_deliveries_are_shown_by_what_the_events_say(page: Dashboard) -> None:
+    formats = _table(page, "downloads_by_format")
+    assert [(row[0].text, row[1].text) for row in formats.rows] == [("PDF", "5")]
+    assert formats.json()["rows"][0]["key"]["value"] == "pdf"  # the id stays in .json
+    platforms = _table(page, "profile_adds_by_platform")
+    assert [(row[0].text, row[1].text) for row in platforms.rows] == [("LinkedIn", "1")]
+    failures = _table(page, "delivery_failures_by_reason")
+    assert [(row[0].text, row[1].text) for row in failures.rows] == [("Invalid address", "1")]
+    assert exports.table_csv(failures).splitlines()[1] == "invalid_address,1,1"  # the change is the difference
+    assert _table(page, "public_views_by_country").rows == ()  # no public view in the window

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +22,7 @@ class Spec:
     label: str
     fmt: str = "count"
     metric: str | None = None
+    names: Mapping[str, str] | None = None  # text columns: the name shown for an id (the id stays the value)
 
 
 def compare_label(result: Json) -> str:
@@ -78,7 +79,10 @@ def rows_table(
 def _cell(row: Json, spec: Spec) -> Cell:
     """A suppressed row keeps its key (the API shows it too) and hides its numbers."""
     if spec.fmt == "text":
-        return value_cell(row.get(spec.key), "text")
+        value = row.get(spec.key)
+        if spec.names is not None and value is not None:
+            return Cell(value, spec.names.get(str(value), str(value)))
+        return value_cell(value, "text")
     return cell(row, spec.fmt, key=spec.key)
 
 
@@ -105,10 +109,11 @@ def breakdown(
     limit: int | None = None,
     note: str = "",
     extra: Sequence[Spec] = (),
+    names: Mapping[str, str] | None = None,
 ) -> Table:
     """A breakdown metric (`rows` of key and value) as a table, with its change when a comparison ran."""
     rows = result["metrics"][metric_id]["rows"][:limit]
-    specs = [Spec("key", key_label, "text"), Spec("value", value_label, "count", metric_id), *extra]
+    specs = [Spec("key", key_label, "text", names=names), Spec("value", value_label, "count", metric_id), *extra]
     return rows_table(metric_id, title, rows, specs, metric=metric_id, note=note, with_change="comparison" in result)
 
 

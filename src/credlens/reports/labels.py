@@ -12,3 +12,7 @@ CHANNEL_NAMES = {
     "embed": "Embed",
     "other": "Other",
 }
+FORMATS = {"pdf": "PDF", "png": "Image (PNG)", "print_pdf": "PDF for print", "other": "Other"}
+PLATFORMS = {"linkedin": "LinkedIn", "xing": "XING", "other": "Other"}
+DELIVERY_FAILURES = {"bounced": "Bounced", "invalid_address": "Invalid address", "other": "Other"}
+UNKNOWN = {"unknown": "Unknown"}

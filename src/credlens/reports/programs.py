@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 from credlens.domain.events import CHANNELS
-from credlens.reports import charts, formats, notes
-from credlens.reports.blocks import Spec, change_cell, metric_rows, rows_table, tile
+from credlens.reports import charts, formats, labels, notes
+from credlens.reports.blocks import Spec, breakdown, change_cell, metric_rows, rows_table, tile
 from credlens.reports.labels import CHANNEL_NAMES
 from credlens.reports.view import Cell, Chart, Column, Dashboard, Section, Table
 
@@ -16,6 +16,8 @@ from credlens.reports.view import Cell, Chart, Column, Dashboard, Section, Table
 METRICS = frozenset(
     {
         "completion_rate",
+        "delivery_failures_by_reason",
+        "downloads_by_format",
         "feedback",
         "funnel",
         "issued",
@@ -27,7 +29,10 @@ METRICS = frozenset(
         "opened_within_30d",
         "opened_within_7d",
         "owner_active_days_mean",
+        "profile_adds_by_platform",
         "programs",
+        "public_views_by_country",
+        "public_views_by_referrer",
         "reengagement_rate",
         "share_rate",
         "share_rate_email",
@@ -54,14 +59,88 @@ METRICS = frozenset(
 Json = dict[str, Any]
 
 
-def build(result: Json) -> Dashboard:
+def build(result: Json, k: int) -> Dashboard:
+    """The page; ``k`` is the issuer's suppression threshold, which the page states."""
     return Dashboard(
         "programs",
         "Programs",
         "How the programs in scope are completed, opened, shared and verified.",
         result["query"],
-        (_headline(result), _funnel(result), _channels(result), _per_program(result), _feedback(result)),
+        (
+            _headline(result),
+            _funnel(result),
+            _channels(result),
+            _public_views(result, k),
+            _events_by_attribute(result),
+            _per_program(result),
+            _feedback(result),
+        ),
         result.get("comparison", {}).get("window"),
+    )
+
+
+TOP_SHOWN = 10  # rows of an open-ended breakdown on the page
+
+
+def _public_views(result: Json, k: int) -> Section:
+    """Where the public views of the window come from: the referring site and the viewer's country."""
+    referrer = breakdown(
+        result,
+        "public_views_by_referrer",
+        "Public views by referring site",
+        "Referring site",
+        "Public views",
+        limit=TOP_SHOWN,
+        names=labels.UNKNOWN,
+        note=f"The {TOP_SHOWN} largest; the stats API lists up to 50.",
+    )
+    country = breakdown(
+        result,
+        "public_views_by_country",
+        "Public views by viewer country",
+        "Country",
+        "Public views",
+        limit=TOP_SHOWN,
+        names=labels.UNKNOWN,
+        note=f"The {TOP_SHOWN} largest; the stats API lists them all.",
+    )
+    return Section(
+        "public_views",
+        "Where public views come from",
+        tables=(referrer, country),
+        notes=(notes.sensitive(k),),
+        intro="Views of the credentials by anyone but their owner, in the window: the site they came from and "
+        "the viewer's country, where the event says them.",
+    )
+
+
+def _events_by_attribute(result: Json) -> Section:
+    """Downloads by format, profile adds by platform and failed deliveries by reason, in the window."""
+    tables = (
+        breakdown(result, "downloads_by_format", "Downloads by format", "Format", "Downloads", names=labels.FORMATS),
+        breakdown(
+            result,
+            "profile_adds_by_platform",
+            "Added to a profile, by platform",
+            "Platform",
+            "Profile adds",
+            names=labels.PLATFORMS,
+        ),
+        breakdown(
+            result,
+            "delivery_failures_by_reason",
+            "Failed deliveries by reason",
+            "Reason",
+            "Failed deliveries",
+            names=labels.DELIVERY_FAILURES,
+        ),
+    )
+    return Section(
+        "downloads_profiles_deliveries",
+        "Downloads, profiles and failed deliveries",
+        tables=tables,
+        intro="Events in the window, of credentials in scope, by what the event says: the file format "
+        "downloaded, the platform of the profile, why a delivery failed.",
     )
 
 
