@@ -33,7 +33,7 @@ def tile(result: Json, metric_id: str, label: str, *, period: str | None = None)
     """A headline number: value, "n of d" for rates, and its change against the comparison window."""
     metric = result["metrics"][metric_id]
     rate = is_rate(metric_id)
-    fmt = "percent" if rate else "count" if metric_id not in MEANS else "number"
+    fmt = "percent" if rate else "days" if metric_id in DAYS else "number" if metric_id in MEANS else "count"
     detail = ""
     if rate and metric.get("denominator") is not None:
         detail = f"{metric['numerator']:,} of {metric['denominator']:,}"
@@ -42,6 +42,7 @@ def tile(result: Json, metric_id: str, label: str, *, period: str | None = None)
 
 
 MEANS = {"owner_active_days_mean", "median_days_to_open", "views_per_share"}
+DAYS = {"median_days_to_open"}  # a number of days, shown as whole days (exports keep the exact value)
 
 
 def change_cell(row: Json, *, rate: bool = False) -> Cell:

@@ -48,6 +48,7 @@ METRICS = frozenset(
 
 Json = dict[str, Any]
 MAX_GROUPS = 4
+RATING_BOUNDS = (1.0, 5.0)  # a rating is 1 to 5 , and so is its mean's interval
 BEYOND_NOISE = "beyond noise"
 COUNTS = (
     ("issued", "Credentials issued"),
@@ -153,7 +154,8 @@ def _rating_row(groups: Sequence[Group]) -> tuple[Cell, ...]:
     ]
     cells = [_label("feedback", "Mean rating (1–5, ratings in the window)")]
     for n, sample in enumerate(samples):
-        cells.append(_interval_cell(sample.mean, mean_interval(sample), number, f"{sample.n:,} ratings"))
+        interval = mean_interval(sample, RATING_BOUNDS)
+        cells.append(_interval_cell(sample.mean, interval, number, f"{sample.n:,} ratings"))
         if n:
             cells.append(_difference_cell(mean_difference(sample, samples[0]), lambda v: number(v, 2)))
     return tuple(cells)

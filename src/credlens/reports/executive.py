@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
+from credlens.metrics.programs import RANKING_MINIMUM
 from credlens.reports import charts, notes
 from credlens.reports.blocks import Spec, breakdown, rows_table, tile, trend_table
 from credlens.reports.view import Chart, Dashboard, Section
@@ -163,17 +165,29 @@ def _top_programs(main: Json) -> Section:
     tables = tuple(
         rows_table(table_id, title, _top(rows, field), specs, metric="programs") for table_id, title, field in rankings
     )
+    apart = rows_table(
+        "too_few_to_rank",
+        f"Too few credentials to rank (fewer than {RANKING_MINIMUM} issued in the window)",
+        sorted(
+            (r for r in rows if 0 < (r.get("issued") or 0) < RANKING_MINIMUM), key=lambda r: (-r["issued"], r["key"])
+        ),
+        specs,
+        metric="programs",
+    )
+    apart = replace(apart, empty="Every program that issued credentials in the window has enough to rank.")
     return Section(
         "top_programs",
         "Top-performing programs",
-        tables=tables,
-        intro=notes.definition("programs"),
+        tables=(*tables, apart),
+        intro=f"Programs are ranked once they issued at least {RANKING_MINIMUM} credentials in the window; "
+        "the others are listed apart, below. " + notes.definition("programs"),
         notes=(notes.ENGAGEMENT_BLIND_SPOTS,),
     )
 
 
 def _top(rows: list[Json], field: str) -> list[Json]:
-    ranked = [r for r in rows if r.get(field) is not None]
+    """The TOP programs by ``field``, among those with enough credentials to rank (RANKING_MINIMUM)."""
+    ranked = [r for r in rows if r.get(field) is not None and (r.get("issued") or 0) >= RANKING_MINIMUM]
     return sorted(ranked, key=lambda r: (-r[field], r["key"]))[:TOP]
 
 

@@ -24,6 +24,16 @@ def number(value: float | None, digits: int = 1) -> str:
     return NA if value is None else f"{value:,.{digits}f}"
 
 
+def days(value: float | None) -> str:
+    """A number of days as whole days ("12 days"; "under a day"): a median of 0.9 days reads as 1 day."""
+    if value is None:
+        return NA
+    whole = int(value + 0.5)  # half up, as a person rounds
+    if whole == 0:
+        return "under a day"
+    return f"{whole:,} day" if whole == 1 else f"{whole:,} days"
+
+
 def signed_percent(value: float | None) -> str:
     return NA if value is None else f"{value * 100:+.1f} %"
 
@@ -46,7 +56,7 @@ def value_cell(value: Any, fmt: str = "count") -> Cell:
     raw = None if value is None else round(float(value), 6)
     if raw is not None and fmt == "count" and raw.is_integer():
         raw = int(raw)
-    shown = {"count": count, "percent": percent, "number": number}[fmt](raw)
+    shown = {"count": count, "percent": percent, "number": number, "days": days}[fmt](raw)
     return Cell(raw, shown)
 
 

@@ -64,13 +64,28 @@ def _portfolios(result: Json) -> Section:
     )
 
 
+LIFT = (
+    "Lift compares how often two programs are held together with how often they would be if recipients "
+    "chose them independently: 1× is chance, 2× twice as often, 0.5× half as often."
+)
+
+
+def lift_words(lift: float | None) -> str:
+    """ "held together 0.8× as often as chance": the lift in words, whichever side of 1 it is."""
+    if lift is None:
+        return ""
+    if round(lift, 1) == 1:
+        return "held together about as often as chance"
+    return f"held together {lift:.1f}× as often as chance"
+
+
 def _pairs(result: Json) -> Section:
     m = result["metrics"]
     co_held = rows_table(
         "co_held_programs",
-        "Programs held together (lift > 1: held together more often than chance)",
+        "Programs held together",
         [
-            {**r, "pair": f"{r['a_name'] or r['a']} + {r['b_name'] or r['b']}"}
+            {**r, "pair": f"{r['a_name'] or r['a']} + {r['b_name'] or r['b']}", "lift_words": lift_words(r["lift"])}
             for r in m["co_held_programs"]["rows"][:20]
         ],
         (
@@ -78,8 +93,10 @@ def _pairs(result: Json) -> Section:
             Spec("value", "Recipients holding both", "count", "co_held_programs"),
             Spec("support", "Support", "percent"),
             Spec("lift", "Lift", "number"),
+            Spec("lift_words", "Compared with chance", "text"),
         ),
         metric="co_held_programs",
+        note=LIFT,
     )
     sequences = rows_table(
         "program_sequences",
@@ -91,7 +108,7 @@ def _pairs(result: Json) -> Section:
         (
             Spec("pair", "Sequence", "text"),
             Spec("value", "Recipients", "count", "program_sequences"),
-            Spec("median_days", "Median days between", "number"),
+            Spec("median_days", "Median time between", "days"),
         ),
         metric="program_sequences",
     )
