@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,9 +111,12 @@ def breakdown(
     note: str = "",
     extra: Sequence[Spec] = (),
     names: Mapping[str, str] | None = None,
+    order: Callable[[list[Json]], list[Json]] | None = None,
 ) -> Table:
-    """A breakdown metric (`rows` of key and value) as a table, with its change when a comparison ran."""
-    rows = result["metrics"][metric_id]["rows"][:limit]
+    """A breakdown metric (`rows` of key and value) as a table, with its change when a comparison ran;
+    ``order`` puts the rows in their own order (organization sizes) instead of largest first."""
+    rows = result["metrics"][metric_id]["rows"]
+    rows = (order(rows) if order else rows)[:limit]
     specs = [Spec("key", key_label, "text", names=names), Spec("value", value_label, "count", metric_id), *extra]
     return rows_table(metric_id, title, rows, specs, metric=metric_id, note=note, with_change="comparison" in result)
 

@@ -6,7 +6,7 @@ from dataclasses import replace
 from typing import Any
 
 from credlens.metrics.programs import RANKING_MINIMUM
-from credlens.reports import charts, notes
+from credlens.reports import charts, labels, notes
 from credlens.reports.blocks import Spec, breakdown, rows_table, tile, trend_table
 from credlens.reports.view import Chart, Dashboard, Section
 
@@ -200,5 +200,13 @@ def _outcomes(main: Json, k: int) -> Section:
             ("outcomes_reported", "Verifications with an outcome"),
         )
     )
-    table = breakdown(main, "career_outcomes", "Career outcomes reported by recipients", "Outcome", "Reports")
+    outcomes = main["metrics"]["career_outcomes"]["rows"]
+    table = breakdown(
+        main,
+        "career_outcomes",
+        "Career outcomes reported by recipients",
+        "Outcome",
+        "Reports",
+        names=labels.names_for((r["key"] for r in outcomes), labels.humanize),
+    )
     return Section("outcomes", "Key outcomes", tiles=tiles, tables=(table,), notes=(notes.OUTCOMES, notes.sensitive(k)))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from credlens.reports import charts, notes
+from credlens.reports import charts, labels, notes
 from credlens.reports.blocks import Spec, breakdown, rows_table, tile
 from credlens.reports.view import Chart, Dashboard, Section
 
@@ -116,11 +116,21 @@ def _pairs(result: Json) -> Section:
 
 
 def _sharing(result: Json) -> Section:
-    table = breakdown(result, "share_channels", "Shares in the window, by channel", "Channel", "Shares")
+    table = breakdown(
+        result, "share_channels", "Shares in the window, by channel", "Channel", "Shares", names=labels.CHANNEL_NAMES
+    )
     chart = Chart(
         "share_channels_chart",
         "Shares by channel",
-        charts.ranked_bars(result["metrics"]["share_channels"]["rows"], "Shares by channel", "shares", "Shares"),
+        charts.ranked_bars(
+            [
+                {**r, "key": labels.CHANNEL_NAMES.get(r["key"], r["key"])}
+                for r in result["metrics"]["share_channels"]["rows"]
+            ],
+            "Shares by channel",
+            "shares",
+            "Shares",
+        ),
         "share_channels",
         "Bar chart of shares by channel; the table below holds the same numbers.",
     )
@@ -131,7 +141,7 @@ def _sharing(result: Json) -> Section:
 
 def _demographics(result: Json, k: int) -> Section:
     rows = [
-        {**r, "attribute_key": f"{r['attribute']}: {r['key']}"}
+        {**r, "attribute_key": labels.attribute_value(r["attribute"], str(r["key"]))}
         for r in result["metrics"]["recipient_demographics"]["rows"]
     ]
     table = rows_table(

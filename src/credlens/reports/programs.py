@@ -94,6 +94,7 @@ def _public_views(result: Json, k: int) -> Section:
         names=labels.UNKNOWN,
         note=f"The {TOP_SHOWN} largest; the stats API lists up to 50.",
     )
+    countries = result["metrics"]["public_views_by_country"]["rows"]
     country = breakdown(
         result,
         "public_views_by_country",
@@ -101,7 +102,7 @@ def _public_views(result: Json, k: int) -> Section:
         "Country",
         "Public views",
         limit=TOP_SHOWN,
-        names=labels.UNKNOWN,
+        names=labels.names_for((r["key"] for r in countries), labels.country),
         note=f"The {TOP_SHOWN} largest; the stats API lists them all.",
     )
     return Section(
@@ -341,7 +342,7 @@ def _channels(result: Json) -> Section:
         "Credentials shared, by channel",
         rows,
         (
-            Spec("key", "Channel", "text"),
+            Spec("key", "Channel", "text", names=CHANNEL_NAMES),
             Spec("value", "Credentials shared", "count", "shared"),
             Spec("rate", "Share rate", "percent", "share_rate"),
         ),
@@ -352,7 +353,7 @@ def _channels(result: Json) -> Section:
         "channels_chart",
         "Share rate by channel",
         charts.ranked_bars(
-            [{"key": r["key"], "value": r["rate"]} for r in rows],
+            [{"key": CHANNEL_NAMES[r["key"]], "value": r["rate"]} for r in rows],
             "Share rate by channel",
             "share rate",
             "Share rate by channel",
