@@ -8,6 +8,7 @@ from typing import Any
 
 from credlens.reports.formats import cell, change, change_text, value_cell
 from credlens.reports.notes import definition, is_rate
+from credlens.reports.partial import partial_keys
 from credlens.reports.view import Cell, Column, Table, Tile
 
 Json = dict[str, Any]
@@ -88,15 +89,20 @@ def _cell(row: Json, spec: Spec) -> Cell:
 
 
 def trend_table(result: Json, metric_id: str, title: str, value_label: str, fmt: str = "count") -> Table:
-    """A trend metric's buckets as a (collapsed) table, with their change when a comparison ran."""
+    """A trend metric's buckets as a (collapsed) table, with their change when a comparison ran; a
+    bucket the window covers only in part says so after its date."""
+    rows = result["metrics"][metric_id]["rows"]
+    partial = partial_keys(result["query"], rows)
+    names = {str(r["key"]): f"{r['key']} (partial)" for r in rows if r["key"] in partial}
     return rows_table(
         metric_id,
         title,
-        result["metrics"][metric_id]["rows"],
-        (Spec("key", "From", "text"), Spec("value", value_label, fmt, metric_id)),
+        rows,
+        (Spec("key", "From", "text", names=names), Spec("value", value_label, fmt, metric_id)),
         metric=metric_id,
         with_change="comparison" in result,
         collapsed=True,
+        note="A bucket marked partial is only partly inside the window." if partial else "",
     )
 
 

@@ -37,26 +37,65 @@ def inline(values: Sequence[Json]) -> alt.Data:
     return alt.Data(values=list(values))  # type: ignore[no-untyped-call]
 
 
-def _config(chart: alt.Chart, description: str) -> Json:
+def _config(chart: alt.Chart | alt.LayerChart, description: str) -> Json:
     spec: Json = chart.properties(width="container", height=HEIGHT, description=description).to_dict(validate=False)
     spec["config"] = CONFIG
     return spec
 
 
-def trend(rows: Sequence[Json], title: str, y_title: str, description: str, *, percent: bool = False) -> Json:
-    """A line over interval buckets (`key` = bucket start, `value`)."""
-    values = [{"bucket": r["key"], "value": r["value"]} for r in rows]
-    y = alt.Y("value:Q", title=y_title, axis=alt.Axis(format=".1%" if percent else ",~r"))
-    chart = (
-        alt.Chart(inline(values), title=title)
-        .mark_line(point=True, color=ACCENT)
-        .encode(
-            x=alt.X("bucket:T", title=None),
-            y=y,
-            tooltip=[alt.Tooltip("bucket:T", title="from"), alt.Tooltip("value:Q", title=y_title)],
-        )
+def trend(
+    rows: Sequence[Json],
+    title: str,
+    y_title: str,
+    description: str,
+    *,
+    percent: bool = False,
+    partial: frozenset[str] | set[str] = frozenset(),
+) -> Json:
+    """A line over interval buckets (`key` = bucket start, `value`). Buckets the window covers only in
+    part (``partial``, reports/partial.py) are hollow points joined by a dashed line, so a month still
+    running does not read as a collapse."""
+    marked = [{"bucket": r["key"], "value": r["value"], "partial": r["key"] in partial} for r in rows]
+    # One row per end of each line segment (dashed when it touches a partial bucket); ``dot`` marks
+    # one row per bucket for the points. One data set for both layers, inline at the top.
+    values: list[Json] = []
+    for n in range(len(marked)):
+        pair = marked[n : n + 2] if len(marked) > 1 else marked
+        if len(pair) < 2 and len(marked) > 1:
+            break
+        dash = "partial" if any(p["partial"] for p in pair) else "whole"
+        values += [
+            {
+                **p,
+                "segment": n,
+                "dash": dash,
+                "dot": n == 0 or i == 1,
+                "bucket_kind": "partial" if p["partial"] else "whole",
+            }
+            for i, p in enumerate(pair)
+        ]
+    kinds = alt.Scale(domain=["whole", "partial"], range=[ACCENT, "#ffffff"])
+    base = alt.Chart(inline(values), title=title).encode(
+        x=alt.X("bucket:T", title=None),
+        y=alt.Y("value:Q", title=y_title, axis=alt.Axis(format=".1%" if percent else ",~r")),
     )
-    return _config(chart, description)
+    dashes = alt.Scale(domain=["whole", "partial"], range=[[1, 0], [4, 3]])
+    line = base.mark_line(color=ACCENT).encode(
+        detail="segment:N", strokeDash=alt.StrokeDash("dash:N", scale=dashes, legend=None)
+    )
+    dots = (
+        base.mark_point(color=ACCENT, size=40, opacity=1)
+        .encode(
+            fill=alt.Fill("bucket_kind:N", scale=kinds, legend=None),
+            tooltip=[
+                alt.Tooltip("bucket:T", title="from"),
+                alt.Tooltip("value:Q", title=y_title),
+                alt.Tooltip("bucket_kind:N", title="bucket"),
+            ],
+        )
+        .transform_filter("datum.dot")
+    )
+    return _config(line + dots, description)
 
 
 def ranked_bars(rows: Sequence[Json], title: str, x_title: str, description: str, *, percent: bool = False) -> Json:

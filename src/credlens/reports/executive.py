@@ -8,6 +8,7 @@ from typing import Any
 from credlens.metrics.programs import RANKING_MINIMUM
 from credlens.reports import charts, labels, notes
 from credlens.reports.blocks import Spec, breakdown, rows_table, tile, trend_table
+from credlens.reports.partial import partial_keys
 from credlens.reports.view import Chart, Dashboard, Section
 
 # The metrics this page reads, so its run computes only those (tests/reports/test_declared_metrics.py
@@ -121,14 +122,26 @@ def _trends(main: Json) -> Section:
         Chart(
             "issued_trend_chart",
             "Credentials issued",
-            charts.trend(m["issued_trend"]["rows"], "Credentials issued", "issued", "Credentials issued per bucket"),
+            charts.trend(
+                m["issued_trend"]["rows"],
+                "Credentials issued",
+                "issued",
+                "Credentials issued per bucket",
+                partial=partial_keys(main["query"], m["issued_trend"]["rows"]),
+            ),
             "issued_trend",
             "Line chart of credentials issued per bucket; the table below holds the same numbers.",
         ),
         Chart(
             "verification_trend_chart",
             "Verifications",
-            charts.trend(m["verification_trend"]["rows"], "Verifications", "verifications", "Verifications"),
+            charts.trend(
+                m["verification_trend"]["rows"],
+                "Verifications",
+                "verifications",
+                "Verifications",
+                partial=partial_keys(main["query"], m["verification_trend"]["rows"]),
+            ),
             "verification_trend",
             "Line chart of verifications per bucket; the table below holds the same numbers.",
         ),
@@ -140,6 +153,7 @@ def _trends(main: Json) -> Section:
                 "Verifications per 1,000 active credentials",
                 "per 1,000 active",
                 "Verification rate per bucket",
+                partial=partial_keys(main["query"], m["verifications_per_1k_active"]["rows"]),
             ),
             "verifications_per_1k_active",
             "Line chart of verifications per 1,000 active credentials; the table below holds the same numbers.",

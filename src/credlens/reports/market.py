@@ -7,6 +7,7 @@ from typing import Any
 
 from credlens.reports import charts, labels, notes
 from credlens.reports.blocks import Spec, breakdown, rows_table, tile, trend_table
+from credlens.reports.partial import partial_keys
 from credlens.reports.view import Chart, Dashboard, Section
 
 # The metrics this page reads, so its run computes only those (tests/reports/test_declared_metrics.py
@@ -79,7 +80,13 @@ def _trends(result: Json) -> Section:
         Chart(
             "verification_trend_chart",
             "Verifications",
-            charts.trend(m["verification_trend"]["rows"], "Verifications", "verifications", "Verification trend"),
+            charts.trend(
+                m["verification_trend"]["rows"],
+                "Verifications",
+                "verifications",
+                "Verification trend",
+                partial=partial_keys(result["query"], m["verification_trend"]["rows"]),
+            ),
             "verification_trend",
             "Line chart of verifications per bucket; the table below holds the same numbers.",
         ),

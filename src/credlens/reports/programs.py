@@ -393,7 +393,10 @@ def _per_program(result: Json) -> Section:
         "per_program",
         "Verification and value by program",
         tables=(program_table(result),),
-        intro=notes.definition("programs"),
+        intro="One row per program: the credentials it issued in the window and what became of them (opened, "
+        "shared, verified), completion of its enrolments, verifications per 100 credentials, the mean rating, and "
+        "perceived value: 100 means as valued as the issuer's average program (shares, profile adds and "
+        "verifications against the issuer-wide rates). Each column header holds its exact definition.",
     )
 
 
