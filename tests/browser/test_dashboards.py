@@ -221,3 +221,20 @@ def test_the_engagement_story_is_told_step_by_step_as_the_api_counts_it(executiv
     assert values == api
     executive.screenshot("programs-funnel")
     assert executive.errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
+def test_the_programs_page_at_laptop_and_phone_sizes(browser: Browser, demo: Demo, width: int, height: int) -> None:
+    """Screenshots of Programs as a laptop and a phone show it (test artifacts; docs/dashboards.md)."""
+    tab = open_tab(browser, width=width)
+    tab.page.set_viewport_size({"width": width, "height": height})
+    sign_in(tab, demo, "executive")
+    tab.page.goto(f"{demo.base}/dashboards/programs?period=12mo&compare=previous")
+    assert set(_charts_drawn(tab)) == {"true"}
+    of = _column(tab, "funnel", "of")
+    assert len(of) == 5
+    assert all(" of " in text for text in of[1:])
+    tab.screenshot(f"programs-{width}x{height}")
+    assert tab.errors == []
+    tab.page.context.close()

@@ -284,3 +284,19 @@ def test_a_funnel_step_may_be_one_share_channel(warehouse: Warehouse, berlin: Is
             ("shared_linkedin", 1),
             ("profile_added", 1),
         ]
+
+
+def test_all_time_starts_at_the_issuers_first_event(warehouse: Warehouse, berlin: Issuer) -> None:
+    """ "All time" is not "since 2000-01-01": its window starts on the issuer's first day with an event
+    (c6, issued 2025-12-10 in Berlin), and its numbers are those of the longer window."""
+    from credlens.metrics.runner import run_for  # noqa: PLC0415
+
+    tables = warehouse.tables(berlin.issuer_id)
+    result = run_for(berlin, tables, period="all", only=frozenset({"issued", "issued_trend"}))
+    assert result["query"]["from"] == "2025-12-10"
+    assert result["query"]["period"] == "all"
+    since_2000 = run_for(
+        berlin, tables, date_from="2000-01-01", date_to=result["query"]["to"], only=frozenset({"issued"})
+    )
+    assert result["metrics"]["issued"]["value"] == since_2000["metrics"]["issued"]["value"] == 7
+    assert result["metrics"]["issued_trend"]["rows"][0]["key"] == "2025-12-10"

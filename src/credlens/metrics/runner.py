@@ -498,7 +498,20 @@ def run_for(
     issuer's suppression threshold. Raises QueryError naming the bad parameter."""
     query = parse_query(issuer.slug, issuer.timezone, programs=tuple(programs or ()), **params)  # type: ignore[arg-type]
     steps = DEFAULT_FUNNEL if not funnel else tuple(step.strip() for step in funnel.split(","))
-    return run(query, tables, steps, k=issuer.suppression_k, only=only)
+    return run(from_first_event(query, tables), tables, steps, k=issuer.suppression_k, only=only)
+
+
+def from_first_event(query: Query, tables: IssuerTables) -> Query:
+    """ "All time" starts on the issuer's first day with an event (issuer-local, from `daily`), not on
+    2000-01-01: no number changes (nothing happened before), but the window and its trend say so."""
+    if query.preset is not Preset.ALL:
+        return query
+    d = tables["daily"]
+    rows = tables.query("first_event_day", lambda: d.aggregate(first=d.day.min()))
+    first = rows[0]["first"] if rows else None
+    if first is None or not query.window.start < first <= query.window.end:
+        return query
+    return replace(query, window=Window(first, query.window.end))
 
 
 def run(
