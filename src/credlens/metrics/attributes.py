@@ -37,22 +37,24 @@ def event_attributes(
     """The window's events of the ``wanted`` breakdowns, for credentials in scope: rows of
     (metric, key, value = events, recipients = distinct recipients)."""
     e = tables["events"]
-    types = sorted({BREAKDOWNS[m][0] for m in wanted})
-    e = e.filter(e.type.isin(types) & (e.occurred_at >= start) & (e.occurred_at < end))
-    joined = e.join(scope.select("cred_hash", "recipient_hash"), "cred_hash")  # on the hash: see verification.in_window
+    e = e.filter((e.occurred_at >= start) & (e.occurred_at < end))
+    # Each breakdown's events as thin (cred_hash, metric, key) rows, joined to the scope ONCE.
+    # NOTE: measured on the medium demo (1M events, 90 days), joining each breakdown's events to the
+    # scope apart took ~60 ms; the window's events of these types are a few thousand rows.
     parts = []
     for metric_id in sorted(wanted):
         kind, attribute, public = BREAKDOWNS[metric_id]
-        rows = joined.filter(joined.type == kind)
+        rows = e.filter(e.type == kind)
         if public:
             rows = rows.filter(rows.actor == "public")
-        key = rows[attribute].cast("string").fill_null(UNKNOWN)
         parts.append(
-            rows.group_by(key=key).aggregate(
-                metric=ibis.literal(metric_id), value=rows.count(), recipients=rows.recipient_hash.nunique()
+            rows.select(
+                "cred_hash", metric=ibis.literal(metric_id), key=rows[attribute].cast("string").fill_null(UNKNOWN)
             )
         )
-    return parts[0] if len(parts) == 1 else ibis.union(*parts)
+    thin = parts[0] if len(parts) == 1 else ibis.union(*parts)
+    joined = thin.join(scope.select("cred_hash", "recipient_hash"), "cred_hash")  # see verification.in_window
+    return joined.group_by("metric", "key").aggregate(value=joined.count(), recipients=joined.recipient_hash.nunique())
 
 
 def attribute_rows(rows: Rows, wanted: frozenset[str]) -> dict[str, Rows]:
