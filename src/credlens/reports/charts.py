@@ -152,7 +152,7 @@ def ordered_bars(rows: Sequence[Json], title: str, x_title: str, description: st
 
 
 def step_bars(rows: Sequence[Json], title: str, x_title: str, description: str) -> Json:
-    """Horizontal bars in the rows' own order (funnel steps): long step names stay readable on a phone,
+    """Horizontal bars in the rows' own order (funnel steps, organization sizes): long names stay readable,
     and every step keeps its bar, zero or not."""
     order = [str(r["key"]) for r in rows]
     values = [{"key": str(r["key"]), "value": r["value"]} for r in rows if r.get("value") is not None]

@@ -116,7 +116,7 @@ def _who(result: Json) -> Section:
                 result, metric_id, f"Verifications by {label.lower()}", label, "Verifications", names=names, order=order
             )
         )
-        draw = charts.ordered_bars if attribute == "size" else charts.ranked_bars
+        draw = charts.step_bars if attribute == "size" else charts.ranked_bars  # sizes in their order
         chart_list.append(
             Chart(
                 f"{attribute}_chart",
