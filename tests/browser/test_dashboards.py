@@ -200,3 +200,69 @@ def test_the_filters_are_reachable_by_keyboard(executive: Tab, demo: Demo) -> No
     for control in page.locator("form.filters select, form.filters input").all():
         name = control.evaluate("e => e.labels && e.labels.length ? e.labels[0].textContent.trim() : ''")
         assert name, control.evaluate("e => e.outerHTML")
+
+
+def _column(tab: Tab, table_id: str, key: str) -> list[str]:
+    return tab.page.locator(f"table[data-table={table_id}] tbody [data-key={key}]").all_inner_texts()
+
+
+def _counts(text: str) -> tuple[int, int]:
+    """ "58 of 86 who opened downloaded it (67 %)" -> (58, 86)."""
+    match = re.match(r"([\d,]+) of ([\d,]+) ", text)
+    assert match, text
+    return int(match.group(1).replace(",", "")), int(match.group(2).replace(",", ""))
+
+
+@pytest.mark.slow
+def test_the_engagement_story_is_told_step_by_step_as_the_api_counts_it(executive: Tab, demo: Demo) -> None:
+    page = executive.page
+    page.goto(f"{demo.base}/dashboards/programs?period=12mo&compare=previous")
+    _charts_drawn(executive)
+    # the funnel: issued → opened → downloaded → shared on LinkedIn → added to a profile, each step "n of m"
+    steps = _column(executive, "funnel", "key")
+    assert steps == ["Issued", "Opened by the owner", "Downloaded", "Shared on LinkedIn", "Added to a profile"]
+    params = [(k, v) for k, v in parse_qsl(urlsplit(page.url).query) if k != "period"]
+    params += [("from", page.input_value("#f-from")), ("to", page.input_value("#f-to"))]
+    params.append(("funnel", "issued,opened,downloaded,shared_linkedin,profile_added"))
+    response = page.request.get(urljoin(page.url, f"/api/v1/stats?{urlencode(params)}"))
+    assert response.status == 200, response.text()
+    metrics = response.json()["metrics"]
+    api = [s["value"] for s in metrics["funnel"]["steps"]]
+    of = _column(executive, "funnel", "of")
+    assert of[0] == ""
+    assert [_counts(text) for text in of[1:]] == list(zip(api[1:], api[:-1], strict=True))
+    assert all(text.endswith("%)") for text in of[1:])
+    # "of those who opened": every row says of how many
+    after = [_counts(text) for text in _column(executive, "of_those_who_opened", "of")]
+    opened = metrics["opened"]["value"]
+    assert after == [
+        (opened, metrics["issued"]["value"]),
+        (metrics["opened_and_downloaded"]["value"], opened),
+        (metrics["opened_and_shared"]["value"], opened),
+        (metrics["opened_and_profile_added"]["value"], opened),
+    ]
+    # the chart draws every step of the table, in its order, with the table's numbers
+    chart = page.locator("[data-chart=spec-funnel_chart]")
+    drawn = chart.evaluate("e => e.vegaView.scale('y').domain()")
+    assert drawn == steps
+    values = chart.evaluate("e => e.vegaView.data('data_0').map(d => d.value)")
+    assert values == api
+    executive.screenshot("programs-funnel")
+    assert executive.errors == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("width", "height"), [(1440, 900), (390, 844)])
+def test_the_programs_page_at_laptop_and_phone_sizes(browser: Browser, demo: Demo, width: int, height: int) -> None:
+    """Screenshots of Programs as a laptop and a phone show it (test artifacts; docs/dashboards.md)."""
+    tab = open_tab(browser, width=width)
+    tab.page.set_viewport_size({"width": width, "height": height})
+    sign_in(tab, demo, "executive")
+    tab.page.goto(f"{demo.base}/dashboards/programs?period=12mo&compare=previous")
+    assert set(_charts_drawn(tab)) == {"true"}
+    of = _column(tab, "funnel", "of")
+    assert len(of) == 5
+    assert all(" of " in text for text in of[1:])
+    tab.screenshot(f"programs-{width}x{height}")
+    assert tab.errors == []
+    tab.page.context.close()

@@ -268,3 +268,36 @@ def test_k_below_five_is_refused() -> None:
 
     with pytest.raises(ValueError, match="at least 5"):
         check_k(4)
+
+
+def test_a_funnel_step_may_be_one_share_channel(warehouse: Warehouse, berlin: Issuer) -> None:
+    """The Programs page's story (reports/programs.py FUNNEL): LinkedIn is a step of its own. January's
+    cohort c1-c5: opened c1, c2, c5; of those only c1 shared on LinkedIn (c6's share is not of the
+    cohort) and c1 added it to a profile. Step 3 is counted from the cohort's rows, step 2 by day;
+    both paths run (``only`` asks for the funnel alone, the full run for everything)."""
+    steps = ("issued", "opened", "shared_linkedin", "profile_added")
+    tables = warehouse.tables(berlin.issuer_id)
+    for only in (frozenset({"funnel"}), None):
+        funnel = run(january(), tables, steps, only=only)["metrics"]["funnel"]["steps"]
+        assert [(s["step"], s["value"]) for s in funnel] == [
+            ("issued", 5),
+            ("opened", 3),
+            ("shared_linkedin", 1),
+            ("profile_added", 1),
+        ]
+
+
+def test_all_time_starts_at_the_issuers_first_event(warehouse: Warehouse, berlin: Issuer) -> None:
+    """ "All time" is not "since 2000-01-01": its window starts on the issuer's first day with an event
+    (c6, issued 2025-12-10 in Berlin), and its numbers are those of the longer window."""
+    from credlens.metrics.runner import run_for  # noqa: PLC0415
+
+    tables = warehouse.tables(berlin.issuer_id)
+    result = run_for(berlin, tables, period="all", only=frozenset({"issued", "issued_trend"}))
+    assert result["query"]["from"] == "2025-12-10"
+    assert result["query"]["period"] == "all"
+    since_2000 = run_for(
+        berlin, tables, date_from="2000-01-01", date_to=result["query"]["to"], only=frozenset({"issued"})
+    )
+    assert result["metrics"]["issued"]["value"] == since_2000["metrics"]["issued"]["value"] == 7
+    assert result["metrics"]["issued_trend"]["rows"][0]["key"] == "2025-12-10"

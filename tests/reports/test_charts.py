@@ -23,7 +23,7 @@ ROWS = [{"key": "2026-01-01", "value": 3}, {"key": "2026-02-01", "value": 5}]
     ],
 )
 def test_specs_are_valid_vega_lite_with_their_data_inline(spec: dict[str, object]) -> None:
-    alt.Chart.from_dict(spec, validate=True)  # raises on an invalid spec
+    (alt.LayerChart if "layer" in spec else alt.Chart).from_dict(spec, validate=True)  # raises on an invalid spec
     assert "url" not in str(spec["data"])
     assert str(spec["$schema"]).endswith(f"v{alt.SCHEMA_VERSION.lstrip('v')}.json")
     assert alt.SCHEMA_VERSION.lstrip("v").startswith(bundle.VL_VERSION)
@@ -39,3 +39,37 @@ def test_suppressed_rows_stay_out_of_a_chart() -> None:
 def test_the_served_bundle_is_the_one_vl_convert_makes() -> None:
     served = Path(STATIC_DIR, "vega.js").read_text(encoding="utf-8")
     assert served == bundle.bundle(), "regenerate it: python -m credlens.reports.bundle"
+
+
+def test_a_partial_bucket_is_a_hollow_point_on_a_dashed_segment() -> None:
+    """The last bucket only partly in the window (a month still running) is marked, not drawn as a fall."""
+    rows = [*ROWS, {"key": "2026-03-01", "value": 1}]
+    spec = charts.trend(rows, "Issued", "issued", "d", partial={"2026-03-01"})
+    values = spec["data"]["values"]
+    dots = {v["bucket"]: v["bucket_kind"] for v in values if v["dot"]}
+    assert dots == {"2026-01-01": "whole", "2026-02-01": "whole", "2026-03-01": "partial"}
+    assert [v["dash"] for v in values if v["segment"] == 1] == ["partial", "partial"]
+    assert [v["dash"] for v in values if v["segment"] == 0] == ["whole", "whole"]
+
+
+def test_the_trend_table_says_which_bucket_is_partial() -> None:
+    from credlens.reports.blocks import trend_table  # noqa: PLC0415
+
+    rows = [{"key": "2026-01-01", "value": 3}, {"key": "2026-02-01", "value": 5}, {"key": "2026-03-01", "value": 1}]
+    result = {
+        "query": {"from": "2026-01-15", "to": "2026-03-10", "interval": "month"},
+        "metrics": {"issued_trend": {"rows": rows}},
+    }
+    table = trend_table(result, "issued_trend", "t", "Issued")
+    assert [row[0].text for row in table.rows] == ["2026-01-01 (partial)", "2026-02-01", "2026-03-01 (partial)"]
+    assert [row[0].value for row in table.rows] == ["2026-01-01", "2026-02-01", "2026-03-01"]
+
+
+def test_a_first_bucket_clipped_to_the_window_is_partial() -> None:
+    from credlens.reports.partial import partial_keys  # noqa: PLC0415
+
+    weeks = [{"key": "2026-09-09"}, {"key": "2026-09-14"}, {"key": "2026-12-07"}]  # a Wednesday, Mondays
+    query = {"from": "2026-09-09", "to": "2026-12-07", "interval": "week"}
+    assert partial_keys(query, weeks) == {"2026-09-09", "2026-12-07"}
+    whole = {"from": "2026-01-01", "to": "2026-03-31", "interval": "month"}
+    assert partial_keys(whole, [{"key": "2026-01-01"}, {"key": "2026-03-01"}]) == set()

@@ -38,6 +38,7 @@ def test_two_programs_side_by_side_with_the_difference_and_its_marker() -> None:
     assert shared[3].flag == compare.BEYOND_NOISE
     issued = rows["Credentials issued"]
     assert (issued[1].value, issued[2].value, issued[3].value, issued[3].flag) == (80, 70, -10, None)
+    assert issued[3].text == "-10 (-12.5 %)"  # a count's change, as on every page: its difference and relative
     rating = rows["Mean rating (1–5, ratings in the window)"]
     assert rating[3].value == 0.0
     assert rating[3].flag == compare.WITHIN_NOISE

@@ -53,7 +53,7 @@ def recording(result: dict[str, Any], seen: set[str]) -> dict[str, Any]:
 
 
 PAGES: dict[str, tuple[frozenset[str], Callable[[dict[str, Any]], Any]]] = {
-    "programs": (programs.METRICS, programs.build),
+    "programs": (programs.METRICS, lambda r: programs.build(r, 10)),
     "market": (market.METRICS, market.build),
     "portfolios": (portfolios.METRICS, lambda r: portfolios.build(r, 10)),
     "compare": (compare.METRICS, lambda r: compare.build([("a", "A", r), ("b", "B", r)], "program")),

@@ -51,3 +51,29 @@ def test_mean_intervals_from_a_rating_distribution() -> None:
     assert difference.estimate == 3.0
     assert not difference.within_noise
     assert mean_difference(Sample({5: 1}), low) is None  # one rating has no variance
+
+
+def test_the_interval_of_a_mean_rating_stays_within_1_to_5() -> None:
+    """Two ratings of 5 and one of 1: the normal interval reaches past 5 (and below 1); clipped, it stays
+    within the ratings' bounds."""
+    sample = Sample({5: 2, 1: 1})
+    raw = mean_interval(sample)
+    assert raw is not None
+    assert raw.high > 5 or raw.low < 1
+    clipped = mean_interval(sample, (1.0, 5.0))
+    assert clipped is not None
+    assert 1.0 <= clipped.low <= clipped.estimate <= clipped.high <= 5.0
+
+
+def test_the_compare_page_clips_the_rating_interval() -> None:
+    from credlens.reports import compare  # noqa: PLC0415
+    from tests.reports.test_compare import _result  # noqa: PLC0415
+
+    a, b = _result(10, 5, {"5": 2, "1": 1}), _result(10, 5, {"5": 2, "1": 1})
+    table = compare.build([("a", "A", a), ("b", "B", b)], "program").table("comparison")
+    assert table is not None
+    rating = next(row for row in table.rows if row[0].text.startswith("Mean rating"))
+    low, high = rating[1].low, rating[1].high
+    assert low is not None
+    assert high is not None
+    assert (max(low, 1.0), min(high, 5.0)) == (low, high)

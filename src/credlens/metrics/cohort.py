@@ -24,7 +24,18 @@ from credlens.store.scope import IssuerTables
 Predicate = Callable[[ir.Table], ir.BooleanValue]
 DAY = 86_400
 DEFAULT_FUNNEL = ("issued", "opened", "shared", "verified")
-FUNNEL_STEPS = ("issued", "delivered", "opened", "downloaded", "shared", "profile_added", "referred", "verified")
+# Shared on one channel is a step too (e.g. the reporting guide's "shared on LinkedIn").
+FUNNEL_STEPS = (
+    "issued",
+    "delivered",
+    "opened",
+    "downloaded",
+    "shared",
+    *(f"shared_{ch}" for ch in CHANNELS),
+    "profile_added",
+    "referred",
+    "verified",
+)
 
 
 def _has(column: str) -> Predicate:

@@ -22,6 +22,10 @@ RATES = {
     "verification_rate": "verified",
 }
 VALUE_RATES = ("share_rate", "profile_add_rate", "verification_rate")  # perceived value index
+# A program is ranked against others (top programs, perceived value) only once it issued this many
+# credentials in the window: below it, a rate or an index swings on a handful of recipients. Shared
+# by every ranking (the dashboards now, insights later).
+RANKING_MINIMUM = 30
 
 
 def names(query: Query, tables: IssuerTables) -> ir.Table:

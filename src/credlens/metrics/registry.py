@@ -308,6 +308,63 @@ def _programs_recipients_market() -> list[Metric]:
     ]
 
 
+def _event_attributes() -> list[Metric]:
+    """Activity breakdowns by an attribute the events carry (metrics/attributes.py)."""
+    engagement, activity, breakdown = Family.ENGAGEMENT, Time.ACTIVITY, Shape.BREAKDOWN
+    sensitive = (
+        " (with distinct recipients); sensitive: a cell of fewer than k recipients is suppressed, so a viewer's "
+        "domain or country cannot point at one recipient."
+    )
+    return [
+        Metric(
+            "downloads_by_format",
+            engagement,
+            "event",
+            activity,
+            breakdown,
+            "`credential.downloaded` events in the window, of credentials in scope, by `format` (pdf, png, "
+            "print_pdf, other).",
+        ),
+        Metric(
+            "public_views_by_referrer",
+            engagement,
+            "event",
+            activity,
+            breakdown,
+            "`credential.viewed` events with actor public in the window, of credentials in scope, by "
+            "`referrer_domain` (missing as `unknown`; the 50 largest)" + sensitive,
+            privacy=Rule.SENSITIVE,
+        ),
+        Metric(
+            "public_views_by_country",
+            engagement,
+            "event",
+            activity,
+            breakdown,
+            "`credential.viewed` events with actor public in the window, of credentials in scope, by the "
+            "viewer's `country` (missing as `unknown`)" + sensitive,
+            privacy=Rule.SENSITIVE,
+        ),
+        Metric(
+            "profile_adds_by_platform",
+            engagement,
+            "event",
+            activity,
+            breakdown,
+            "`credential.profile_added` events in the window, of credentials in scope, by `platform`.",
+        ),
+        Metric(
+            "delivery_failures_by_reason",
+            engagement,
+            "event",
+            activity,
+            breakdown,
+            "`credential.delivery_failed` events in the window, of credentials in scope, by `reason` (bounced, "
+            "invalid_address, other).",
+        ),
+    ]
+
+
 def _metrics() -> list[Metric]:
     cohort, issuance, engagement = Time.COHORT, Family.ISSUANCE, Family.ENGAGEMENT
     metrics = [
@@ -361,6 +418,7 @@ def _metrics() -> list[Metric]:
                 denominator="issued",
             )
         )
+    metrics += _event_attributes()
     for other in ("downloaded", "shared", "profile_added"):
         metrics.append(
             Metric(

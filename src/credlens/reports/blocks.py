@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from credlens.reports.formats import cell, change_text, value_cell
+from credlens.reports.formats import cell, change, change_text, value_cell
 from credlens.reports.notes import definition, is_rate
+from credlens.reports.partial import partial_keys
 from credlens.reports.view import Cell, Column, Table, Tile
 
 Json = dict[str, Any]
@@ -22,6 +23,7 @@ class Spec:
     label: str
     fmt: str = "count"
     metric: str | None = None
+    names: Mapping[str, str] | None = None  # text columns: the name shown for an id (the id stays the value)
 
 
 def compare_label(result: Json) -> str:
@@ -32,7 +34,7 @@ def tile(result: Json, metric_id: str, label: str, *, period: str | None = None)
     """A headline number: value, "n of d" for rates, and its change against the comparison window."""
     metric = result["metrics"][metric_id]
     rate = is_rate(metric_id)
-    fmt = "percent" if rate else "count" if metric_id not in MEANS else "number"
+    fmt = "percent" if rate else "days" if metric_id in DAYS else "number" if metric_id in MEANS else "count"
     detail = ""
     if rate and metric.get("denominator") is not None:
         detail = f"{metric['numerator']:,} of {metric['denominator']:,}"
@@ -41,14 +43,14 @@ def tile(result: Json, metric_id: str, label: str, *, period: str | None = None)
 
 
 MEANS = {"owner_active_days_mean", "median_days_to_open", "views_per_share"}
+DAYS = {"median_days_to_open"}  # a number of days, shown as whole days (exports keep the exact value)
 
 
-def change_cell(row: Json) -> Cell:
-    change = row.get("change")
-    absolute = None if not change else change["absolute"]
-    if absolute is None:
-        return Cell(None, "n/a" if change else "")
-    return Cell(absolute, f"{absolute:+,.0f}" if float(absolute).is_integer() else f"{absolute:+,.2f}")
+def change_cell(row: Json, *, rate: bool = False) -> Cell:
+    """A row's (or metric's) change, one meaning everywhere (formats.change); its exported value is
+    the difference, in the metric's unit (a rate's as a fraction: 0.015 is +1.5 points)."""
+    difference = row.get("change") or {}
+    return Cell(difference.get("absolute"), change(row.get("change"), rate))
 
 
 def rows_table(
@@ -61,6 +63,7 @@ def rows_table(
     note: str = "",
     with_change: bool = False,
     collapsed: bool = False,
+    rate_change: bool = False,
 ) -> Table:
     """A table over result rows, one column per spec (plus the change, when a comparison ran)."""
     columns = [Column(s.key, s.label, s.metric, numeric=s.fmt != "text") for s in specs]
@@ -70,7 +73,7 @@ def rows_table(
     for row in rows:
         cells = [_cell(row, s) for s in specs]
         if with_change:
-            cells.append(change_cell(row))
+            cells.append(change_cell(row, rate=rate_change))
         body.append(tuple(cells))
     return Table(table_id, title, tuple(columns), tuple(body), metric=metric, note=note, collapsed=collapsed)
 
@@ -78,20 +81,28 @@ def rows_table(
 def _cell(row: Json, spec: Spec) -> Cell:
     """A suppressed row keeps its key (the API shows it too) and hides its numbers."""
     if spec.fmt == "text":
-        return value_cell(row.get(spec.key), "text")
+        value = row.get(spec.key)
+        if spec.names is not None and value is not None:
+            return Cell(value, spec.names.get(str(value), str(value)))
+        return value_cell(value, "text")
     return cell(row, spec.fmt, key=spec.key)
 
 
 def trend_table(result: Json, metric_id: str, title: str, value_label: str, fmt: str = "count") -> Table:
-    """A trend metric's buckets as a (collapsed) table, with their change when a comparison ran."""
+    """A trend metric's buckets as a (collapsed) table, with their change when a comparison ran; a
+    bucket the window covers only in part says so after its date."""
+    rows = result["metrics"][metric_id]["rows"]
+    partial = partial_keys(result["query"], rows)
+    names = {str(r["key"]): f"{r['key']} (partial)" for r in rows if r["key"] in partial}
     return rows_table(
         metric_id,
         title,
-        result["metrics"][metric_id]["rows"],
-        (Spec("key", "From", "text"), Spec("value", value_label, fmt, metric_id)),
+        rows,
+        (Spec("key", "From", "text", names=names), Spec("value", value_label, fmt, metric_id)),
         metric=metric_id,
         with_change="comparison" in result,
         collapsed=True,
+        note="A bucket marked partial is only partly inside the window." if partial else "",
     )
 
 
@@ -105,10 +116,14 @@ def breakdown(
     limit: int | None = None,
     note: str = "",
     extra: Sequence[Spec] = (),
+    names: Mapping[str, str] | None = None,
+    order: Callable[[list[Json]], list[Json]] | None = None,
 ) -> Table:
-    """A breakdown metric (`rows` of key and value) as a table, with its change when a comparison ran."""
-    rows = result["metrics"][metric_id]["rows"][:limit]
-    specs = [Spec("key", key_label, "text"), Spec("value", value_label, "count", metric_id), *extra]
+    """A breakdown metric (`rows` of key and value) as a table, with its change when a comparison ran;
+    ``order`` puts the rows in their own order (organization sizes) instead of largest first."""
+    rows = result["metrics"][metric_id]["rows"]
+    rows = (order(rows) if order else rows)[:limit]
+    specs = [Spec("key", key_label, "text", names=names), Spec("value", value_label, "count", metric_id), *extra]
     return rows_table(metric_id, title, rows, specs, metric=metric_id, note=note, with_change="comparison" in result)
 
 
@@ -117,13 +132,12 @@ def metric_rows(result: Json, table_id: str, title: str, items: Sequence[tuple[s
     rows = []
     for metric_id, label in items:
         t = tile(result, metric_id, label)
-        change = result["metrics"][metric_id].get("change") or {}
         rows.append(
             (
                 Cell(label, label, hint=t.definition),
                 t.value,
                 Cell(t.detail or None, t.detail),
-                Cell(change.get("absolute"), t.change),
+                change_cell(result["metrics"][metric_id], rate=is_rate(metric_id)),
             )
         )
     columns = (

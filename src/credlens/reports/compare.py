@@ -16,7 +16,7 @@ from typing import Any
 import altair as alt
 
 from credlens.reports import charts, notes
-from credlens.reports.formats import count, number, percent, points
+from credlens.reports.formats import change, count, number, percent, points
 from credlens.reports.intervals import (
     WITHIN_NOISE,
     Interval,
@@ -48,6 +48,7 @@ METRICS = frozenset(
 
 Json = dict[str, Any]
 MAX_GROUPS = 4
+RATING_BOUNDS = (1.0, 5.0)  # a rating is 1 to 5 , and so is its mean's interval
 BEYOND_NOISE = "beyond noise"
 COUNTS = (
     ("issued", "Credentials issued"),
@@ -128,9 +129,10 @@ def _count_row(groups: Sequence[Group], metric_id: str, label: str) -> tuple[Cel
     cells = [_label(metric_id, label)]
     for n, value in enumerate(values):
         cells.append(Cell(value, count(value)))
-        if n:
+        if n:  # a count's change, as everywhere (formats.change): "+4 (+4.9 %)"
             diff = None if value is None or values[0] is None else value - values[0]
-            cells.append(Cell(diff, "n/a" if diff is None else f"{diff:+,}"))
+            relative = None if diff is None or not values[0] else round(diff / values[0], 6)
+            cells.append(Cell(diff, change({"absolute": diff, "relative": relative}, rate=False)))
     return tuple(cells)
 
 
@@ -152,7 +154,8 @@ def _rating_row(groups: Sequence[Group]) -> tuple[Cell, ...]:
     ]
     cells = [_label("feedback", "Mean rating (1–5, ratings in the window)")]
     for n, sample in enumerate(samples):
-        cells.append(_interval_cell(sample.mean, mean_interval(sample), number, f"{sample.n:,} ratings"))
+        interval = mean_interval(sample, RATING_BOUNDS)
+        cells.append(_interval_cell(sample.mean, interval, number, f"{sample.n:,} ratings"))
         if n:
             cells.append(_difference_cell(mean_difference(sample, samples[0]), lambda v: number(v, 2)))
     return tuple(cells)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from credlens.reports import charts, notes
+from credlens.metrics.programs import RANKING_MINIMUM
+from credlens.reports import charts, labels, notes
 from credlens.reports.blocks import Spec, breakdown, rows_table, tile, trend_table
+from credlens.reports.partial import partial_keys
 from credlens.reports.view import Chart, Dashboard, Section
 
 # The metrics this page reads, so its run computes only those (tests/reports/test_declared_metrics.py
@@ -119,14 +122,26 @@ def _trends(main: Json) -> Section:
         Chart(
             "issued_trend_chart",
             "Credentials issued",
-            charts.trend(m["issued_trend"]["rows"], "Credentials issued", "issued", "Credentials issued per bucket"),
+            charts.trend(
+                m["issued_trend"]["rows"],
+                "Credentials issued",
+                "issued",
+                "Credentials issued per bucket",
+                partial=partial_keys(main["query"], m["issued_trend"]["rows"]),
+            ),
             "issued_trend",
             "Line chart of credentials issued per bucket; the table below holds the same numbers.",
         ),
         Chart(
             "verification_trend_chart",
             "Verifications",
-            charts.trend(m["verification_trend"]["rows"], "Verifications", "verifications", "Verifications"),
+            charts.trend(
+                m["verification_trend"]["rows"],
+                "Verifications",
+                "verifications",
+                "Verifications",
+                partial=partial_keys(main["query"], m["verification_trend"]["rows"]),
+            ),
             "verification_trend",
             "Line chart of verifications per bucket; the table below holds the same numbers.",
         ),
@@ -138,6 +153,7 @@ def _trends(main: Json) -> Section:
                 "Verifications per 1,000 active credentials",
                 "per 1,000 active",
                 "Verification rate per bucket",
+                partial=partial_keys(main["query"], m["verifications_per_1k_active"]["rows"]),
             ),
             "verifications_per_1k_active",
             "Line chart of verifications per 1,000 active credentials; the table below holds the same numbers.",
@@ -163,17 +179,29 @@ def _top_programs(main: Json) -> Section:
     tables = tuple(
         rows_table(table_id, title, _top(rows, field), specs, metric="programs") for table_id, title, field in rankings
     )
+    apart = rows_table(
+        "too_few_to_rank",
+        f"Too few credentials to rank (fewer than {RANKING_MINIMUM} issued in the window)",
+        sorted(
+            (r for r in rows if 0 < (r.get("issued") or 0) < RANKING_MINIMUM), key=lambda r: (-r["issued"], r["key"])
+        ),
+        specs,
+        metric="programs",
+    )
+    apart = replace(apart, empty="Every program that issued credentials in the window has enough to rank.")
     return Section(
         "top_programs",
         "Top-performing programs",
-        tables=tables,
-        intro=notes.definition("programs"),
+        tables=(*tables, apart),
+        intro=f"Programs are ranked once they issued at least {RANKING_MINIMUM} credentials in the window; "
+        "the others are listed apart, below. " + notes.definition("programs"),
         notes=(notes.ENGAGEMENT_BLIND_SPOTS,),
     )
 
 
 def _top(rows: list[Json], field: str) -> list[Json]:
-    ranked = [r for r in rows if r.get(field) is not None]
+    """The TOP programs by ``field``, among those with enough credentials to rank (RANKING_MINIMUM)."""
+    ranked = [r for r in rows if r.get(field) is not None and (r.get("issued") or 0) >= RANKING_MINIMUM]
     return sorted(ranked, key=lambda r: (-r[field], r["key"]))[:TOP]
 
 
@@ -186,5 +214,13 @@ def _outcomes(main: Json, k: int) -> Section:
             ("outcomes_reported", "Verifications with an outcome"),
         )
     )
-    table = breakdown(main, "career_outcomes", "Career outcomes reported by recipients", "Outcome", "Reports")
+    outcomes = main["metrics"]["career_outcomes"]["rows"]
+    table = breakdown(
+        main,
+        "career_outcomes",
+        "Career outcomes reported by recipients",
+        "Outcome",
+        "Reports",
+        names=labels.names_for((r["key"] for r in outcomes), labels.humanize),
+    )
     return Section("outcomes", "Key outcomes", tiles=tiles, tables=(table,), notes=(notes.OUTCOMES, notes.sensitive(k)))

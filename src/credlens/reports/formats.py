@@ -24,6 +24,16 @@ def number(value: float | None, digits: int = 1) -> str:
     return NA if value is None else f"{value:,.{digits}f}"
 
 
+def days(value: float | None) -> str:
+    """A number of days as whole days ("12 days"; "under a day"): a median of 0.9 days reads as 1 day."""
+    if value is None:
+        return NA
+    whole = int(value + 0.5)  # half up, as a person rounds
+    if whole == 0:
+        return "under a day"
+    return f"{whole:,} day" if whole == 1 else f"{whole:,} days"
+
+
 def signed_percent(value: float | None) -> str:
     return NA if value is None else f"{value * 100:+.1f} %"
 
@@ -46,18 +56,27 @@ def value_cell(value: Any, fmt: str = "count") -> Cell:
     raw = None if value is None else round(float(value), 6)
     if raw is not None and fmt == "count" and raw.is_integer():
         raw = int(raw)
-    shown = {"count": count, "percent": percent, "number": number}[fmt](raw)
+    shown = {"count": count, "percent": percent, "number": number, "days": days}[fmt](raw)
     return Cell(raw, shown)
 
 
-def change_text(result: dict[str, Any], rate: bool, label: str) -> str:
-    """ "+12.0 % vs previous window" for counts, "+1.5 pts vs ..." for rates; empty without comparison."""
-    change = result.get("change")
+def change(change: dict[str, Any] | None, rate: bool) -> str:
+    """What "Change" means everywhere: a count's is "+4 (+4.9 %)" (its difference, and the difference
+    relative to the comparison window's value), a rate's is in percentage points ("+1.5 pts")."""
     if not change:
         return ""
+    absolute = change.get("absolute")
+    if absolute is None:
+        return NA
     if rate:
-        return f"{points(change['absolute'])} vs {label}" if change["absolute"] is not None else f"n/a vs {label}"
-    if change["relative"] is None:
-        absolute = change["absolute"]
-        return f"{absolute:+,.0f} vs {label}" if absolute is not None else f"n/a vs {label}"
-    return f"{signed_percent(change['relative'])} vs {label}"
+        return points(absolute)
+    shown = f"{absolute:+,.0f}" if float(absolute).is_integer() else f"{absolute:+,.2f}"
+    relative = change.get("relative")
+    return shown if relative is None else f"{shown} ({signed_percent(relative)})"
+
+
+def change_text(result: dict[str, Any], rate: bool, label: str) -> str:
+    """ "+4 (+4.9 %) vs previous window" for counts, "+1.5 pts vs ..." for rates; empty without comparison."""
+    if not result.get("change"):
+        return ""
+    return f"{change(result['change'], rate)} vs {label}"

@@ -73,12 +73,17 @@ class Sample:
         return sum(c * (v - mean) ** 2 for v, c in self.counts.items()) / (self.n - 1)
 
 
-def mean_interval(sample: Sample) -> Interval | None:
+def mean_interval(sample: Sample, bounds: tuple[float, float] | None = None) -> Interval | None:
+    """The normal 95 % interval of the mean, clipped to ``bounds`` when the values have them (a mean
+    of 1-5 ratings is never below 1 or above 5, whatever the normal approximation says)."""
     mean, variance = sample.mean, sample.variance
     if mean is None or variance is None:
         return None
     half = Z * math.sqrt(variance / sample.n)
-    return Interval(mean, mean - half, mean + half)
+    low, high = mean - half, mean + half
+    if bounds is not None:
+        low, high = max(bounds[0], low), min(bounds[1], high)
+    return Interval(mean, low, high)
 
 
 def mean_difference(group: Sample, baseline: Sample) -> Interval | None:

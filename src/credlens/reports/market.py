@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from credlens.reports import charts, notes
+from credlens.reports import charts, labels, notes
 from credlens.reports.blocks import Spec, breakdown, rows_table, tile, trend_table
+from credlens.reports.partial import partial_keys
 from credlens.reports.view import Chart, Dashboard, Section
 
 # The metrics this page reads, so its run computes only those (tests/reports/test_declared_metrics.py
@@ -79,7 +80,13 @@ def _trends(result: Json) -> Section:
         Chart(
             "verification_trend_chart",
             "Verifications",
-            charts.trend(m["verification_trend"]["rows"], "Verifications", "verifications", "Verification trend"),
+            charts.trend(
+                m["verification_trend"]["rows"],
+                "Verifications",
+                "verifications",
+                "Verification trend",
+                partial=partial_keys(result["query"], m["verification_trend"]["rows"]),
+            ),
             "verification_trend",
             "Line chart of verifications per bucket; the table below holds the same numbers.",
         ),
@@ -99,19 +106,29 @@ def _who(result: Json) -> Section:
     chart_list = []
     for attribute, label in (("industry", "Industry"), ("size", "Organization size"), ("country", "Country")):
         metric_id = f"verifications_by_{attribute}"
-        tables.append(breakdown(result, metric_id, f"Verifications by {label.lower()}", label, "Verifications"))
+        rows = result["metrics"][metric_id]["rows"]
+        order = labels.in_size_order if attribute == "size" else None  # sizes read in their own order
+        rows = order(rows) if order else rows
+        name = labels.country if attribute == "country" else labels.humanize
+        names = labels.names_for((r["key"] for r in rows), name)
+        tables.append(
+            breakdown(
+                result, metric_id, f"Verifications by {label.lower()}", label, "Verifications", names=names, order=order
+            )
+        )
+        draw = charts.step_bars if attribute == "size" else charts.ranked_bars  # sizes in their order
         chart_list.append(
             Chart(
                 f"{attribute}_chart",
                 f"By {label.lower()}",
-                charts.ranked_bars(
-                    result["metrics"][metric_id]["rows"][:12],
+                draw(
+                    [{**r, "key": names[str(r["key"])]} for r in rows[:12]],
                     f"Verifications by {label.lower()}",
                     "verifications",
                     f"Verifications by {label.lower()}",
                 ),
                 metric_id,
-                f"Bar chart of verifications by {label.lower()}, largest first; the table holds the same numbers.",
+                f"Bar chart of verifications by {label.lower()}; the table holds the same numbers.",
             )
         )
     return Section("verifiers", "Who verifies", charts=tuple(chart_list), tables=tuple(tables))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from credlens.reports import charts, notes
+from credlens.reports import charts, labels, notes
 from credlens.reports.blocks import Spec, breakdown, rows_table, tile
 from credlens.reports.view import Chart, Dashboard, Section
 
@@ -64,13 +64,28 @@ def _portfolios(result: Json) -> Section:
     )
 
 
+LIFT = (
+    "Lift compares how often two programs are held together with how often they would be if recipients "
+    "chose them independently: 1× is chance, 2× twice as often, 0.5× half as often."
+)
+
+
+def lift_words(lift: float | None) -> str:
+    """ "held together 0.8× as often as chance": the lift in words, whichever side of 1 it is."""
+    if lift is None:
+        return ""
+    if round(lift, 1) == 1:
+        return "held together about as often as chance"
+    return f"held together {lift:.1f}× as often as chance"
+
+
 def _pairs(result: Json) -> Section:
     m = result["metrics"]
     co_held = rows_table(
         "co_held_programs",
-        "Programs held together (lift > 1: held together more often than chance)",
+        "Programs held together",
         [
-            {**r, "pair": f"{r['a_name'] or r['a']} + {r['b_name'] or r['b']}"}
+            {**r, "pair": f"{r['a_name'] or r['a']} + {r['b_name'] or r['b']}", "lift_words": lift_words(r["lift"])}
             for r in m["co_held_programs"]["rows"][:20]
         ],
         (
@@ -78,8 +93,10 @@ def _pairs(result: Json) -> Section:
             Spec("value", "Recipients holding both", "count", "co_held_programs"),
             Spec("support", "Support", "percent"),
             Spec("lift", "Lift", "number"),
+            Spec("lift_words", "Compared with chance", "text"),
         ),
         metric="co_held_programs",
+        note=LIFT,
     )
     sequences = rows_table(
         "program_sequences",
@@ -91,7 +108,7 @@ def _pairs(result: Json) -> Section:
         (
             Spec("pair", "Sequence", "text"),
             Spec("value", "Recipients", "count", "program_sequences"),
-            Spec("median_days", "Median days between", "number"),
+            Spec("median_days", "Median time between", "days"),
         ),
         metric="program_sequences",
     )
@@ -99,11 +116,21 @@ def _pairs(result: Json) -> Section:
 
 
 def _sharing(result: Json) -> Section:
-    table = breakdown(result, "share_channels", "Shares in the window, by channel", "Channel", "Shares")
+    table = breakdown(
+        result, "share_channels", "Shares in the window, by channel", "Channel", "Shares", names=labels.CHANNEL_NAMES
+    )
     chart = Chart(
         "share_channels_chart",
         "Shares by channel",
-        charts.ranked_bars(result["metrics"]["share_channels"]["rows"], "Shares by channel", "shares", "Shares"),
+        charts.ranked_bars(
+            [
+                {**r, "key": labels.CHANNEL_NAMES.get(r["key"], r["key"])}
+                for r in result["metrics"]["share_channels"]["rows"]
+            ],
+            "Shares by channel",
+            "shares",
+            "Shares",
+        ),
         "share_channels",
         "Bar chart of shares by channel; the table below holds the same numbers.",
     )
@@ -114,7 +141,7 @@ def _sharing(result: Json) -> Section:
 
 def _demographics(result: Json, k: int) -> Section:
     rows = [
-        {**r, "attribute_key": f"{r['attribute']}: {r['key']}"}
+        {**r, "attribute_key": labels.attribute_value(r["attribute"], str(r["key"]))}
         for r in result["metrics"]["recipient_demographics"]["rows"]
     ]
     table = rows_table(

@@ -104,7 +104,7 @@ def _executive(ctx: Context) -> Dashboard:
 
 
 def _programs(ctx: Context) -> Dashboard:
-    return programs.build(ctx.run(only=programs.METRICS))
+    return programs.build(ctx.run(only=programs.METRICS, funnel=",".join(programs.FUNNEL)), ctx.k)
 
 
 def _market(ctx: Context) -> Dashboard:

@@ -18,7 +18,8 @@ function drawCharts() {
         defaultStyle: false,
         tooltip: { disableDefaultStyle: true },
       })
-      .then(function () {
+      .then(function (result) {
+        element.vegaView = result.view; // what was drawn, for tests and the console
         element.dataset.rendered = "true";
       })
       .catch(function (error) {
