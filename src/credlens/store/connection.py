@@ -12,12 +12,15 @@ rewrite that makes deleted rows physically gone.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import secrets
 import threading
 import time
 import weakref
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +33,9 @@ REWRITE_ALIAS = "credlens_rewrite"
 # retried by the next retention run or at the next start).
 DRAIN_TIMEOUT = 30.0
 GAP_WAIT = 1.0  # seconds of waiting for a moment with no reader before holding new ones at the gate
+# The cursors handed out inside the current ``Connection.reading()`` (threads started with a copy
+# of the context, as FastAPI's thread pool does, add to the same list).
+_SCOPE: ContextVar[list[Any] | None] = ContextVar("credlens_reading", default=None)
 
 
 class ConnectionLocked(Exception):
@@ -47,6 +53,7 @@ class Connection:
         self._gate = threading.Condition()
         self._swapping = False
         self._readers: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()  # cursor -> thread
+        self._scopes: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()  # cursor -> its reading()
         self.con = self._open()
 
     def _open(self) -> Any:
@@ -75,7 +82,41 @@ class Connection:
                 self._gate.wait()
             cursor = self.con.cursor()
             self._readers[cursor] = me
+            scope = _SCOPE.get()
+            if scope is None and holder is not None:
+                scope = self._scopes.get(holder)
+            if scope is not None:
+                scope.append(cursor)
+                self._scopes[cursor] = scope
         return cursor
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Close every cursor handed out inside (and their forks) when it ends, however it ends.
+
+        TRICKY: a cursor counts as reading until it is garbage, and an error's traceback holds the
+        frames that hold it: a failed request's traceback sits in a reference cycle until the cycle
+        collector runs, and every file rewrite waited for it meanwhile (issue 14, item 2). A request
+        (web/readers.py) is one such scope, so its end releases its readers, not the collector.
+        """
+        cursors: list[Any] = []
+        token = _SCOPE.set(cursors)
+        try:
+            yield
+        finally:
+            _SCOPE.reset(token)
+            self.release(cursors)
+
+    def release(self, cursors: list[Any]) -> None:
+        """Close these cursors and stop counting them as readers (they are done)."""
+        for cursor in cursors:
+            with contextlib.suppress(duckdb.Error):  # e.g. one of a connection a rewrite replaced
+                cursor.close()
+        with self._gate:
+            for cursor in cursors:
+                self._readers.pop(cursor, None)
+            self._gate.notify_all()
+        cursors.clear()
 
     def close(self) -> None:
         self.con.close()
@@ -136,11 +177,16 @@ class Connection:
         finish (see ``cursor``).
         """
         gap_until = time.monotonic() + min(GAP_WAIT, timeout)
+        collected = False
         while time.monotonic() < gap_until:
             with self._gate:
                 if not len(self._readers):
                     self._swapping = True
                     return True
+            if not collected:  # a cursor held only by garbage in a reference cycle (see ``reading``)
+                gc.collect()
+                collected = True
+                continue
             time.sleep(0.002)
         deadline = time.monotonic() + timeout
         with self._gate:

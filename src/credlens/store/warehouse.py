@@ -13,6 +13,7 @@ import hmac
 import logging
 import secrets
 import threading
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,10 @@ class Warehouse:
         Drop it when done: a file rewrite (erasure, retention) waits for a moment with no reader.
         ``holder``: the cursor of the reader asking for another (Connection.cursor)."""
         return self._db.cursor(holder)
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Every cursor taken inside is closed at its end, error or not (Connection.reading)."""
+        return self._db.reading()
 
     def tables(self, issuer_id: int) -> IssuerTables:
         """The issuer's rows of every table as Ibis expressions: the only way metrics read the store,

@@ -17,6 +17,7 @@ from credlens.store.warehouse import Warehouse
 from credlens.store.writer import GroupWriter
 from credlens.web import errors
 from credlens.web.pages import STATIC_DIR
+from credlens.web.readers import ReaderScope
 from credlens.web.routes import admin as admin_pages
 from credlens.web.routes import (
     dashboards,
@@ -64,6 +65,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     errors.install(app)
     app.add_middleware(FormGuard, secret=secret)
     app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
+    app.add_middleware(ReaderScope)  # outermost of these: a request's cursors end with it, error or not
     logs.install()
     for router in (health.router, events.router, stats.router, links.router, privacy.router):
         app.include_router(router)
