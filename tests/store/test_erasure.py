@@ -11,7 +11,7 @@ import pytest
 from credlens.domain.issuers import Issuer
 from credlens.ingest.decode import convert_rows
 from credlens.ingest.pipeline import ingest_decoded
-from credlens.store import connection
+from credlens.store import connection, purges
 from credlens.store.erasure import ErasureReport
 from credlens.store.warehouse import StoreError, Warehouse
 from tests.conftest import ingest
@@ -225,7 +225,8 @@ def test_the_rewrite_waits_for_readers_and_is_retried_at_the_next_start(
 
     data_dir = warehouse.path.parent
     warehouse.close()
-    reopened = Warehouse(data_dir)  # the start rewrites what an erasure left owed
+    monkeypatch.setattr(purges, "PURGE_WITHIN", dt.timedelta(0))
+    reopened = Warehouse(data_dir)  # the start rewrites what an erasure left owed, once due
     try:
         assert b"ann-cred-alpha" not in file_bytes(data_dir)
         assert reopened.meta("purge_pending") is None
@@ -253,7 +254,7 @@ def test_a_failed_rewrite_leaves_the_store_working_and_the_rewrite_owed(
     monkeypatch.setattr(connection.os, "replace", full_disk)
     report = warehouse.erase_person(issuer.issuer_id, email=ANN_EMAIL, actor="cli")
     assert (report.credentials, report.purged) == (2, False)
-    assert warehouse.meta("purge_pending") == "1"
+    assert warehouse.meta("purge_pending") is not None
     assert warehouse.cursor().execute("SELECT count(*) FROM credentials").fetchall() == [(2,)]  # Bob's, the orphan
     assert [p.name for p in warehouse.path.parent.iterdir() if "rewrite" in p.name] == []
 

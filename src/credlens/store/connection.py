@@ -20,6 +20,7 @@ import threading
 import time
 import weakref
 from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,8 @@ DRAIN_TIMEOUT = 30.0
 GAP_WAIT = 1.0  # seconds of waiting for a moment with no reader before holding new ones at the gate
 # The cursors handed out inside the current ``Connection.reading()`` (threads started with a copy
 # of the context, as FastAPI's thread pool does, add to the same list).
-_SCOPE: ContextVar[list[Any] | None] = ContextVar("credlens_reading", default=None)
+# Weakly: a cursor dropped before the scope ends is done then, as anywhere else.
+_SCOPE: ContextVar[weakref.WeakSet[Any] | None] = ContextVar("credlens_reading", default=None)
 
 
 class ConnectionLocked(Exception):
@@ -53,7 +55,7 @@ class Connection:
         self._gate = threading.Condition()
         self._swapping = False
         self._readers: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()  # cursor -> thread
-        self._scopes: weakref.WeakKeyDictionary[Any, list[Any]] = weakref.WeakKeyDictionary()  # cursor -> its reading()
+        self._scopes: weakref.WeakKeyDictionary[Any, weakref.WeakSet[Any]] = weakref.WeakKeyDictionary()
         self.con = self._open()
 
     def _open(self) -> Any:
@@ -86,7 +88,7 @@ class Connection:
             if scope is None and holder is not None:
                 scope = self._scopes.get(holder)
             if scope is not None:
-                scope.append(cursor)
+                scope.add(cursor)
                 self._scopes[cursor] = scope
         return cursor
 
@@ -99,7 +101,7 @@ class Connection:
         collector runs, and every file rewrite waited for it meanwhile (issue 14, item 2). A request
         (web/readers.py) is one such scope, so its end releases its readers, not the collector.
         """
-        cursors: list[Any] = []
+        cursors: weakref.WeakSet[Any] = weakref.WeakSet()
         token = _SCOPE.set(cursors)
         try:
             yield
@@ -107,8 +109,10 @@ class Connection:
             _SCOPE.reset(token)
             self.release(cursors)
 
-    def release(self, cursors: list[Any]) -> None:
-        """Close these cursors and stop counting them as readers (they are done)."""
+    def release(self, scope: weakref.WeakSet[Any]) -> None:
+        """Close the cursors of a scope still alive and stop counting them as readers (they are done)."""
+        cursors = list(scope)
+        scope.clear()
         for cursor in cursors:
             with contextlib.suppress(duckdb.Error):  # e.g. one of a connection a rewrite replaced
                 cursor.close()
@@ -116,47 +120,101 @@ class Connection:
             for cursor in cursors:
                 self._readers.pop(cursor, None)
             self._gate.notify_all()
-        cursors.clear()
 
     def close(self) -> None:
         self.con.close()
 
-    def rewrite(self, drain_timeout: float | None = None) -> bool:
+    def rewrite(
+        self,
+        drain_timeout: float | None = None,
+        *,
+        write_lock: AbstractContextManager[Any] | None = None,
+        appended: dict[str, str] | None = None,
+        stable: tuple[str, ...] = (),
+        meta: dict[str, str] | None = None,
+    ) -> bool:
         """Copy every table into a fresh file and put it in place of this one; False if readers never
         let go within ``drain_timeout`` (the copy is then discarded and nothing changes).
 
-        The caller holds the write and fold locks: nothing may be written between the copy and the swap,
-        and no fold's connection is open on the file being replaced. The copy
-        leaves out ``meta.purge_pending`` (the mark of a rewrite still owed), the original keeps it.
+        The bulk of the copy runs while writers go on: only its end holds ``write_lock`` (the lock
+        every writer of ``con`` takes; none given: the caller holds it). There, the copy catches up:
+        the rows of each ``appended`` table (name → its increasing sequence column) past those
+        copied, and again every table not ``stable``. ``stable`` tables must not change meanwhile
+        (the caller holds the lock their writers take, the fold lock) — checked by their row counts.
+        The caller also keeps any other connection off the file being replaced. The copy leaves out
+        ``meta.purge_pending`` and ``meta.purge_queued`` (the purge owed, purges.py), the original keeps them;
+        it gets the ``meta`` values given.
         """
         fresh = self.path.with_name(self.path.name + REWRITE_SUFFIX)
         remove_leftovers(self.path)
         (name,) = self.con.execute("SELECT current_database()").fetchall()[0]
+        copier = self.con.cursor()  # its own connection: `con` stays the writers'
+        try:
+            copier.execute(f"ATTACH '{fresh}' AS {REWRITE_ALIAS}")
+            try:
+                copier.execute(f"COPY FROM DATABASE {name} TO {REWRITE_ALIAS}")
+            finally:
+                copier.execute(f"DETACH {REWRITE_ALIAS}")  # checkpoints the copy: no WAL is left beside it
+        finally:
+            copier.close()  # NOTE: a connection left open would keep the file that is replaced
+        with write_lock if write_lock is not None else contextlib.nullcontext():
+            try:
+                token = self._catch_up(appended or {}, stable, meta or {})
+            except BaseException:
+                remove_leftovers(self.path)
+                raise
+            if not self._hold_readers(DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
+                remove_leftovers(self.path)
+                return False
+            try:
+                self.con.close()
+                _remove(self.path.with_name(self.path.name + ".wal"))  # closed cleanly: already checkpointed
+                try:
+                    os.replace(fresh, self.path)
+                    _sync_directory(self.path.parent)
+                finally:
+                    self.con = self._open()  # the fresh file, or the old one if the swap failed
+                self._check_swapped(token)
+            finally:
+                with self._gate:
+                    self._swapping = False
+                    self._gate.notify_all()
+        return True
+
+    def _catch_up(self, appended: dict[str, str], stable: tuple[str, ...], values: dict[str, str]) -> str:
+        """Bring the fresh copy up to this file (no writer runs); returns the copy's ``rewrite_id``."""
+        fresh = self.path.with_name(self.path.name + REWRITE_SUFFIX)
         token = secrets.token_hex(8)
+        tables = [
+            str(row[0])
+            for row in self.con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary"
+            ).fetchall()
+        ]
         self.con.execute(f"ATTACH '{fresh}' AS {REWRITE_ALIAS}")
         try:
-            self.con.execute(f"COPY FROM DATABASE {name} TO {REWRITE_ALIAS}")
-            self.con.execute(f"DELETE FROM {REWRITE_ALIAS}.meta WHERE key = 'purge_pending'")
-            self.con.execute(f"INSERT OR REPLACE INTO {REWRITE_ALIAS}.meta VALUES ('rewrite_id', ?)", [token])
+            for table in tables:
+                copied = f"{REWRITE_ALIAS}.{table}"
+                if table in appended:
+                    column = appended[table]
+                    (last,) = self.con.execute(f"SELECT max({column}) FROM {copied}").fetchall()[0]
+                    self.con.execute(
+                        f"INSERT INTO {copied} SELECT * FROM {table} WHERE {column} > ? OR ? IS NULL", [last, last]
+                    )
+                    continue
+                if table in stable and _count(self.con, table) == _count(self.con, copied):
+                    continue
+                # NOTE: two statements, not one transaction: a key deleted and inserted again in one
+                # transaction may be refused; a failure here only discards the copy.
+                self.con.execute(f"DELETE FROM {copied}")
+                self.con.execute(f"INSERT INTO {copied} SELECT * FROM {table}")
+            meta = f"{REWRITE_ALIAS}.meta"
+            self.con.execute(f"DELETE FROM {meta} WHERE key IN ('purge_pending', 'purge_queued')")
+            for key, value in {**values, "rewrite_id": token}.items():
+                self.con.execute(f"INSERT OR REPLACE INTO {meta} VALUES (?, ?)", [key, value])
         finally:
-            self.con.execute(f"DETACH {REWRITE_ALIAS}")  # checkpoints the copy: no WAL is left beside it
-        if not self._hold_readers(DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
-            remove_leftovers(self.path)
-            return False
-        try:
-            self.con.close()
-            _remove(self.path.with_name(self.path.name + ".wal"))  # closed cleanly: already checkpointed
-            try:
-                os.replace(fresh, self.path)
-                _sync_directory(self.path.parent)
-            finally:
-                self.con = self._open()  # the fresh file, or the old one if the swap failed
-            self._check_swapped(token)
-        finally:
-            with self._gate:
-                self._swapping = False
-                self._gate.notify_all()
-        return True
+            self.con.execute(f"DETACH {REWRITE_ALIAS}")
+        return token
 
     def _check_swapped(self, token: str) -> None:
         """DuckDB shares one instance per file within a process: had anything else in this process kept
@@ -207,6 +265,10 @@ def remove_leftovers(path: Path) -> None:
     fresh = path.with_name(path.name + REWRITE_SUFFIX)
     for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
         _remove(leftover)
+
+
+def _count(con: Any, table: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
 def _remove(path: Path) -> None:
