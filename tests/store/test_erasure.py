@@ -276,3 +276,56 @@ def test_erasure_ends_the_recipients_signed_in_sessions(warehouse: Warehouse, is
     assert report.sessions == 1
     assert warehouse.accounts.session("ann-link") is None
     assert warehouse.accounts.session("bob-link") is not None
+
+
+def test_an_erasure_hides_at_once_and_its_queued_purge_lets_writers_on_during_the_copy(
+    warehouse: Warehouse, issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, item 13: the purge rewrote the whole file holding the write lock; now only its catch-up does."""
+    warehouse.cursor().execute("PRAGMA force_compression = 'uncompressed'")
+    load(warehouse, issuer)
+    report = warehouse.erase_person(issuer.issuer_id, email=ANN_EMAIL, actor="cli", purge=False)
+    assert (report.credentials, report.purged) == (2, False)
+    assert report.purge_due is not None
+    key = ann_key(warehouse, issuer)
+    assert warehouse.cursor().execute("SELECT count(*) FROM credentials WHERE recipient_key = ?", [key]).fetchall() == [
+        (0,)
+    ]  # hidden from every read at once
+    assert b"ann-cred-alpha" in file_bytes(warehouse.path.parent)  # not yet purged
+    status = warehouse.purge_status()
+    assert (status.pending, status.queued) == (True, 1)
+
+    during = {
+        "id": "bob-evt-during-purge",
+        "type": "credential.viewed",
+        "occurred_at": "2026-02-01T00:00:00Z",
+        "credential_id": "bob-cred-gamma",
+        "actor": "owner",
+    }
+    copy = connection.Connection._copy
+    writers: list[bool] = []
+
+    def copy_then_write(self: connection.Connection, name: str, fresh: Path) -> None:
+        copy(self, name, fresh)
+
+        def write() -> None:  # appends and an audit entry, after the copy, before the catch-up
+            ingest_decoded(warehouse, issuer, convert_rows([(0, during)]), fold=False)
+            warehouse.audit(issuer.issuer_id, "cli", "written.during.purge")
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        writer.join(timeout=60)
+        writers.append(not writer.is_alive())  # it was not held while the purge ran
+
+    monkeypatch.setattr(connection.Connection, "_copy", copy_then_write)
+    assert warehouse.purge()
+    assert writers == [True]
+    assert b"ann-cred-alpha" not in file_bytes(warehouse.path.parent)
+    assert warehouse.purge_status().pending is False
+    assert warehouse.purge_status().last is not None
+    stored = warehouse.cursor().execute("SELECT count(*) FROM events WHERE event_id = 'bob-evt-during-purge'")
+    assert stored.fetchall() == [(1,)]  # the catch-up brought it into the fresh file
+    assert warehouse.audit_entries(issuer.issuer_id)[0].action == "written.during.purge"
+    warehouse.fold()
+    views = warehouse.cursor().execute("SELECT owner_views FROM credentials WHERE credential_id = 'bob-cred-gamma'")
+    assert views.fetchall() == [(2,)]

@@ -56,7 +56,14 @@ class Connection:
         self._swapping = False
         self._readers: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()  # cursor -> thread
         self._scopes: weakref.WeakKeyDictionary[Any, weakref.WeakSet[Any]] = weakref.WeakKeyDictionary()
+        self._copier: Any = None  # the connection of a rewrite's copy under way
         self.con = self._open()
+
+    def interrupt_rewrite(self) -> None:
+        """Stop a rewrite's copy under way (the server is stopping): the rewrite fails, nothing changes."""
+        copier = self._copier
+        if copier is not None:
+            copier.interrupt()
 
     def _open(self) -> Any:
         try:
@@ -148,15 +155,7 @@ class Connection:
         fresh = self.path.with_name(self.path.name + REWRITE_SUFFIX)
         remove_leftovers(self.path)
         (name,) = self.con.execute("SELECT current_database()").fetchall()[0]
-        copier = self.con.cursor()  # its own connection: `con` stays the writers'
-        try:
-            copier.execute(f"ATTACH '{fresh}' AS {REWRITE_ALIAS}")
-            try:
-                copier.execute(f"COPY FROM DATABASE {name} TO {REWRITE_ALIAS}")
-            finally:
-                copier.execute(f"DETACH {REWRITE_ALIAS}")  # checkpoints the copy: no WAL is left beside it
-        finally:
-            copier.close()  # NOTE: a connection left open would keep the file that is replaced
+        self._copy(name, fresh)
         with write_lock if write_lock is not None else contextlib.nullcontext():
             try:
                 token = self._catch_up(appended or {}, stable, meta or {})
@@ -180,6 +179,19 @@ class Connection:
                     self._swapping = False
                     self._gate.notify_all()
         return True
+
+    def _copy(self, name: str, fresh: Path) -> None:
+        """The bulk of the copy, on a connection of its own while writers go on with ``con``."""
+        copier = self._copier = self.con.cursor()
+        try:
+            copier.execute(f"ATTACH '{fresh}' AS {REWRITE_ALIAS}")
+            try:
+                copier.execute(f"COPY FROM DATABASE {name} TO {REWRITE_ALIAS}")
+            finally:
+                copier.execute(f"DETACH {REWRITE_ALIAS}")  # checkpoints the copy: no WAL is left beside it
+        finally:
+            self._copier = None
+            copier.close()  # NOTE: a connection left open would keep the file that is replaced
 
     def _catch_up(self, appended: dict[str, str], stable: tuple[str, ...], values: dict[str, str]) -> str:
         """Bring the fresh copy up to this file (no writer runs); returns the copy's ``rewrite_id``."""

@@ -60,9 +60,8 @@ def queue(con: Con, now: dt.datetime) -> None:
 
 
 def status(con: Con) -> PurgeStatus:
-    values = dict(
-        con.execute("SELECT key, value FROM meta WHERE key IN ('purge_pending', 'purge_queued', 'purged_at')").fetchall()
-    )
+    keys = ("purge_pending", "purge_queued", "purged_at")
+    values = dict(con.execute("SELECT key, value FROM meta WHERE key IN (?, ?, ?)", list(keys)).fetchall())
     since = _time(values.get("purge_pending"))
     last = _time(values.get("purged_at"))
     queued = int(values.get("purge_queued") or 0)

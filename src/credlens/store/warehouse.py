@@ -385,9 +385,7 @@ class Warehouse:
             raise StoreError("the earner id is empty")
         return recipient_key(self.pseudonym_secret(issuer_id), email=email, earner_id=earner_id)
 
-    def erase_recipient(
-        self, issuer_id: int, recipient_key: str, *, actor: str, purge: bool = True
-    ) -> ErasureReport:
+    def erase_recipient(self, issuer_id: int, recipient_key: str, *, actor: str, purge: bool = True) -> ErasureReport:
         """Delete everything of one recipient of one issuer (store/erasure.py); with ``purge``, also
         rewrite the file at once so that their bytes are gone, else queue that rewrite (purges.py).
 
@@ -412,6 +410,10 @@ class Warehouse:
         with self._fold_lock:
             return self._purge_if_pending() or not self.purge_status().pending
 
+    def interrupt_purge(self) -> None:
+        """Stop a purge's copy under way (the server is stopping); the purge stays queued."""
+        self._db.interrupt_rewrite()
+
     def purge_status(self) -> PurgeStatus:
         return purges.status(self.cursor())
 
@@ -424,12 +426,17 @@ class Warehouse:
             con.close()
 
     def erase_person(
-        self, issuer_id: int, *, email: str | None = None, earner_id: str | None = None, actor: str
+        self,
+        issuer_id: int,
+        *,
+        email: str | None = None,
+        earner_id: str | None = None,
+        actor: str,
+        purge: bool = True,
     ) -> ErasureReport:
         """``erase_recipient`` for the recipient ingestion knew by this e-mail or earner id."""
-        return self.erase_recipient(
-            issuer_id, self.recipient_key(issuer_id, email=email, earner_id=earner_id), actor=actor
-        )
+        key = self.recipient_key(issuer_id, email=email, earner_id=earner_id)
+        return self.erase_recipient(issuer_id, key, actor=actor, purge=purge)
 
     def set_retention(self, issuer_id: int, days: int | None, *, actor: str) -> None:
         """Keep raw events ``days`` days (None: keep them all); applied by the next retention run."""

@@ -12,7 +12,7 @@ from credlens import __version__
 from credlens.access.ratelimit import Limits, SignInLimiter
 from credlens.config import Settings
 from credlens.ingest import offload
-from credlens.store.maintenance import RetentionJob
+from credlens.store.maintenance import PurgeJob, RetentionJob
 from credlens.store.warehouse import Warehouse
 from credlens.store.writer import GroupWriter
 from credlens.web import errors
@@ -47,9 +47,11 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
         app.state.warehouse = warehouse
         app.state.writer = GroupWriter(warehouse, decoding=offload.decoding)
         app.state.retention = RetentionJob(warehouse)
+        app.state.purges = PurgeJob(warehouse)
         try:
             yield
         finally:
+            app.state.purges.close()
             app.state.retention.close()
             app.state.writer.close()
             warehouse.close()
