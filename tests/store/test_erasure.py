@@ -305,8 +305,8 @@ def test_an_erasure_hides_at_once_and_its_queued_purge_lets_writers_on_during_th
     copy = connection.Connection._copy
     writers: list[bool] = []
 
-    def copy_then_write(self: connection.Connection, name: str, fresh: Path) -> None:
-        copy(self, name, fresh)
+    def copy_then_write(self: connection.Connection, fresh: Path) -> None:
+        copy(self, fresh)
 
         def write() -> None:  # appends and an audit entry, after the copy, before the catch-up
             ingest_decoded(warehouse, issuer, convert_rows([(0, during)]), fold=False)

@@ -154,8 +154,7 @@ class Connection:
         """
         fresh = self.path.with_name(self.path.name + REWRITE_SUFFIX)
         remove_leftovers(self.path)
-        (name,) = self.con.execute("SELECT current_database()").fetchall()[0]
-        self._copy(name, fresh)
+        self._copy(fresh)
         with write_lock if write_lock is not None else contextlib.nullcontext():
             try:
                 token = self._catch_up(appended or {}, stable, meta or {})
@@ -180,10 +179,12 @@ class Connection:
                     self._gate.notify_all()
         return True
 
-    def _copy(self, name: str, fresh: Path) -> None:
-        """The bulk of the copy, on a connection of its own while writers go on with ``con``."""
+    def _copy(self, fresh: Path) -> None:
+        """The bulk of the copy, on a connection of its own while writers go on with ``con`` (which
+        refuses a second caller: only the write lock's holder may use it)."""
         copier = self._copier = self.con.cursor()
         try:
+            (name,) = copier.execute("SELECT current_database()").fetchall()[0]
             copier.execute(f"ATTACH '{fresh}' AS {REWRITE_ALIAS}")
             try:
                 copier.execute(f"COPY FROM DATABASE {name} TO {REWRITE_ALIAS}")

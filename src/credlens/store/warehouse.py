@@ -31,7 +31,7 @@ from credlens.store.accounts import Accounts
 from credlens.store.appends import KeyIndexes, WriteRequest, WriteResult, append_group
 from credlens.store.connection import Connection, ConnectionLocked, remove_leftovers
 from credlens.store.erasure import ErasureReport, erase
-from credlens.store.folds import compact_daily, fold_pending, unfolded
+from credlens.store.folds import FOLD_MAX_EVENTS, compact_daily, fold_pending, unfolded
 from credlens.store.purges import PurgeStatus
 from credlens.store.retention import RetentionRun, retire
 from credlens.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
@@ -418,10 +418,12 @@ class Warehouse:
         return purges.status(self.cursor())
 
     def _fold_aside(self) -> None:
-        """Fold on a connection of its own (the fold lock held): appends go on meanwhile."""
+        """Fold on a connection of its own (the fold lock held): appends go on meanwhile. Stops at the
+        first fold that found less than a full group: under a steady load there is always more."""
         con = self._db.con.cursor()
         try:
-            self._fold(con)
+            while fold_pending(con) == FOLD_MAX_EVENTS:
+                pass
         finally:
             con.close()
 
