@@ -62,12 +62,15 @@ _THEIR_CREDENTIALS = """
     SELECT issuer_id, cred_hash, credential_id, issue_event_id, program_id, kind, events AS folded_events
     FROM credentials WHERE issuer_id = $issuer AND recipient_key = $key"""
 _THEIR_CREDENTIAL_ROWS = "(SELECT * FROM credentials WHERE issuer_id = ? AND recipient_key = ?)"
+# NOTE: measured at 10M events, a UNION of the two scans took 0.75 s where one scan with
+# `recipient_key = $key OR EXISTS (…)` took 4.6-5.2 s (the write lock is held meanwhile).
 _THEIR_EVENTS = """
     CREATE OR REPLACE TEMP TABLE erase_seqs AS
+    SELECT seq FROM events WHERE issuer_id = $issuer AND recipient_key = $key
+    UNION
     SELECT e.seq FROM events e
-    WHERE e.issuer_id = $issuer
-      AND (e.recipient_key = $key OR EXISTS (
-          SELECT 1 FROM erase_credentials c WHERE c.cred_hash = e.cred_hash AND c.credential_id = e.credential_id))"""
+    SEMI JOIN erase_credentials c ON c.cred_hash = e.cred_hash AND c.credential_id = e.credential_id
+    WHERE e.issuer_id = $issuer"""
 _THEIR_EVENT_ROWS = "(SELECT e.* FROM events e WHERE e.seq IN (SELECT seq FROM erase_seqs))"
 _OF_CREDENTIALS = (
     "issuer_id = $issuer AND EXISTS (SELECT 1 FROM erase_credentials c "
