@@ -126,9 +126,8 @@ def bench_server_erasure(data_dir: Path) -> None:
             stop = threading.Event()
             stop.set()
             _send(base, ingest_key, CLIENTS, stop, [], once=True)
-            print(
-                f"  (the server's first acknowledgement, which loads the key index: {time.perf_counter() - warm_up:.1f} s)"
-            )
+            first = time.perf_counter() - warm_up
+            print(f"  (the server's first acknowledgement, which loads the key index: {first:.1f} s)")
             stop = threading.Event()
             senders = [threading.Thread(target=_send, args=(base, ingest_key, n, stop, acks)) for n in range(CLIENTS)]
             for sender in senders:

@@ -20,7 +20,6 @@ import threading
 import time
 import weakref
 from collections.abc import Iterator
-from contextlib import AbstractContextManager
 from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ REWRITE_ALIAS = "credlens_rewrite"
 # retried by the next retention run or at the next start).
 DRAIN_TIMEOUT = 30.0
 GAP_WAIT = 1.0  # seconds of waiting for a moment with no reader before holding new ones at the gate
+WRITER_WAIT = 2.0  # seconds a rewrite waits for the write lock, readers held, before letting them in again
 # The cursors handed out inside the current ``Connection.reading()`` (threads started with a copy
 # of the context, as FastAPI's thread pool does, add to the same list).
 # Weakly: a cursor dropped before the scope ends is done then, as anywhere else.
@@ -54,6 +54,7 @@ class Connection:
         self.read_only = read_only
         self._gate = threading.Condition()
         self._swapping = False
+        self._openings = 0  # how many times the gate was opened again (``_open_gate``)
         self._readers: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()  # cursor -> thread
         self._scopes: weakref.WeakKeyDictionary[Any, weakref.WeakSet[Any]] = weakref.WeakKeyDictionary()
         self._copier: Any = None  # the connection of a rewrite's copy under way
@@ -85,8 +86,12 @@ class Connection:
         """
         me = threading.get_ident()
         with self._gate:
+            opened = self._openings  # a gate opened again since this thread came lets it through
             while (
-                self._swapping and me not in self._readers.values() and (holder is None or holder not in self._readers)
+                self._swapping
+                and self._openings == opened
+                and me not in self._readers.values()
+                and (holder is None or holder not in self._readers)
             ):
                 self._gate.wait()
             cursor = self.con.cursor()
@@ -135,7 +140,7 @@ class Connection:
         self,
         drain_timeout: float | None = None,
         *,
-        write_lock: AbstractContextManager[Any] | None = None,
+        write_lock: threading.Lock | None = None,
         appended: dict[str, str] | None = None,
         stable: tuple[str, ...] = (),
         meta: dict[str, str] | None = None,
@@ -144,7 +149,8 @@ class Connection:
         let go within ``drain_timeout`` (the copy is then discarded and nothing changes).
 
         The bulk of the copy runs while writers go on: only its end holds ``write_lock`` (the lock
-        every writer of ``con`` takes; none given: the caller holds it). There, the copy catches up:
+        every writer of ``con`` takes; none given: the caller holds it), once no reader holds a
+        cursor (``_hold``). There, the copy catches up:
         the rows of each ``appended`` table (name → its increasing sequence column) past those
         copied, and again every table not ``stable``. ``stable`` tables must not change meanwhile
         (the caller holds the lock their writers take, the fold lock) — checked by their row counts.
@@ -155,29 +161,53 @@ class Connection:
         fresh = self.path.with_name(self.path.name + REWRITE_SUFFIX)
         remove_leftovers(self.path)
         self._copy(fresh)
-        with write_lock if write_lock is not None else contextlib.nullcontext():
+        if not self._hold(write_lock, DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
+            remove_leftovers(self.path)
+            return False
+        try:
             try:
                 token = self._catch_up(appended or {}, stable, meta or {})
             except BaseException:
                 remove_leftovers(self.path)
                 raise
-            if not self._hold_readers(DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
-                remove_leftovers(self.path)
-                return False
+            self.con.close()
+            _remove(self.path.with_name(self.path.name + ".wal"))  # closed cleanly: already checkpointed
             try:
-                self.con.close()
-                _remove(self.path.with_name(self.path.name + ".wal"))  # closed cleanly: already checkpointed
-                try:
-                    os.replace(fresh, self.path)
-                    _sync_directory(self.path.parent)
-                finally:
-                    self.con = self._open()  # the fresh file, or the old one if the swap failed
-                self._check_swapped(token)
+                os.replace(fresh, self.path)
+                _sync_directory(self.path.parent)
             finally:
-                with self._gate:
-                    self._swapping = False
-                    self._gate.notify_all()
+                self.con = self._open()  # the fresh file, or the old one if the swap failed
+            self._check_swapped(token)
+        finally:
+            self._open_gate()
+            if write_lock is not None:
+                write_lock.release()
         return True
+
+    def _hold(self, write_lock: threading.Lock | None, timeout: float) -> bool:
+        """Hold readers at the gate (``_hold_readers``), then take the write lock; False if either
+        could not be had within ``timeout``.
+
+        Readers first, so that appends never wait for a reader to finish: only for the catch-up and
+        the swap. A writer that holds the write lock may itself be waiting at the gate for a cursor,
+        so the lock is waited for a short while only, and the gate opened again before the next try.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self._hold_readers(max(deadline - time.monotonic(), 0.0)):
+                return False
+            if write_lock is None or write_lock.acquire(timeout=WRITER_WAIT):
+                return True
+            self._open_gate()
+            if time.monotonic() >= deadline:
+                log.warning("file rewrite postponed: the write lock stayed held for %.0f s", timeout)
+                return False
+
+    def _open_gate(self) -> None:
+        with self._gate:
+            self._swapping = False
+            self._openings += 1
+            self._gate.notify_all()
 
     def _copy(self, fresh: Path) -> None:
         """The bulk of the copy, on a connection of its own while writers go on with ``con`` (which
@@ -266,6 +296,7 @@ class Connection:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     self._swapping = False
+                    self._openings += 1
                     self._gate.notify_all()
                     log.warning("file rewrite postponed: readers still held cursors after %.0f s", timeout)
                     return False
