@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import multiprocessing
 import shutil
 import socket
@@ -160,6 +161,8 @@ def _serve_and_erase(data_dir: Path, port: int, slug: str, key: str, go: Event, 
     from credlens.web.app import create_app  # noqa: PLC0415 - in the spawned process only
 
     app = create_app(settings(data_dir, host="127.0.0.1", port=port))
+    logging.basicConfig(format="  server: %(message)s")
+    logging.getLogger("credlens.store").setLevel(logging.INFO)  # the erasure's and the rewrite's own timings
 
     def erase() -> None:
         go.wait()

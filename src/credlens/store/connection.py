@@ -160,10 +160,13 @@ class Connection:
         """
         fresh = self.path.with_name(self.path.name + REWRITE_SUFFIX)
         remove_leftovers(self.path)
+        started = time.perf_counter()
         self._copy(fresh)
+        copied = time.perf_counter()
         if not self._hold(write_lock, DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
             remove_leftovers(self.path)
             return False
+        held = time.perf_counter()
         try:
             try:
                 token = self._catch_up(appended or {}, stable, meta or {})
@@ -182,6 +185,12 @@ class Connection:
             self._open_gate()
             if write_lock is not None:
                 write_lock.release()
+        log.info(
+            "file rewritten: %.1f s copying, %.2f s waiting for readers and writers, %.2f s catching up and swapping",
+            copied - started,
+            held - copied,
+            time.perf_counter() - held,
+        )
         return True
 
     def _hold(self, write_lock: threading.Lock | None, timeout: float) -> bool:

@@ -13,6 +13,7 @@ import hmac
 import logging
 import secrets
 import threading
+import time
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -347,14 +348,10 @@ class Warehouse:
             return append_group(self._con, self._indexes, requests)
 
     def fold(self) -> int:
-        """Bring the derived tables up to date with every appended event (folds.py); appends go on
-        meanwhile, on the main connection: the fold has a connection of its own."""
+        """Bring the derived tables up to date with the events appended before it (folds.py); appends
+        go on meanwhile, on the main connection: the fold has a connection of its own."""
         with self._fold_lock:
-            con = self._db.con.cursor()
-            try:
-                return self._fold(con)
-            finally:
-                con.close()  # NOTE: a connection left open would keep the file a rewrite replaces
+            return self._fold_aside()
 
     def _fold(self, con: Any) -> int:
         """Fold on ``con`` (the fold lock held)."""
@@ -394,12 +391,22 @@ class Warehouse:
         appends wait only for the deletion itself (and a purge's final catch-up); readers keep reading
         until the file swap, which waits for their cursors; the calling thread must not hold one.
         """
+        started = time.perf_counter()
         with self._fold_lock:
+            locked = time.perf_counter()
             self._fold_aside()  # the bulk of the fold, while appends go on
+            folded = time.perf_counter()
             with self._write_lock:
+                writing = time.perf_counter()
                 self._fold(self._con)  # what was appended meanwhile: the deletion sees every event folded
                 report = erase(self._con, issuer_id, recipient_key)
                 self._audit(issuer_id, actor, "erasure", report.describe())
+            log.info(
+                "erasure: %.2f s waiting for the fold lock, %.2f s folding, %.2f s with the write lock",
+                locked - started,
+                folded - locked,
+                time.perf_counter() - writing,
+            )
             purged = self._purge_if_pending() if report.found and purge else False
             due = self.purge_status().as_json()["purge_due"] if report.found and not purged else None
         return replace(report, purged=purged, purge_due=due)
@@ -417,15 +424,18 @@ class Warehouse:
     def purge_status(self) -> PurgeStatus:
         return purges.status(self.cursor())
 
-    def _fold_aside(self) -> None:
+    def _fold_aside(self) -> int:
         """Fold on a connection of its own (the fold lock held): appends go on meanwhile. Stops at the
-        first fold that found less than a full group: under a steady load there is always more."""
+        first fold that found less than a full group: under a steady load there is always more, and
+        an erasure or a purge waiting for the fold lock waited as long (minutes at 10M events)."""
         con = self._db.con.cursor()
         try:
-            while fold_pending(con) == FOLD_MAX_EVENTS:
-                pass
+            total = 0
+            while (folded := fold_pending(con)) == FOLD_MAX_EVENTS:
+                total += folded
+            return total + folded
         finally:
-            con.close()
+            con.close()  # NOTE: a connection left open would keep the file a rewrite replaces
 
     def erase_person(
         self,
