@@ -259,7 +259,7 @@ def test_a_failed_rewrite_leaves_the_store_working_and_the_rewrite_owed(
     assert [p.name for p in warehouse.path.parent.iterdir() if "rewrite" in p.name] == []
 
     monkeypatch.undo()
-    assert warehouse.apply_retention(actor="cli").purged  # the next run owes and does the rewrite
+    assert warehouse.purge()  # the purge job (or `credlens purge`) tries again and does the rewrite
     assert warehouse.meta("purge_pending") is None
 
 

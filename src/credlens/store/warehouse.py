@@ -484,7 +484,8 @@ class Warehouse:
                     if report.deleted:
                         detail = f"deleted={report.deleted} waiting={report.waiting} days={report.days}"
                         self._audit(report.issuer_id, actor, "retention", detail)
-            purged = self._purge_if_pending()
+            # NOTE: only after deleting: queued erasures are otherwise purged by their deadline (purges.py)
+            purged = self._purge_if_pending() if any(r.deleted for r in reports) else False
         return RetentionRun(reports, purged)
 
     def _purge_if_pending(self, *, due_only: bool = False) -> bool:
