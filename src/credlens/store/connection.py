@@ -6,7 +6,8 @@ rewrite that makes deleted rows physically gone.
 # in their row group behind a deletion mark); rewriting the table (CREATE TABLE AS, DROP, CHECKPOINT)
 # left them in the freed blocks, and the file doubled. Only a copy of the whole database into a fresh
 # file (`COPY FROM DATABASE`, DuckDB's documented way to compact) leaves nothing behind, so that is
-# what an erasure or a retention run ends with: copy, then swap the fresh file in (docs/architecture.md).
+# what purges an erasure or a retention run (queued: purges.py): copy, then swap the fresh file in
+# (docs/architecture.md).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ log = logging.getLogger("credlens.store")
 REWRITE_SUFFIX = ".rewrite"
 REWRITE_ALIAS = "credlens_rewrite"
 # How long a rewrite waits for a moment with no reader holding a cursor before giving up (it is then
-# retried by the next retention run or at the next start).
+# retried by the server's purge job, maintenance.py).
 DRAIN_TIMEOUT = 30.0
 GAP_WAIT = 1.0  # seconds of waiting for a moment with no reader before holding new ones at the gate
 WRITER_WAIT = 2.0  # seconds a rewrite waits for the write lock, readers held, before letting them in again
