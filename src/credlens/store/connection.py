@@ -34,6 +34,7 @@ REWRITE_ALIAS = "credlens_rewrite"
 # retried by the server's purge job, maintenance.py).
 DRAIN_TIMEOUT = 30.0
 GAP_WAIT = 1.0  # seconds of waiting for a moment with no reader before holding new ones at the gate
+CHECKPOINT_TRIES = 20  # a checkpoint after the copy, beside the writers' transactions (``_copy``)
 WRITER_WAIT = 2.0  # seconds a rewrite waits for the write lock, readers held, before letting them in again
 # The cursors handed out inside the current ``Connection.reading()`` (threads started with a copy
 # of the context, as FastAPI's thread pool does, add to the same list).
@@ -232,9 +233,14 @@ class Connection:
                 copier.execute(f"DETACH {REWRITE_ALIAS}")  # checkpoints the copy: no WAL is left beside it
             # NOTE: the swap closes this file, which checkpoints what was appended during the copy, under
             # the write lock: measured at 10M events, ~10 s after a 2-minute copy. Most of it now, if
-            # DuckDB can (it refuses while another transaction runs; then it is all done at the swap).
-            with contextlib.suppress(duckdb.Error):
-                copier.execute("CHECKPOINT")
+            # DuckDB can (it refuses while another transaction runs: tried again a few times, then it is
+            # all done at the swap).
+            for _ in range(CHECKPOINT_TRIES):
+                try:
+                    copier.execute("CHECKPOINT")
+                    break
+                except duckdb.Error:
+                    time.sleep(0.05)
         finally:
             self._copier = None
             copier.close()  # NOTE: a connection left open would keep the file that is replaced
