@@ -35,7 +35,7 @@ def cli(data_dir: Path, *args: str) -> tuple[int, str]:
 
 
 def test_erase_by_email_prints_what_was_removed(data_dir: Path) -> None:
-    code, output = cli(data_dir, "erase", "--issuer", "acme", "--email", ANN_EMAIL.upper())
+    code, output = cli(data_dir, "erase", "--issuer", "acme", "--email", ANN_EMAIL.upper(), "--purge-now")
     assert code == 0, output
     assert output.splitlines() == [
         "erased from acme: 2 credentials, 11 raw events, 1 verifications, 1 reported outcomes, 1 enrollments, "
@@ -59,10 +59,13 @@ def test_erase_by_email_prints_what_was_removed(data_dir: Path) -> None:
         store.close()
 
 
-def test_erase_by_earner_id(data_dir: Path) -> None:
+def test_erase_by_earner_id_hides_now_and_purge_removes_the_bytes(data_dir: Path) -> None:
     code, output = cli(data_dir, "erase", "--issuer", "acme", "--earner-id", BOB_EARNER_ID)
     assert code == 0, output
     assert output.startswith("erased from acme: 1 credentials, 7 raw events")
+    assert "hidden now from every read; their bytes are purged from the database file by 20" in output
+    assert cli(data_dir, "purge") == (0, "database file rewritten without the rows of 1 erasures or retention runs\n")
+    assert cli(data_dir, "purge") == (0, "nothing to purge\n")
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,9 @@ def test_a_thread_forking_for_a_live_reader_passes_the_gate_and_a_stranger_waits
     threads = [threading.Thread(target=pool_thread), threading.Thread(target=stranger)]
     try:
         writer.start()
-        time.sleep(0.3)  # the rewrite now holds new readers at the gate (GAP_WAIT is 0.05 s)
+        deadline = time.monotonic() + 30
+        while not db._swapping and time.monotonic() < deadline:  # the copy done, new readers held at the gate
+            time.sleep(0.01)
         for thread in threads:
             thread.start()
         threads[0].join(timeout=5)
@@ -120,4 +122,51 @@ def test_a_thread_forking_for_a_live_reader_passes_the_gate_and_a_stranger_waits
         threads[1].join(timeout=10)
     assert swapped.is_set()
     assert got["stranger"] > got["forked"]
+    db.close()
+
+
+def test_writers_do_not_wait_for_readers_while_the_rewrite_waits_for_them(
+    db: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14: the rewrite held the write lock while it waited for readers, so appends waited for the
+    slowest reader (and 30 s for a cursor leaked by a failed request)."""
+    monkeypatch.setattr(connection, "GAP_WAIT", 0.05)
+    write_lock = threading.Lock()
+    held = [db.cursor()]  # a slow reader, done once the writer has had its turn
+    done = threading.Event()
+    rewriting = threading.Thread(target=lambda: db.rewrite(drain_timeout=10, write_lock=write_lock) and done.set())
+    rewriting.start()
+    deadline = time.monotonic() + 30
+    while not db._swapping and time.monotonic() < deadline:  # the rewrite now waits for the reader
+        time.sleep(0.01)
+    started = time.monotonic()
+    with write_lock:  # a writer's turn
+        waited = time.monotonic() - started
+    held.clear()
+    rewriting.join()
+    assert done.is_set()
+    assert waited < 2  # it waited for the reader (10 s, the drain timeout) before
+    db.close()
+
+
+def test_a_writer_waiting_at_the_gate_with_the_write_lock_does_not_deadlock_the_rewrite(
+    db: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(connection, "GAP_WAIT", 0.05)
+    monkeypatch.setattr(connection, "WRITER_WAIT", 0.1)
+    write_lock = threading.Lock()
+    held = [db.cursor()]
+    seen: list[object] = []
+
+    def writer() -> None:  # takes the write lock, then a cursor (as creating an issuer does)
+        with write_lock:
+            time.sleep(0.2)  # meanwhile the rewrite holds new readers at the gate
+            seen.append(db.cursor().execute("SELECT count(*) FROM t").fetchall())
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    threading.Timer(0.1, held.clear).start()
+    assert db.rewrite(drain_timeout=10, write_lock=write_lock)
+    thread.join()
+    assert seen == [[(1000,)]]
     db.close()

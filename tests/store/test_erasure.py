@@ -11,7 +11,7 @@ import pytest
 from credlens.domain.issuers import Issuer
 from credlens.ingest.decode import convert_rows
 from credlens.ingest.pipeline import ingest_decoded
-from credlens.store import connection
+from credlens.store import connection, purges
 from credlens.store.erasure import ErasureReport
 from credlens.store.warehouse import StoreError, Warehouse
 from tests.conftest import ingest
@@ -225,7 +225,8 @@ def test_the_rewrite_waits_for_readers_and_is_retried_at_the_next_start(
 
     data_dir = warehouse.path.parent
     warehouse.close()
-    reopened = Warehouse(data_dir)  # the start rewrites what an erasure left owed
+    monkeypatch.setattr(purges, "PURGE_WITHIN", dt.timedelta(0))
+    reopened = Warehouse(data_dir)  # the start rewrites what an erasure left owed, once due
     try:
         assert b"ann-cred-alpha" not in file_bytes(data_dir)
         assert reopened.meta("purge_pending") is None
@@ -253,12 +254,12 @@ def test_a_failed_rewrite_leaves_the_store_working_and_the_rewrite_owed(
     monkeypatch.setattr(connection.os, "replace", full_disk)
     report = warehouse.erase_person(issuer.issuer_id, email=ANN_EMAIL, actor="cli")
     assert (report.credentials, report.purged) == (2, False)
-    assert warehouse.meta("purge_pending") == "1"
+    assert warehouse.meta("purge_pending") is not None
     assert warehouse.cursor().execute("SELECT count(*) FROM credentials").fetchall() == [(2,)]  # Bob's, the orphan
     assert [p.name for p in warehouse.path.parent.iterdir() if "rewrite" in p.name] == []
 
     monkeypatch.undo()
-    assert warehouse.apply_retention(actor="cli").purged  # the next run owes and does the rewrite
+    assert warehouse.purge()  # the purge job (or `credlens purge`) tries again and does the rewrite
     assert warehouse.meta("purge_pending") is None
 
 
@@ -275,3 +276,56 @@ def test_erasure_ends_the_recipients_signed_in_sessions(warehouse: Warehouse, is
     assert report.sessions == 1
     assert warehouse.accounts.session("ann-link") is None
     assert warehouse.accounts.session("bob-link") is not None
+
+
+def test_an_erasure_hides_at_once_and_its_queued_purge_lets_writers_on_during_the_copy(
+    warehouse: Warehouse, issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, item 13: the purge rewrote the whole file holding the write lock; now only its catch-up does."""
+    warehouse.cursor().execute("PRAGMA force_compression = 'uncompressed'")
+    load(warehouse, issuer)
+    report = warehouse.erase_person(issuer.issuer_id, email=ANN_EMAIL, actor="cli", purge=False)
+    assert (report.credentials, report.purged) == (2, False)
+    assert report.purge_due is not None
+    key = ann_key(warehouse, issuer)
+    assert warehouse.cursor().execute("SELECT count(*) FROM credentials WHERE recipient_key = ?", [key]).fetchall() == [
+        (0,)
+    ]  # hidden from every read at once
+    assert b"ann-cred-alpha" in file_bytes(warehouse.path.parent)  # not yet purged
+    status = warehouse.purge_status()
+    assert (status.pending, status.queued) == (True, 1)
+
+    during = {
+        "id": "bob-evt-during-purge",
+        "type": "credential.viewed",
+        "occurred_at": "2026-02-01T00:00:00Z",
+        "credential_id": "bob-cred-gamma",
+        "actor": "owner",
+    }
+    copy = connection.Connection._copy
+    writers: list[bool] = []
+
+    def copy_then_write(self: connection.Connection, fresh: Path) -> None:
+        copy(self, fresh)
+
+        def write() -> None:  # appends and an audit entry, after the copy, before the catch-up
+            ingest_decoded(warehouse, issuer, convert_rows([(0, during)]), fold=False)
+            warehouse.audit(issuer.issuer_id, "cli", "written.during.purge")
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        writer.join(timeout=60)
+        writers.append(not writer.is_alive())  # it was not held while the purge ran
+
+    monkeypatch.setattr(connection.Connection, "_copy", copy_then_write)
+    assert warehouse.purge()
+    assert writers == [True]
+    assert b"ann-cred-alpha" not in file_bytes(warehouse.path.parent)
+    assert warehouse.purge_status().pending is False
+    assert warehouse.purge_status().last is not None
+    stored = warehouse.cursor().execute("SELECT count(*) FROM events WHERE event_id = 'bob-evt-during-purge'")
+    assert stored.fetchall() == [(1,)]  # the catch-up brought it into the fresh file
+    assert warehouse.audit_entries(issuer.issuer_id)[0].action == "written.during.purge"
+    warehouse.fold()
+    views = warehouse.cursor().execute("SELECT owner_views FROM credentials WHERE credential_id = 'bob-cred-gamma'")
+    assert views.fetchall() == [(2,)]

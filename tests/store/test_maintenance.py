@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from pathlib import Path
 
+import pytest
 from fastapi.testclient import TestClient
 
 from credlens.config import Settings
 from credlens.domain.issuers import Issuer
-from credlens.store.maintenance import RetentionJob
+from credlens.store import purges
+from credlens.store.maintenance import PurgeJob, RetentionJob
 from credlens.store.warehouse import Warehouse
 from credlens.web.app import create_app
 from tests.conftest import ingest
@@ -40,3 +43,46 @@ def test_the_app_starts_and_stops_the_job(tmp_path: Path) -> None:
         assert isinstance(job, RetentionJob)
         assert job.alive
     assert not job.alive
+
+
+def test_the_purge_job_purges_a_due_erasure_and_retries_until_it_succeeds(
+    warehouse: Warehouse, issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ingest(warehouse, issuer, [issued("i1", "c1", "2020-01-01")])
+    report = warehouse.erase_person(issuer.issuer_id, earner_id="r-c1", actor="cli", purge=False)
+    assert (report.credentials, report.purged) == (1, False)
+    attempts: list[bool] = []
+    purge = warehouse.purge
+
+    def fails_once() -> bool:
+        attempts.append(bool(attempts) and purge())  # the first attempt is postponed, as by a busy reader
+        return attempts[-1]
+
+    monkeypatch.setattr(warehouse, "purge", fails_once)
+    later = dt.datetime.now(dt.UTC).replace(tzinfo=None) + purges.PURGE_WITHIN  # the deadline has come
+    job = PurgeJob(warehouse, check_every=3600, retry_after=0.05, clock=lambda: later)
+    try:
+        deadline = time.monotonic() + 30
+        while warehouse.purge_status().pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        job.close()
+    assert attempts == [False, True]
+    assert job.failures == 1
+    assert warehouse.purge_status().pending is False
+
+
+def test_the_purge_job_waits_for_the_deadline_unless_asked(warehouse: Warehouse, issuer: Issuer) -> None:
+    ingest(warehouse, issuer, [issued("i1", "c1", "2020-01-01")])
+    warehouse.erase_person(issuer.issuer_id, earner_id="r-c1", actor="cli", purge=False)
+    job = PurgeJob(warehouse, check_every=0.05)
+    try:
+        time.sleep(0.3)
+        assert warehouse.purge_status().pending  # due in 24 hours: not yet
+        job.request()
+        deadline = time.monotonic() + 30
+        while warehouse.purge_status().pending and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        job.close()
+    assert warehouse.purge_status().pending is False

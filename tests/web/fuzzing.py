@@ -49,7 +49,7 @@ class Credentials:
             return self.ingest
         if path == "/api/v1/stats":
             return self.read
-        if path in ("/api/v1/erasures", "/api/v1/recipient-timeline") or path.startswith(STAFF):
+        if path in ("/api/v1/erasures", "/api/v1/erasures/purge", "/api/v1/recipient-timeline") or path.startswith(STAFF):
             return self.admin
         if path.startswith("/recipient"):
             return self.recipient

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from fastapi.testclient import TestClient
 
+from credlens.config import Settings
 from credlens.domain.issuers import NewKeys
+from credlens.store import connection
 from credlens.store.warehouse import Warehouse
 from credlens.store.writer import GroupWriter
+from credlens.web.app import create_app
+from credlens.web.routes import stats
 from tests.factories import to_body
-from tests.people import ANN_EMAIL, ann_events, ann_late_issuance, bob_events
+from tests.people import ANN_CREDENTIALS, ANN_EMAIL, ANN_EVENT_IDS, ann_events, ann_late_issuance, bob_events
+from tests.privacy.test_ingest_privacy import file_bytes
+from tests.web.conftest import BASE_URL
 
 
 def test_erasure_while_serving_reads_and_writes(client: TestClient, keys: dict[str, NewKeys]) -> None:
@@ -66,3 +73,36 @@ def test_erasure_while_serving_reads_and_writes(client: TestClient, keys: dict[s
     writer.wait_idle()
     views = warehouse.cursor().execute("SELECT owner_views FROM credentials WHERE credential_id = 'bob-cred-gamma'")
     assert views.fetchall() == [(2,)]
+
+
+def test_a_read_that_failed_with_500_keeps_no_reader_and_the_erasure_purges(
+    settings: Settings, keys: dict[str, NewKeys], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Issue 14, item 2: the failed request's traceback (kept here by the log capture, as any log
+    handler that keeps records would) held its cursor, and the erasure's rewrite gave up on it."""
+    monkeypatch.setattr(connection, "DRAIN_TIMEOUT", 1.0)
+
+    def failing_run(*args: object, **kwargs: object) -> dict[str, object]:
+        raise RuntimeError("a metric failed")
+
+    monkeypatch.setattr(stats, "run_for", failing_run)
+    with TestClient(create_app(settings), base_url=BASE_URL, raise_server_exceptions=False) as client:
+        warehouse: Warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
+        warehouse.cursor().execute("PRAGMA force_compression = 'uncompressed'")  # a byte search sees stored text
+        auth = {"Authorization": f"Bearer {keys['acme'].ingest}"}
+        for batch in (ann_events(), bob_events(), ann_late_issuance()):
+            assert client.post("/api/v1/events", content=to_body(batch), headers=auth).status_code == 200
+        client.app.state.writer.wait_idle()  # type: ignore[attr-defined]
+        read = {"Authorization": f"Bearer {keys['acme'].read}"}
+        assert client.get("/api/v1/stats?period=all", headers=read).status_code == 500
+        assert any(record.exc_info for record in caplog.records)  # the traceback is still referenced
+        issuer = warehouse.issuer("acme")
+        assert issuer is not None
+
+        report = warehouse.erase_person(issuer.issuer_id, email=ANN_EMAIL, actor="user:admin@acme.example")
+
+        assert report.purged
+        stored = file_bytes(warehouse.path.parent)
+        for value in (*ANN_CREDENTIALS, *ANN_EVENT_IDS):
+            assert value.encode() not in stored, value
+        assert b"bob-cred-gamma" in stored  # positive control

@@ -197,13 +197,18 @@ def test_an_admin_session_erases_through_the_api(app_client: TestClient, world: 
     send(app_client, world, [issuance("zq-e2", "zq-earner-cred-2", "alpha-zq-p2", {"id": "E-88"})])
     as_role(app_client, world, Role.ADMIN)
     by_email = api(app_client, "/api/v1/erasures", {"email": LEARNER0})
-    assert by_email.status_code == 200
+    assert by_email.status_code == 202  # hidden from every read now, bytes purged by the deadline
     report = by_email.json()
-    assert report["found"] is True
-    assert (report["credentials"], report["recipients"], report["purged"]) == (4, 1, True)
+    assert (report["found"], report["hidden"]) == (True, True)
+    assert (report["credentials"], report["recipients"], report["purged"]) == (4, 1, False)
+    assert report["purge_due"] is not None
     assert LEARNER0 not in by_email.text
-    by_earner = api(app_client, "/api/v1/erasures", {"earner_id": "E-88"})
-    assert (by_earner.status_code, by_earner.json()["credentials"]) == (200, 1)
+    status = app_client.get("/api/v1/erasures/purge").json()
+    assert (status["purge_pending"], status["purge_queued"], status["purge_due"]) == (True, 1, report["purge_due"])
+    by_earner = api(app_client, "/api/v1/erasures", {"earner_id": "E-88", "purge_now": True})
+    assert (by_earner.status_code, by_earner.json()["credentials"], by_earner.json()["purged"]) == (200, 1, True)
+    assert by_earner.json()["purge_due"] is None
+    assert app_client.get("/api/v1/erasures/purge").json()["purge_pending"] is False  # the one purge took both
     nobody = api(app_client, "/api/v1/erasures", {"email": "nobody@alpha-zq.example"})
     assert (nobody.status_code, nobody.json()["found"], nobody.json()["credentials"]) == (200, False, 0)
     assert issued(app_client, world) == A_ISSUED - 4
@@ -399,7 +404,7 @@ def test_no_log_line_names_the_person_erased_or_looked_up(
     assert post_form(app_client, "/timeline", {"recipient_email": LEARNER0}).status_code == 200
     assert post_form(app_client, "/timeline", {"recipient_email": LEARNER1}).status_code == 403
     assert post_form(app_client, "/admin/erasure", {"recipient_email": LEARNER0, "repeat": LEARNER0}).status_code == 200
-    assert api(app_client, "/api/v1/erasures", {"email": LEARNER3}).status_code == 200
+    assert api(app_client, "/api/v1/erasures", {"email": LEARNER3}).status_code == 202
     server = [r for r in caplog.records if not r.name.startswith(("httpx2", "httpcore2"))]  # the test client's own
     logged = "\n".join(r.getMessage() for r in server).lower()
     assert all(f"learner{n}" not in logged for n in (0, 1, 3))

@@ -21,6 +21,7 @@ app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("recipient-link")(links.recipient_link)
 app.command("erase")(privacy.erase)
+app.command("purge")(privacy.purge)
 app.command("retention")(privacy.retention)
 app.command("timeline")(privacy.timeline)
 

@@ -1,4 +1,5 @@
-"""`credlens erase`, `credlens retention` and `credlens timeline`: the privacy operations of privacy.md."""
+"""`credlens erase`, `credlens purge`, `credlens retention` and `credlens timeline`: the privacy operations
+of privacy.md."""
 
 from __future__ import annotations
 
@@ -30,14 +31,45 @@ _ROWS = (
 )
 
 
-def erase(issuer: Issuer, email: Email = None, earner_id: EarnerId = None, data_dir: DataDir = None) -> None:
+PurgeNow = Annotated[
+    bool,
+    typer.Option("--purge-now", help="Rewrite the database file now (slow on a large store), not by the deadline."),
+]
+
+
+def erase(
+    issuer: Issuer,
+    email: Email = None,
+    earner_id: EarnerId = None,
+    purge_now: PurgeNow = False,
+    data_dir: DataDir = None,
+) -> None:
     """Erase one recipient of an issuer (privacy.md): their credentials, events, enrollments and consent."""
     if (email is None) == (earner_id is None):
         fail("name the recipient with exactly one of --email or --earner-id")
     with open_store(data_dir, when_locked=LOCKED.format(what="an erasure")) as warehouse:
         target = find_issuer(warehouse, issuer)
-        report = warehouse.erase_person(target.issuer_id, email=email, earner_id=earner_id, actor="cli")
+        report = warehouse.erase_person(
+            target.issuer_id, email=email, earner_id=earner_id, actor="cli", purge=purge_now
+        )
     _summary(target.slug, report)
+    if purge_now and report.found and not report.purged:
+        raise typer.Exit(1)
+
+
+def purge(data_dir: DataDir = None) -> None:
+    """Rewrite the database file now without the rows that erasures and retention runs deleted."""
+    with open_store(data_dir, when_locked=LOCKED.format(what="a purge")) as warehouse:
+        queued = warehouse.purge_status().queued
+        done = warehouse.purge()
+    if not done:
+        fail("the rewrite of the database file failed (see the log); the purge stays queued: run this again")
+    out.print(
+        f"database file rewritten without the rows of {queued} erasures or retention runs"
+        if queued
+        else "nothing to purge",
+        soft_wrap=True,
+    )
 
 
 def _summary(slug: str, report: ErasureReport) -> None:
@@ -59,7 +91,8 @@ def _summary(slug: str, report: ErasureReport) -> None:
     out.print(
         "database file rewritten without them"
         if report.purged
-        else "database file rewrite postponed; it happens at the next retention run or start of the store",
+        else f"hidden now from every read; their bytes are purged from the database file by {report.purge_due} "
+        "(by the running server, or the first command that opens the store after it; `credlens purge` does it now)",
         soft_wrap=True,
     )
 

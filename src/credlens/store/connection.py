@@ -6,18 +6,22 @@ rewrite that makes deleted rows physically gone.
 # in their row group behind a deletion mark); rewriting the table (CREATE TABLE AS, DROP, CHECKPOINT)
 # left them in the freed blocks, and the file doubled. Only a copy of the whole database into a fresh
 # file (`COPY FROM DATABASE`, DuckDB's documented way to compact) leaves nothing behind, so that is
-# what an erasure or a retention run ends with: copy, then swap the fresh file in (docs/architecture.md).
+# what purges an erasure or a retention run (queued: purges.py): copy, then swap the fresh file in
+# (docs/architecture.md).
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import os
 import secrets
 import threading
 import time
 import weakref
+from collections.abc import Iterator
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +31,15 @@ log = logging.getLogger("credlens.store")
 REWRITE_SUFFIX = ".rewrite"
 REWRITE_ALIAS = "credlens_rewrite"
 # How long a rewrite waits for a moment with no reader holding a cursor before giving up (it is then
-# retried by the next retention run or at the next start).
+# retried by the server's purge job, maintenance.py).
 DRAIN_TIMEOUT = 30.0
 GAP_WAIT = 1.0  # seconds of waiting for a moment with no reader before holding new ones at the gate
+CHECKPOINT_TRIES = 20  # a checkpoint after the copy, beside the writers' transactions (``_copy``)
+WRITER_WAIT = 2.0  # seconds a rewrite waits for the write lock, readers held, before letting them in again
+# The cursors handed out inside the current ``Connection.reading()`` (threads started with a copy
+# of the context, as FastAPI's thread pool does, add to the same list).
+# Weakly: a cursor dropped before the scope ends is done then, as anywhere else.
+_SCOPE: ContextVar[weakref.WeakSet[Any] | None] = ContextVar("credlens_reading", default=None)
 
 
 class ConnectionLocked(Exception):
@@ -46,8 +56,17 @@ class Connection:
         self.read_only = read_only
         self._gate = threading.Condition()
         self._swapping = False
+        self._openings = 0  # how many times the gate was opened again (``_open_gate``)
         self._readers: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()  # cursor -> thread
+        self._scopes: weakref.WeakKeyDictionary[Any, weakref.WeakSet[Any]] = weakref.WeakKeyDictionary()
+        self._copier: Any = None  # the connection of a rewrite's copy under way
         self.con = self._open()
+
+    def interrupt_rewrite(self) -> None:
+        """Stop a rewrite's copy under way (the server is stopping): the rewrite fails, nothing changes."""
+        copier = self._copier
+        if copier is not None:
+            copier.interrupt()
 
     def _open(self) -> Any:
         try:
@@ -69,40 +88,93 @@ class Connection:
         """
         me = threading.get_ident()
         with self._gate:
+            opened = self._openings  # a gate opened again since this thread came lets it through
             while (
-                self._swapping and me not in self._readers.values() and (holder is None or holder not in self._readers)
+                self._swapping
+                and self._openings == opened
+                and me not in self._readers.values()
+                and (holder is None or holder not in self._readers)
             ):
                 self._gate.wait()
             cursor = self.con.cursor()
             self._readers[cursor] = me
+            scope = _SCOPE.get()
+            if scope is None and holder is not None:
+                scope = self._scopes.get(holder)
+            if scope is not None:
+                scope.add(cursor)
+                self._scopes[cursor] = scope
         return cursor
+
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """Close every cursor handed out inside (and their forks) when it ends, however it ends.
+
+        TRICKY: a cursor counts as reading until it is garbage, and an error's traceback holds the
+        frames that hold it: a failed request's traceback sits in a reference cycle until the cycle
+        collector runs, and every file rewrite waited for it meanwhile (issue 14, item 2). A request
+        (web/readers.py) is one such scope, so its end releases its readers, not the collector.
+        """
+        cursors: weakref.WeakSet[Any] = weakref.WeakSet()
+        token = _SCOPE.set(cursors)
+        try:
+            yield
+        finally:
+            _SCOPE.reset(token)
+            self.release(cursors)
+
+    def release(self, scope: weakref.WeakSet[Any]) -> None:
+        """Close the cursors of a scope still alive and stop counting them as readers (they are done)."""
+        cursors = list(scope)
+        scope.clear()
+        for cursor in cursors:
+            with contextlib.suppress(duckdb.Error):  # e.g. one of a connection a rewrite replaced
+                cursor.close()
+        with self._gate:
+            for cursor in cursors:
+                self._readers.pop(cursor, None)
+            self._gate.notify_all()
 
     def close(self) -> None:
         self.con.close()
 
-    def rewrite(self, drain_timeout: float | None = None) -> bool:
+    def rewrite(
+        self,
+        drain_timeout: float | None = None,
+        *,
+        write_lock: threading.Lock | None = None,
+        appended: dict[str, str] | None = None,
+        stable: tuple[str, ...] = (),
+        meta: dict[str, str] | None = None,
+    ) -> bool:
         """Copy every table into a fresh file and put it in place of this one; False if readers never
         let go within ``drain_timeout`` (the copy is then discarded and nothing changes).
 
-        The caller holds the write and fold locks: nothing may be written between the copy and the swap,
-        and no fold's connection is open on the file being replaced. The copy
-        leaves out ``meta.purge_pending`` (the mark of a rewrite still owed), the original keeps it.
+        The bulk of the copy runs while writers go on: only its end holds ``write_lock`` (the lock
+        every writer of ``con`` takes; none given: the caller holds it), once no reader holds a
+        cursor (``_hold``). There, the copy catches up:
+        the rows of each ``appended`` table (name → its increasing sequence column) past those
+        copied, and again every table not ``stable``. ``stable`` tables must not change meanwhile
+        (the caller holds the lock their writers take, the fold lock) — checked by their row counts.
+        The caller also keeps any other connection off the file being replaced. The copy leaves out
+        ``meta.purge_pending`` and ``meta.purge_queued`` (the purge owed, purges.py), the original keeps them;
+        it gets the ``meta`` values given.
         """
         fresh = self.path.with_name(self.path.name + REWRITE_SUFFIX)
         remove_leftovers(self.path)
-        (name,) = self.con.execute("SELECT current_database()").fetchall()[0]
-        token = secrets.token_hex(8)
-        self.con.execute(f"ATTACH '{fresh}' AS {REWRITE_ALIAS}")
-        try:
-            self.con.execute(f"COPY FROM DATABASE {name} TO {REWRITE_ALIAS}")
-            self.con.execute(f"DELETE FROM {REWRITE_ALIAS}.meta WHERE key = 'purge_pending'")
-            self.con.execute(f"INSERT OR REPLACE INTO {REWRITE_ALIAS}.meta VALUES ('rewrite_id', ?)", [token])
-        finally:
-            self.con.execute(f"DETACH {REWRITE_ALIAS}")  # checkpoints the copy: no WAL is left beside it
-        if not self._hold_readers(DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
+        started = time.perf_counter()
+        self._copy(fresh)
+        copied = time.perf_counter()
+        if not self._hold(write_lock, DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
             remove_leftovers(self.path)
             return False
+        held = time.perf_counter()
         try:
+            try:
+                token = self._catch_up(appended or {}, stable, meta or {})
+            except BaseException:
+                remove_leftovers(self.path)
+                raise
             self.con.close()
             _remove(self.path.with_name(self.path.name + ".wal"))  # closed cleanly: already checkpointed
             try:
@@ -112,10 +184,101 @@ class Connection:
                 self.con = self._open()  # the fresh file, or the old one if the swap failed
             self._check_swapped(token)
         finally:
-            with self._gate:
-                self._swapping = False
-                self._gate.notify_all()
+            self._open_gate()
+            if write_lock is not None:
+                write_lock.release()
+        log.info(
+            "file rewritten: %.1f s copying, %.2f s waiting for readers and writers, %.2f s catching up and swapping",
+            copied - started,
+            held - copied,
+            time.perf_counter() - held,
+        )
         return True
+
+    def _hold(self, write_lock: threading.Lock | None, timeout: float) -> bool:
+        """Hold readers at the gate (``_hold_readers``), then take the write lock; False if either
+        could not be had within ``timeout``.
+
+        Readers first, so that appends never wait for a reader to finish: only for the catch-up and
+        the swap. A writer that holds the write lock may itself be waiting at the gate for a cursor,
+        so the lock is waited for a short while only, and the gate opened again before the next try.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            if not self._hold_readers(max(deadline - time.monotonic(), 0.0)):
+                return False
+            if write_lock is None or write_lock.acquire(timeout=WRITER_WAIT):
+                return True
+            self._open_gate()
+            if time.monotonic() >= deadline:
+                log.warning("file rewrite postponed: the write lock stayed held for %.0f s", timeout)
+                return False
+
+    def _open_gate(self) -> None:
+        with self._gate:
+            self._swapping = False
+            self._openings += 1
+            self._gate.notify_all()
+
+    def _copy(self, fresh: Path) -> None:
+        """The bulk of the copy, on a connection of its own while writers go on with ``con`` (which
+        refuses a second caller: only the write lock's holder may use it)."""
+        copier = self._copier = self.con.cursor()
+        try:
+            (name,) = copier.execute("SELECT current_database()").fetchall()[0]
+            copier.execute(f"ATTACH '{fresh}' AS {REWRITE_ALIAS}")
+            try:
+                copier.execute(f"COPY FROM DATABASE {name} TO {REWRITE_ALIAS}")
+            finally:
+                copier.execute(f"DETACH {REWRITE_ALIAS}")  # checkpoints the copy: no WAL is left beside it
+            # NOTE: the swap closes this file, which checkpoints what was appended during the copy, under
+            # the write lock: measured at 10M events, ~10 s after a 2-minute copy. Most of it now, if
+            # DuckDB can (it refuses while another transaction runs: tried again a few times, then it is
+            # all done at the swap).
+            for _ in range(CHECKPOINT_TRIES):
+                try:
+                    copier.execute("CHECKPOINT")
+                    break
+                except duckdb.Error:
+                    time.sleep(0.05)
+        finally:
+            self._copier = None
+            copier.close()  # NOTE: a connection left open would keep the file that is replaced
+
+    def _catch_up(self, appended: dict[str, str], stable: tuple[str, ...], values: dict[str, str]) -> str:
+        """Bring the fresh copy up to this file (no writer runs); returns the copy's ``rewrite_id``."""
+        fresh = self.path.with_name(self.path.name + REWRITE_SUFFIX)
+        token = secrets.token_hex(8)
+        tables = [
+            str(row[0])
+            for row in self.con.execute(
+                "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND NOT temporary"
+            ).fetchall()
+        ]
+        self.con.execute(f"ATTACH '{fresh}' AS {REWRITE_ALIAS}")
+        try:
+            for table in tables:
+                copied = f"{REWRITE_ALIAS}.{table}"
+                if table in appended:
+                    column = appended[table]
+                    (last,) = self.con.execute(f"SELECT max({column}) FROM {copied}").fetchall()[0]
+                    self.con.execute(
+                        f"INSERT INTO {copied} SELECT * FROM {table} WHERE {column} > ? OR ? IS NULL", [last, last]
+                    )
+                    continue
+                if table in stable and _count(self.con, table) == _count(self.con, copied):
+                    continue
+                # NOTE: two statements, not one transaction: a key deleted and inserted again in one
+                # transaction may be refused; a failure here only discards the copy.
+                self.con.execute(f"DELETE FROM {copied}")
+                self.con.execute(f"INSERT INTO {copied} SELECT * FROM {table}")
+            meta = f"{REWRITE_ALIAS}.meta"
+            self.con.execute(f"DELETE FROM {meta} WHERE key IN ('purge_pending', 'purge_queued')")
+            for key, value in {**values, "rewrite_id": token}.items():
+                self.con.execute(f"INSERT OR REPLACE INTO {meta} VALUES (?, ?)", [key, value])
+        finally:
+            self.con.execute(f"DETACH {REWRITE_ALIAS}")
+        return token
 
     def _check_swapped(self, token: str) -> None:
         """DuckDB shares one instance per file within a process: had anything else in this process kept
@@ -136,11 +299,16 @@ class Connection:
         finish (see ``cursor``).
         """
         gap_until = time.monotonic() + min(GAP_WAIT, timeout)
+        collected = False
         while time.monotonic() < gap_until:
             with self._gate:
                 if not len(self._readers):
                     self._swapping = True
                     return True
+            if not collected:  # a cursor held only by garbage in a reference cycle (see ``reading``)
+                gc.collect()
+                collected = True
+                continue
             time.sleep(0.002)
         deadline = time.monotonic() + timeout
         with self._gate:
@@ -149,6 +317,7 @@ class Connection:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     self._swapping = False
+                    self._openings += 1
                     self._gate.notify_all()
                     log.warning("file rewrite postponed: readers still held cursors after %.0f s", timeout)
                     return False
@@ -161,6 +330,10 @@ def remove_leftovers(path: Path) -> None:
     fresh = path.with_name(path.name + REWRITE_SUFFIX)
     for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
         _remove(leftover)
+
+
+def _count(con: Any, table: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
 
 
 def _remove(path: Path) -> None:

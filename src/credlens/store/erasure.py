@@ -7,7 +7,7 @@ appended event, so the derived tables reflect every stored event:
   computed as the fold added them, and their credentials' counts from `cohort_days` → delete events,
   tombstones, verifications and reported outcomes of the credentials, the credentials, enrollments,
   the `recipients` row and their recipient-link sessions → blank the programs' references to their
-  issuances → recompute their portfolio rollups (none are left) → mark the file for a rewrite.
+  issuances → recompute their portfolio rollups (none are left) → queue the file's rewrite (purges.py).
 
 What cannot be erased, by construction (docs/privacy.md):
 - events of a credential whose issuance never arrived: nothing links them to a person;
@@ -17,9 +17,10 @@ What cannot be erased, by construction (docs/privacy.md):
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import asdict, dataclass
 
-from credlens.store import cohorts, portfolios
+from credlens.store import cohorts, portfolios, purges
 from credlens.store.appends import Con
 from credlens.store.folds import DAILY_DIMS, daily_counts_sql
 
@@ -28,8 +29,9 @@ from credlens.store.folds import DAILY_DIMS, daily_counts_sql
 class ErasureReport:
     """Rows removed per table; never who. ``daily_events``: events subtracted from `daily`;
     ``daily_unattributed``: events still counted in `daily` whose raw rows retention had deleted;
-    ``purged``: the file was rewritten without them (False if nothing was found, or if the rewrite was
-    postponed: it then happens at the next retention run or start)."""
+    ``purged``: the file was rewritten without them already; if not (and something was found), they
+    are hidden from every read and the queued rewrite (purges.py) removes their bytes by ``purge_due``
+    (ISO 8601, UTC)."""
 
     credentials: int = 0
     events: int = 0
@@ -42,28 +44,33 @@ class ErasureReport:
     daily_events: int = 0
     daily_unattributed: int = 0
     purged: bool = False
+    purge_due: str | None = None
 
     @property
     def found(self) -> bool:
         """Whether anything was stored about the recipient."""
-        return any(v for k, v in asdict(self).items() if k not in ("purged", "daily_unattributed"))
+        return any(v for k, v in asdict(self).items() if k not in _NOT_ROWS)
 
     def describe(self) -> str:
         """The counts as one line (the audit entry's detail)."""
-        return " ".join(f"{k}={v}" for k, v in asdict(self).items() if k != "purged")
+        return " ".join(f"{k}={v}" for k, v in asdict(self).items() if k not in ("purged", "purge_due"))
 
 
+_NOT_ROWS = ("purged", "purge_due", "daily_unattributed")
 _THEIR_CREDENTIALS = """
     CREATE OR REPLACE TEMP TABLE erase_credentials AS
     SELECT issuer_id, cred_hash, credential_id, issue_event_id, program_id, kind, events AS folded_events
     FROM credentials WHERE issuer_id = $issuer AND recipient_key = $key"""
 _THEIR_CREDENTIAL_ROWS = "(SELECT * FROM credentials WHERE issuer_id = ? AND recipient_key = ?)"
+# NOTE: measured at 10M events, a UNION of the two scans took 0.75 s where one scan with
+# `recipient_key = $key OR EXISTS (…)` took 4.6-5.2 s (the write lock is held meanwhile).
 _THEIR_EVENTS = """
     CREATE OR REPLACE TEMP TABLE erase_seqs AS
+    SELECT seq FROM events WHERE issuer_id = $issuer AND recipient_key = $key
+    UNION
     SELECT e.seq FROM events e
-    WHERE e.issuer_id = $issuer
-      AND (e.recipient_key = $key OR EXISTS (
-          SELECT 1 FROM erase_credentials c WHERE c.cred_hash = e.cred_hash AND c.credential_id = e.credential_id))"""
+    SEMI JOIN erase_credentials c ON c.cred_hash = e.cred_hash AND c.credential_id = e.credential_id
+    WHERE e.issuer_id = $issuer"""
 _THEIR_EVENT_ROWS = "(SELECT e.* FROM events e WHERE e.seq IN (SELECT seq FROM erase_seqs))"
 _OF_CREDENTIALS = (
     "issuer_id = $issuer AND EXISTS (SELECT 1 FROM erase_credentials c "
@@ -138,7 +145,7 @@ def erase(con: Con, issuer_id: int, recipient_key: str) -> ErasureReport:
             daily_unattributed=folded - daily_events,
         )
         if report.found:
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('purge_pending', '1')")
+            purges.queue(con, dt.datetime.now(dt.UTC).replace(tzinfo=None))
         con.execute("DROP TABLE erase_seqs")
         con.execute("DROP TABLE erase_credentials")
         con.execute("DROP TABLE erase_portfolio")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from credlens.store import purges
 from credlens.store.appends import Con
 from credlens.store.folds import folded_seq
 
@@ -83,7 +84,7 @@ def retire(con: Con, now: dt.datetime, issuer_id: int | None = None) -> list[Ret
         if any(deleted for deleted, _ in counts.values()):
             con.execute(_TOMBSTONES)
             con.execute(f"DELETE FROM events WHERE seq IN ({_RETIRED})")
-            con.execute("INSERT OR REPLACE INTO meta VALUES ('purge_pending', '1')")
+            purges.queue(con, now)
         con.execute("DROP TABLE retire_candidates")
         con.execute("COMMIT")
     except BaseException:

@@ -13,6 +13,8 @@ import hmac
 import logging
 import secrets
 import threading
+import time
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -25,18 +27,37 @@ from credlens.domain.issuers import SLUG_PATTERN, ApiKey, Issuer, KeyKind, NewKe
 from credlens.privacy import consent
 from credlens.privacy.pseudonyms import new_secret, recipient_key
 from credlens.privacy.suppression import check_k
-from credlens.store import deadlines
+from credlens.store import deadlines, purges
 from credlens.store.accounts import Accounts
 from credlens.store.appends import KeyIndexes, WriteRequest, WriteResult, append_group
 from credlens.store.connection import Connection, ConnectionLocked, remove_leftovers
 from credlens.store.erasure import ErasureReport, erase
-from credlens.store.folds import compact_daily, fold_pending, unfolded
+from credlens.store.folds import FOLD_MAX_EVENTS, compact_daily, fold_pending, unfolded
+from credlens.store.purges import PurgeStatus
 from credlens.store.retention import RetentionRun, retire
 from credlens.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
 from credlens.store.scope import SCOPED_TABLES, IssuerTables
 
 DB_FILE = "credlens.duckdb"
 log = logging.getLogger("credlens.store")
+# The tables only folds, erasures and retention runs change (all under the fold lock, which a purge
+# holds throughout): its copy of them needs no catch-up (Connection.rewrite).
+FOLDED_TABLES = (
+    "credentials",
+    "daily",
+    "programs",
+    "recipients",
+    "verifications",
+    "enrollments",
+    "reported_outcomes",
+    "holdings",
+    "portfolios",
+    "co_holdings",
+    "enrolled",
+    "cohort_days",
+    "recipient_days",
+    "event_tombstones",
+)
 _ISSUER_COLUMNS = "issuer_id, slug, name, industry, timezone, suppression_k, raw_event_retention_days"
 
 
@@ -72,7 +93,8 @@ class Warehouse:
         self._write_lock = threading.Lock()
         # NOTE: a fold runs on its own connection under its own lock, so appends (the write lock) go
         # on meanwhile: folding in the writer's turn stalled every acknowledgement for 1-2 s at each
-        # fold of a sustained load (docs/performance.md). Whoever needs both takes the write lock first.
+        # fold of a sustained load (docs/performance.md). Whoever needs both takes the fold lock
+        # first: a purge holds it for its whole copy, and must not keep the write lock held meanwhile.
         self._fold_lock = threading.Lock()
         self._indexes = KeyIndexes()
         self._secrets: dict[int, str] = {}
@@ -86,8 +108,8 @@ class Warehouse:
                 self._db.close()
                 raise
             self.fold()  # events acknowledged before a crash may not have been folded yet
-            with self._write_lock, self._fold_lock:
-                self._purge_if_pending()  # an erasure or retention run whose file rewrite did not happen
+            with self._fold_lock:
+                self._purge_if_pending(due_only=True)  # a purge past its deadline (purges.py)
 
     @property
     def _con(self) -> Any:
@@ -126,6 +148,10 @@ class Warehouse:
         Drop it when done: a file rewrite (erasure, retention) waits for a moment with no reader.
         ``holder``: the cursor of the reader asking for another (Connection.cursor)."""
         return self._db.cursor(holder)
+
+    def reading(self) -> AbstractContextManager[None]:
+        """Every cursor taken inside is closed at its end, error or not (Connection.reading)."""
+        return self._db.reading()
 
     def tables(self, issuer_id: int) -> IssuerTables:
         """The issuer's rows of every table as Ibis expressions: the only way metrics read the store,
@@ -330,14 +356,10 @@ class Warehouse:
                 self._indexes.load(self._con, issuer_id, issued=True)
 
     def fold(self) -> int:
-        """Bring the derived tables up to date with every appended event (folds.py); appends go on
-        meanwhile, on the main connection: the fold has a connection of its own."""
+        """Bring the derived tables up to date with the events appended before it (folds.py); appends
+        go on meanwhile, on the main connection: the fold has a connection of its own."""
         with self._fold_lock:
-            con = self._db.con.cursor()
-            try:
-                return self._fold(con)
-            finally:
-                con.close()  # NOTE: a connection left open would keep the file a rewrite replaces
+            return self._fold_aside()
 
     def _fold(self, con: Any) -> int:
         """Fold on ``con`` (the fold lock held)."""
@@ -352,7 +374,7 @@ class Warehouse:
     def compact(self) -> None:
         """Fold everything, merge the partial daily counts (once they are many: folds.compact_daily),
         and checkpoint the file."""
-        with self._write_lock, self._fold_lock:
+        with self._fold_lock, self._write_lock:
             self._fold(self._con)
             compact_daily(self._con)
             self._con.execute("CHECKPOINT")
@@ -369,29 +391,73 @@ class Warehouse:
             raise StoreError("the earner id is empty")
         return recipient_key(self.pseudonym_secret(issuer_id), email=email, earner_id=earner_id)
 
-    def erase_recipient(self, issuer_id: int, recipient_key: str, *, actor: str) -> ErasureReport:
-        """Physically delete everything of one recipient of one issuer (store/erasure.py).
+    def erase_recipient(self, issuer_id: int, recipient_key: str, *, actor: str, purge: bool = True) -> ErasureReport:
+        """Delete everything of one recipient of one issuer (store/erasure.py); with ``purge``, also
+        rewrite the file at once so that their bytes are gone, else queue that rewrite (purges.py).
 
-        Folds first, deletes in one transaction, writes the audit entry ``erasure`` with the counts
-        (never who), then rewrites the database file so the deleted bytes are gone. Safe to call from
-        any thread while the server runs: writers wait on the write lock; readers keep reading until
-        the file swap, which waits (≤ 31 s) for the readers' cursors to be released; the calling thread
-        must not itself hold one (a ``tables()`` or ``cursor()``), or the swap is postponed.
+        Once it returns, no read shows them. Folds first, deletes in one transaction, writes the audit
+        entry ``erasure`` with the counts (never who). Safe from any thread while the server runs:
+        appends wait only for the deletion itself (and a purge's final catch-up); readers keep reading
+        until the file swap, which waits for their cursors; the calling thread must not hold one.
         """
-        with self._write_lock, self._fold_lock:
-            self._fold(self._con)
-            report = erase(self._con, issuer_id, recipient_key)
-            self._audit(issuer_id, actor, "erasure", report.describe())
-            purged = self._purge_if_pending() if report.found else False
-        return replace(report, purged=purged)
+        started = time.perf_counter()
+        with self._fold_lock:
+            locked = time.perf_counter()
+            self._fold_aside()  # the bulk of the fold, while appends go on
+            folded = time.perf_counter()
+            with self._write_lock:
+                writing = time.perf_counter()
+                self._fold(self._con)  # what was appended meanwhile: the deletion sees every event folded
+                report = erase(self._con, issuer_id, recipient_key)
+                self._audit(issuer_id, actor, "erasure", report.describe())
+            log.info(
+                "erasure: %.2f s waiting for the fold lock, %.2f s folding, %.2f s with the write lock",
+                locked - started,
+                folded - locked,
+                time.perf_counter() - writing,
+            )
+            purged = self._purge_if_pending() if report.found and purge else False
+            due = self.purge_status().as_json()["purge_due"] if report.found and not purged else None
+        return replace(report, purged=purged, purge_due=due)
+
+    def purge(self) -> bool:
+        """Rewrite the file now if an erasure or retention run left deleted rows in it; True when
+        none are left (rewritten now, or nothing owed), False if postponed (busy readers, or a failure)."""
+        with self._fold_lock:
+            return self._purge_if_pending() or not self.purge_status().pending
+
+    def interrupt_purge(self) -> None:
+        """Stop a purge's copy under way (the server is stopping); the purge stays queued."""
+        self._db.interrupt_rewrite()
+
+    def purge_status(self) -> PurgeStatus:
+        return purges.status(self.cursor())
+
+    def _fold_aside(self) -> int:
+        """Fold on a connection of its own (the fold lock held): appends go on meanwhile. Stops at the
+        first fold that found less than a full group: under a steady load there is always more, and
+        an erasure or a purge waiting for the fold lock waited as long (minutes at 10M events)."""
+        con = self._db.con.cursor()
+        try:
+            total = 0
+            while (folded := fold_pending(con)) == FOLD_MAX_EVENTS:
+                total += folded
+            return total + folded
+        finally:
+            con.close()  # NOTE: a connection left open would keep the file a rewrite replaces
 
     def erase_person(
-        self, issuer_id: int, *, email: str | None = None, earner_id: str | None = None, actor: str
+        self,
+        issuer_id: int,
+        *,
+        email: str | None = None,
+        earner_id: str | None = None,
+        actor: str,
+        purge: bool = True,
     ) -> ErasureReport:
         """``erase_recipient`` for the recipient ingestion knew by this e-mail or earner id."""
-        return self.erase_recipient(
-            issuer_id, self.recipient_key(issuer_id, email=email, earner_id=earner_id), actor=actor
-        )
+        key = self.recipient_key(issuer_id, email=email, earner_id=earner_id)
+        return self.erase_recipient(issuer_id, key, actor=actor, purge=purge)
 
     def set_retention(self, issuer_id: int, days: int | None, *, actor: str) -> None:
         """Keep raw events ``days`` days (None: keep them all); applied by the next retention run."""
@@ -418,28 +484,40 @@ class Warehouse:
     ) -> RetentionRun:
         """Delete the raw events past every issuer's retention (or one issuer's), once folded and
         attributed (store/retention.py), then rewrite the file without them."""
-        with self._write_lock, self._fold_lock:
-            self._fold(self._con)
-            reports = retire(self._con, now or _now(), issuer_id)
-            for report in reports:
-                if report.deleted:
-                    detail = f"deleted={report.deleted} waiting={report.waiting} days={report.days}"
-                    self._audit(report.issuer_id, actor, "retention", detail)
-            purged = self._purge_if_pending()
+        with self._fold_lock:
+            self._fold_aside()
+            with self._write_lock:
+                self._fold(self._con)
+                reports = retire(self._con, now or _now(), issuer_id)
+                for report in reports:
+                    if report.deleted:
+                        detail = f"deleted={report.deleted} waiting={report.waiting} days={report.days}"
+                        self._audit(report.issuer_id, actor, "retention", detail)
+            # NOTE: only after deleting: queued erasures are otherwise purged by their deadline (purges.py)
+            purged = self._purge_if_pending() if any(r.deleted for r in reports) else False
         return RetentionRun(reports, purged)
 
-    def _purge_if_pending(self) -> bool:
-        """Rewrite the file if an erasure or retention run left deleted rows in it (write and fold locks held).
-        False if there was none, or it is postponed (busy readers, or a failure such as a full disk)."""
+    def _purge_if_pending(self, *, due_only: bool = False) -> bool:
+        """Rewrite the file if an erasure or retention run left deleted rows in it (``due_only``: and
+        its deadline is past). The fold lock is held; the write lock is taken only for the rewrite's
+        final catch-up and swap (Connection.rewrite), so appends go on during the copy. False if
+        there was none, or it is postponed (busy readers, or a failure such as a full disk)."""
         remove_leftovers(self.path)
-        if not self._con.execute("SELECT 1 FROM meta WHERE key = 'purge_pending'").fetchall():
+        status = self.purge_status()
+        if not status.pending or (due_only and not status.wanted(_now(), dt.timedelta(0))):
             return False
         try:
-            return self._db.rewrite()
+            done = self._db.rewrite(
+                write_lock=self._write_lock,
+                appended={"events": "seq"},
+                stable=FOLDED_TABLES,
+                meta={"purged_at": _now().isoformat()},
+            )
         except (duckdb.Error, OSError):
-            log.exception("rewriting the database file failed; it is tried again at the next retention run or start")
+            log.exception("rewriting the database file failed; it is tried again (purges.py)")
             remove_leftovers(self.path)
             return False
+        return done
 
     def recipient_timeline(self, issuer_id: int, recipient_key: str, *, actor: str) -> consent.Timeline:
         """One recipient's credentials and events, if they opted in to detailed tracking; otherwise

@@ -12,11 +12,12 @@ from credlens import __version__
 from credlens.access.ratelimit import Limits, SignInLimiter
 from credlens.config import Settings
 from credlens.ingest import offload
-from credlens.store.maintenance import RetentionJob
+from credlens.store.maintenance import PurgeJob, RetentionJob
 from credlens.store.warehouse import Warehouse
 from credlens.store.writer import GroupWriter
 from credlens.web import deadlines, errors, openapi
 from credlens.web.pages import STATIC_DIR
+from credlens.web.readers import ReaderScope
 from credlens.web.routes import admin as admin_pages
 from credlens.web.routes import (
     dashboards,
@@ -46,9 +47,11 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
         app.state.warehouse = warehouse
         app.state.writer = GroupWriter(warehouse, decoding=offload.decoding)
         app.state.retention = RetentionJob(warehouse)
+        app.state.purges = PurgeJob(warehouse)
         try:
             yield
         finally:
+            app.state.purges.close()
             app.state.retention.close()
             app.state.writer.close()
             warehouse.close()
@@ -65,7 +68,8 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     openapi.install(app)
     app.add_middleware(FormGuard, secret=secret)
     app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
-    deadlines.install(app, settings.query_timeout)  # outermost: every read of a request has its deadline
+    deadlines.install(app, settings.query_timeout)  # every read of a request has its deadline
+    app.add_middleware(ReaderScope)  # outermost: a request's cursors end with it, error or not
     logs.install()
     for router in (health.router, events.router, stats.router, links.router, privacy.router):
         app.include_router(router)

@@ -2,8 +2,9 @@
 
 The identifier goes from the form to ``Warehouse.erase_person`` and nowhere else: not into the
 URL (the form is a POST), not into a log line, not into the result page, which shows counts only.
-The route is synchronous (FastAPI's thread pool): the erasure blocks for seconds while it rewrites
-the database file, and this thread must not hold a cursor meanwhile, or the rewrite is postponed.
+The erasure hides the person from every read at once; the file rewrite that removes their bytes is
+queued (store/purges.py), and the page says by when. "Purge now" runs it at once: synchronous (FastAPI's
+thread pool), seconds on a large store, and this thread must not hold a cursor meanwhile.
 """
 
 from __future__ import annotations
@@ -41,8 +42,18 @@ def report_rows(report: ErasureReport) -> list[tuple[str, int]]:
 
 
 @router.get("/admin/erasure")
-def erasure_form(request: Request, admin: AdminUser) -> Response:
-    return render(request, "admin/erasure.html", {"issuer": admin.issuer})
+def erasure_form(request: Request, admin: AdminUser, warehouse: WarehouseDep) -> Response:
+    return render(request, "admin/erasure.html", {"issuer": admin.issuer, "purge": warehouse.purge_status()})
+
+
+@router.post("/admin/erasure/purge")
+def purge(request: Request, admin: AdminUser, warehouse: WarehouseDep) -> Response:
+    """Rewrite the file now without every erased row still in it; 503 if postponed (retried by the server)."""
+    done = warehouse.purge()
+    if not done:
+        request.app.state.purges.request()
+    context = {"issuer": admin.issuer, "purge": warehouse.purge_status(), "purged_now": done, "postponed": not done}
+    return render(request, "admin/erasure.html", context, status=200 if done else 503)
 
 
 @router.post("/admin/erasure")
@@ -57,11 +68,20 @@ def erase(request: Request, form: Form, admin: AdminUser, warehouse: WarehouseDe
     if problem is None:
         try:
             report = warehouse.erase_person(
-                admin.issuer.issuer_id, email=email or None, earner_id=earner_id or None, actor=admin.user.actor
+                admin.issuer.issuer_id,
+                email=email or None,
+                earner_id=earner_id or None,
+                actor=admin.user.actor,
+                purge=False,
             )
         except StoreError as exc:
             problem = f"{exc}."
     if report is None:
         return render(request, "admin/erasure.html", {"issuer": admin.issuer, "problem": problem}, status=422)
-    context: dict[str, Any] = {"issuer": admin.issuer, "report": report, "rows": report_rows(report)}
+    context: dict[str, Any] = {
+        "issuer": admin.issuer,
+        "report": report,
+        "rows": report_rows(report),
+        "purge": warehouse.purge_status(),
+    }
     return render(request, "admin/erasure.html", context)
