@@ -89,9 +89,10 @@ def test_a_read_that_failed_with_500_keeps_no_reader_and_the_erasure_purges(
     with TestClient(create_app(settings), base_url=BASE_URL, raise_server_exceptions=False) as client:
         warehouse: Warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
         warehouse.cursor().execute("PRAGMA force_compression = 'uncompressed'")  # a byte search sees stored text
-        auth = {"Authorization": f"Bearer {keys['acme'].ingest}"}
+        auth = {"Authorization": f"Bearer {keys['acme'].ingest}", "Content-Type": "application/json"}
         for batch in (ann_events(), bob_events(), ann_late_issuance()):
-            assert client.post("/api/v1/events", content=to_body(batch), headers=auth).status_code == 200
+            posted = client.post("/api/v1/events", content=to_body(batch), headers=auth)
+            assert posted.status_code == 200
         client.app.state.writer.wait_idle()  # type: ignore[attr-defined]
         read = {"Authorization": f"Bearer {keys['acme'].read}"}
         assert client.get("/api/v1/stats?period=all", headers=read).status_code == 500
