@@ -29,6 +29,7 @@ from tests.web.world import PASSWORD, World, build_world
 
 SECRET = "fuzz-only-Qm3vT8xK2pL7wZ4nR9cB5hJ1dF6gY0sA"  # CREDLENS_SECRET_KEY of the fuzzed server
 STAFF = ("/dashboards/", "/admin", "/timeline")  # and `/`: pages an admin's session reaches
+ADMIN_API = ("/api/v1/erasures", "/api/v1/erasures/purge", "/api/v1/recipient-timeline")
 ANYONE = ("/", "/signin", "/openapi.json", "/api/v1/health", "/r/{token}", "/invite/{token}")
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -49,7 +50,7 @@ class Credentials:
             return self.ingest
         if path == "/api/v1/stats":
             return self.read
-        if path in ("/api/v1/erasures", "/api/v1/erasures/purge", "/api/v1/recipient-timeline") or path.startswith(STAFF):
+        if path in ADMIN_API or path.startswith(STAFF):
             return self.admin
         if path.startswith("/recipient"):
             return self.recipient

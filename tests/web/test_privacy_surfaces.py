@@ -453,7 +453,8 @@ def test_a_suppressed_demographic_cell_is_suppressed_on_every_surface(app_client
     exported = app_client.get(f"/dashboards/portfolios.csv?{window}&table=recipient_demographics").text
     rows = list(csv.reader(io.StringIO(exported)))[1:]
     assert {row[0].lower() for row in rows if row[1] == "suppressed"} == hidden
-    assert all(row[1:] == ["suppressed"] * (len(row) - 1) for row in rows if row[0].lower() in hidden)  # no count beside it
+    # no count beside a hidden cell
+    assert all(row[1:] == ["suppressed"] * (len(row) - 1) for row in rows if row[0].lower() in hidden)
     assert ">3<" not in html  # the rare cell's count is nowhere in the table (its text is "suppressed")
     common = next(r["value"] for r in stats["rows"] if r["key"] == "zq-common")
     assert common is None or common >= 10
