@@ -107,7 +107,9 @@ def test_the_counters_per_day_give_what_the_credentials_give(seed: int, zone: st
                 filters = {**wanted}
                 if "programs" in wanted:  # those of the filter that were issued (an unknown one is an error)
                     filters["programs"] = tuple(p for p in wanted["programs"] if p in issued) or (min(issued),)
-                query = parse_query("acme", zone, interval=interval, **window, **filters)  # type: ignore[arg-type]
+                # all time by week is over the bound on trend buckets (domain/query.py): by month there
+                every = "month" if window.get("period") == "all" else interval
+                query = parse_query("acme", zone, interval=every, **window, **filters)  # type: ignore[arg-type]
                 expected = counted(query, tables, funnel)
                 found = engine(query, tables, funnel, set(expected["shaped"]))
                 assert found == expected, (window, filters, funnel)

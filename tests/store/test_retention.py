@@ -16,6 +16,7 @@ from credlens.domain.issuers import Issuer
 from credlens.domain.periods import Preset
 from credlens.ingest.decode import convert_rows
 from credlens.ingest.pipeline import Outcome, ingest_decoded
+from credlens.metrics.attributes import BREAKDOWNS
 from credlens.metrics.runner import run_for
 from credlens.store.warehouse import StoreError, Warehouse
 from tests.conftest import ingest
@@ -64,6 +65,16 @@ def derived(store: Warehouse) -> dict[str, list[tuple[object, ...]]]:
     return {name: store.cursor().execute(sql).fetchall() for name, sql in DERIVED.items()}
 
 
+def without_raw(results: dict[str, Any]) -> dict[str, Any]:
+    """The results less the breakdowns that read raw events (metrics/attributes.py): a declared gap,
+    stated in docs/privacy.md (Retention), until a fold keeps those attributes."""
+    for result in results.values():
+        for part in (result, result.get("comparison") or {}):
+            for name in BREAKDOWNS:
+                part.get("metrics", {}).pop(name, None)
+    return results
+
+
 def every_metric(store: Warehouse, issuer: Issuer) -> dict[str, Any]:
     """`credlens query` for every preset with --compare previous (`all` has nothing to compare with),
     plus windows of days and weeks."""
@@ -98,7 +109,7 @@ def test_metrics_and_derived_tables_are_equal_after_retention(demo: tuple[Wareho
     assert left[1] >= report.horizon or report.waiting  # what is older is only what waits for its issuance
     assert run.purged
     assert derived(store) == tables_before
-    assert every_metric(store, issuer) == before
+    assert without_raw(every_metric(store, issuer)) == without_raw(before)
     old_window = before[
         '{"compare": "previous", "date_from": "2024-01-01", "date_to": "2024-03-31", "interval": "day"}'
     ]

@@ -49,7 +49,7 @@ EXPECTED = [
 
 
 def test_a_hidden_segment_is_hidden_and_unnamed_on_every_surface(app_client: TestClient, world: World) -> None:
-    ingest_key = {"Authorization": f"Bearer {world.a.keys.ingest}"}
+    ingest_key = {"Authorization": f"Bearer {world.a.keys.ingest}", "Content-Type": "application/json"}
     response = app_client.post("/api/v1/events", content=to_body(verifications("alpha-zq")), headers=ingest_key)
     assert response.status_code == 200, response.text
     app_client.app.state.writer.wait_idle()  # type: ignore[attr-defined]

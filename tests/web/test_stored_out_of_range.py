@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 
 from credlens.domain.accounts import Role
-from tests.web.browser import csrf, post_form
+from tests.web.browser import csrf, open_link, post_form
 from tests.web.conftest import BASE_URL
 from tests.web.test_isolation import link_for
 from tests.web.test_privacy_surfaces import LEARNER0, as_role
@@ -30,7 +30,7 @@ def store_year_10000(client: TestClient) -> None:
 def test_the_recipients_pages_answer_with_year_10000_stored(app_client: TestClient, world: World) -> None:
     store_year_10000(app_client)
     holder = TestClient(app_client.app, base_url=BASE_URL)
-    assert holder.get(link_for(app_client, world.a.keys.ingest, LEARNER0)).status_code == 200
+    assert open_link(holder, link_for(app_client, world.a.keys.ingest, LEARNER0)).status_code == 303
     for path in ("/recipient", "/recipient.csv", "/recipient.json"):
         response = holder.get(path)
         assert response.status_code == 200, (path, response.text[:300])
