@@ -1,6 +1,6 @@
 """The worst a read key can ask of a real server, and how fast that server stops (issue 14).
 
-`python bench/abuse.py --data-dir /work/bench-data/10M --issuer bench` copies the store (the
+`python bench/abuse.py --data-dir bench-data/10000000 --issuer bench` (the store `bench/metrics.py --events 10M` builds) copies the store (the
 original is never opened), starts `credlens serve` on the copy, and prints, for the heaviest stats
 queries the bounds allow (the widest window at each interval, with its comparison window), the
 time of each (median and worst of `--runs`) and the server's peak memory (VmHWM, Linux); then the
@@ -154,7 +154,7 @@ def bench_sigterm(data_dir: Path, key: str, params: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--data-dir", type=Path, default=Path("/work/bench-data/10M"))
+    parser.add_argument("--data-dir", type=Path, default=Path("bench-data/10000000"))
     parser.add_argument("--issuer", default="bench")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
