@@ -1,11 +1,12 @@
 """The worst a read key can ask of a real server, and how fast that server stops (issue 14).
 
-`python bench/abuse.py --data-dir bench-data/10000000 --issuer bench` (the store `bench/metrics.py --events 10M` builds) copies the store (the
-original is never opened), starts `credlens serve` on the copy, and prints, for the heaviest stats
-queries the bounds allow (the widest window at each interval, with its comparison window), the
-time of each (median and worst of `--runs`) and the server's peak memory (VmHWM, Linux); then the
-time from SIGTERM to the process's exit while such a query runs. Figures, never assertions;
-targets (docs/performance.md): worst query <= 2 s, peak <= 1 GB, SIGTERM to exit <= 5 s.
+`python bench/abuse.py --data-dir bench-data/10000000 --issuer bench` (the store that
+`bench/metrics.py --events 10M` builds) copies the store (the original is never opened), starts
+`credlens serve` on the copy, and prints, for the heaviest stats queries the bounds allow (the
+widest window at each interval, with its comparison window), the time of each (median and worst of
+`--runs`) and the server's peak memory (VmHWM, Linux); then the time from SIGTERM to the process's
+exit while such a query runs. Figures, never assertions; targets (docs/performance.md): worst query
+<= 2 s, peak <= 1 GB, SIGTERM to exit <= 5 s.
 """
 
 from __future__ import annotations
