@@ -1,0 +1,141 @@
+"""Every page at a laptop's and a phone's size: nothing scrolls sideways, the navigation folds into a
+menu, text is legible, tiles sit two to a row; a screenshot of each page at each size is kept."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser
+
+from tests.browser.conftest import Demo, Tab, open_tab, sign_in
+
+LAPTOP = (1440, 900)
+PHONE = (390, 844)
+DASHBOARDS = ("executive", "programs", "compare", "market", "portfolios")
+STAFF_PAGES = (
+    "/",
+    *(f"/dashboards/{name}" for name in DASHBOARDS),
+    "/timeline",
+    "/admin",
+    "/admin/audit",
+    "/admin/erasure",
+)
+
+# WCAG contrast of every visible piece of text against the first opaque background behind it
+# (HTML text and the charts' SVG text alike); answers the failures, as "text: ratio".
+_ILLEGIBLE = """() => {
+  const rgb = c => (c.match(/[\\d.]+/g) || []).map(Number);
+  const lum = ([r, g, b]) => [r, g, b].map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+                                        .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
+  const behind = e => {
+    for (let n = e; n; n = n.parentElement) {
+      const c = rgb(getComputedStyle(n).backgroundColor);
+      if (c.length === 3 || (c.length === 4 && c[3] >= 0.99)) return c.slice(0, 3);
+    }
+    return [255, 255, 255];
+  };
+  const failures = [];
+  for (const e of document.querySelectorAll('body *')) {
+    const own = [...e.childNodes].filter(n => n.nodeType === 3 && n.textContent.trim()).map(n => n.textContent.trim()).join(' ');
+    if (!own) continue;
+    const box = e.getBoundingClientRect(), style = getComputedStyle(e);
+    if (box.width < 2 || box.height < 2 || style.visibility !== 'visible' || e.closest('.visually-hidden, .skip, [hidden], #vg-tooltip-element')) continue;
+    const svg = e instanceof SVGElement;
+    const fg = rgb(svg ? style.fill : style.color).slice(0, 3);
+    const [a, b] = [lum(fg), lum(behind(svg ? e.closest('svg').parentElement : e))].sort((x, y) => y - x);
+    const ratio = (a + 0.05) / (b + 0.05);
+    const size = parseFloat(style.fontSize), bold = Number(style.fontWeight) >= 700;
+    const needed = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
+    if (ratio < needed) failures.push(`${own.slice(0, 40)}: ${ratio.toFixed(2)}`);
+  }
+  return failures;
+}"""
+
+
+def _visit(tab: Tab, url: str, name: str, size: tuple[int, int]) -> None:
+    """Open a page, wait for its charts, keep its screenshot, and check what holds at every size."""
+    response = tab.page.goto(url)
+    assert response is not None
+    charts = tab.page.locator("[data-chart]")
+    if charts.count():
+        tab.page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-chart]')].every(e => e.dataset.rendered)", timeout=30_000
+        )
+    tab.screenshot(f"pages/{name}-{size[0]}x{size[1]}")
+    width = tab.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= size[0], f"{name} is {width} px wide at {size[0]} px"
+    assert tab.page.evaluate(_ILLEGIBLE) == [], name
+
+
+def _check_menu(tab: Tab, size: tuple[int, int]) -> None:
+    """On a phone the links hide behind "Menu" until it is opened; on a laptop they are in view."""
+    link = tab.page.locator("nav .links a", has_text="Programs").first
+    summary = tab.page.locator("nav .menu > summary")
+    if size == PHONE:
+        assert summary.is_visible()
+        assert not link.is_visible()
+        summary.click()
+        assert link.is_visible()
+        assert tab.page.evaluate("document.documentElement.scrollWidth") <= size[0]
+        tab.screenshot(f"pages/menu-open-{size[0]}x{size[1]}")
+        summary.click()
+    else:
+        assert not summary.is_visible()
+        assert link.is_visible()
+
+
+def _check_tiles(tab: Tab, size: tuple[int, int]) -> None:
+    """Tiles of a section share rows: exactly two to a row on a phone."""
+    tops = tab.page.locator(".tiles").first.evaluate(
+        "g => [...g.children].map(t => Math.round(t.getBoundingClientRect().top))"
+    )
+    per_row = max(tops.count(top) for top in tops)
+    assert per_row == min(len(tops), 2) if size == PHONE else per_row >= min(len(tops), 4), tops
+
+
+def _tab(browser: Browser, size: tuple[int, int]) -> Tab:
+    tab = open_tab(browser, width=size[0])
+    tab.page.set_viewport_size({"width": size[0], "height": size[1]})
+    return tab
+
+
+@pytest.fixture(params=[LAPTOP, PHONE], ids=["laptop", "phone"])
+def size(request: pytest.FixtureRequest) -> Iterator[tuple[int, int]]:
+    yield request.param
+
+
+@pytest.mark.slow
+def test_every_staff_page_fits_the_screen_and_reads_well(browser: Browser, demo: Demo, size: tuple[int, int]) -> None:
+    tab = _tab(browser, size)
+    _visit(tab, demo.base + "/signin", "signin", size)
+    _visit(tab, demo.base + "/no-such-page", "error-404", size)
+    sign_in(tab, demo, "admin")
+    for path in STAFF_PAGES:
+        name = path.strip("/").replace("/", "-") or "home"
+        _visit(tab, demo.base + path, name, size)
+        if path.startswith("/dashboards/") and path != "/dashboards/compare":
+            _check_tiles(tab, size)
+    _check_menu(tab, size)
+    assert [e for e in tab.errors if "404" not in e] == []  # the one 404 is the error page's, on purpose
+    tab.page.context.close()
+
+
+@pytest.mark.slow
+def test_a_program_manager_and_a_recipient_see_pages_that_fit(
+    browser: Browser, demo: Demo, size: tuple[int, int]
+) -> None:
+    tab = _tab(browser, size)
+    sign_in(tab, demo, "program-manager")
+    _visit(tab, demo.base + "/dashboards/programs", "programs-manager", size)
+    _visit(tab, demo.base + "/dashboards/executive", "error-403", size)  # a program manager may not
+    tab.page.context.close()
+    tab = _tab(browser, size)
+    _visit(tab, demo.recipient_link, "recipient-link", size)
+    tab.page.get_by_role("button", name="Open my credentials").click()
+    tab.page.wait_for_url(re.compile(r".*/recipient$"))
+    _visit(tab, demo.base + "/recipient", "recipient", size)
+    if size == PHONE:
+        _check_tiles(tab, size)
+    tab.page.context.close()
