@@ -27,7 +27,7 @@ def import_file(
     issuer: Annotated[str, typer.Option("--issuer", help="Slug of the issuer the events belong to.")],
     data_dir: DataDir = None,
 ) -> None:
-    """Import events per events.md; valid rows are stored, rejected rows written beside the file."""
+    """Import events per docs/ingestion.md; valid rows are stored, rejected rows written beside the file."""
     try:
         file_format(file)
         total = count_records(file)

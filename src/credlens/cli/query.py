@@ -1,4 +1,4 @@
-"""`credlens query`: the metrics JSON of interfaces.md for one issuer and window."""
+"""`credlens query`: the metrics JSON of docs/api.md for one issuer and window."""
 
 from __future__ import annotations
 
