@@ -31,6 +31,7 @@ bench: $(STAMP)  ## benchmarks (figures, not assertions)
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/privacy.py
 	$(BIN)/python bench/dashboards.py
+	$(BIN)/python bench/pageload.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache
