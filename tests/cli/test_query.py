@@ -128,6 +128,11 @@ def test_query_asks_the_running_server_that_holds_the_database(tmp_path: Path) -
         wrong = runner.invoke(app, [*args, "--read-key", "cl_read_nope_nope"])
         assert wrong.exit_code == 1
         assert "answered 401" in wrong.output
+        events = tmp_path / "more.ndjson"
+        events.write_text("")
+        held = runner.invoke(app, ["import", str(events), "--issuer", "acme", "--data-dir", str(data_dir)])
+        assert held.exit_code == 1
+        assert f"send the events to its POST /api/v1/events instead (at http://127.0.0.1:{port})" in held.output
     finally:
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
