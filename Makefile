@@ -12,8 +12,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)  ## build the small demo data set and serve it on http://127.0.0.1:8000
-	$(BIN)/credlens demo --scale small
+PORT ?= 8000
+
+demo: $(STAMP)  ## build the small demo data set and serve it on http://127.0.0.1:$(PORT) (make demo PORT=8080)
+	$(BIN)/credlens demo --scale small --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -29,6 +31,7 @@ bench: $(STAMP)  ## benchmarks (figures, not assertions)
 	$(BIN)/python bench/metrics.py
 	$(BIN)/python bench/privacy.py
 	$(BIN)/python bench/dashboards.py
+	$(BIN)/python bench/pageload.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

@@ -66,3 +66,17 @@ def test_metrics_reference_is_the_registry() -> None:
     assert text[start:end] == render_markdown(), "regenerate docs/metrics.md from metrics.registry.render_markdown()"
     for metric_id in REGISTRY:
         assert f"| `{metric_id}` |" in text, metric_id
+
+
+def test_the_docs_and_docstrings_link_only_to_files_in_the_repository() -> None:
+    """Issue 15: links to the specification outside the repository (`shared/spec/…`, `events.md`)."""
+    root = DOCS.parent
+    for page in [root / "README.md", *DOCS.glob("*.md")]:
+        text = page.read_text()
+        assert "shared/spec" not in text, page
+        for target in re.findall(r"\]\(([\w./-]+\.(?:md|png|svg|py|toml|csv))(?:#[^)]*)?\)", text):
+            assert (page.parent / target).exists(), (page.name, target)
+    for source in (root / "src" / "credlens").rglob("*.py"):
+        text = source.read_text()
+        assert "shared/spec" not in text, source
+        assert not re.search(r"(?<![\w/])(events|interfaces)\.md", text), source

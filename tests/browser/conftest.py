@@ -142,7 +142,7 @@ def sign_in(tab: Tab, demo: Demo, role: str) -> None:
     tab.page.get_by_label("E-mail").fill(email)
     tab.page.get_by_label("Password").fill(demo.passwords[email])
     tab.page.get_by_role("button", name="Sign in").click()
-    tab.page.wait_for_url(re.compile(r".*/$"))
+    tab.page.wait_for_url(lambda url: "/signin" not in url)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ from credlens.domain.accounts import Role
 from credlens.store.warehouse import Warehouse
 from credlens.web.app import create_app
 from tests.conftest import ingest
+from tests.factories import make_event
 from tests.web.browser import open_link, sign_in
 
 
@@ -75,3 +76,35 @@ def test_outside_development_demo_passwords_are_random_and_printed_once(tmp_path
     assert all(password not in first for password in DEV_PASSWORDS.values())
     assert first.count(" / ") == len(Role)
     assert second.count("password printed when it was created") == len(Role)
+
+
+def test_the_demo_recipient_link_opens_a_recipient_with_views_shares_and_a_verification(tmp_path: Path) -> None:
+    """Issue 15: the link opened the first learner holding anything, whose page showed only zeros."""
+    data_dir = tmp_path / "data"
+    config = Settings(data_dir=data_dir)
+    store = demo_store(data_dir)  # learner7 holds c1, with nothing happening to it
+    try:
+        issuer = store.issuer("carepath")
+        assert issuer is not None
+        ingest(
+            store,
+            issuer,
+            [
+                issued(3, {"email": "learner9@example.org"}, "cp-acls"),
+                make_event("credential.viewed", id="v3", credential_id="c3", actor="public"),
+                make_event("credential.shared", id="s3", credential_id="c3"),
+                make_event("credential.verified", id="f3", credential_id="c3"),
+            ],
+        )
+        store.fold()
+        lines = demo_sign_ins(store, issuer, config)
+    finally:
+        store.close()
+    link = re.search(r"recipient\s+http://127\.0\.0\.1:8000(/r/\S+)", "\n".join(lines))
+    assert link
+    with TestClient(create_app(config), base_url="https://testserver") as client:
+        open_link(client, link.group(1))
+        page = client.get("/recipient.json").json()
+    tiles = {t["metric"]: t["value"] for t in page["sections"][0]["tiles"]}
+    assert tiles["credentials_held"] == 1
+    assert tiles["views"] == tiles["shares"] == tiles["verifications"] == 1, tiles

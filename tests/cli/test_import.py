@@ -117,14 +117,20 @@ def test_import_stores_valid_rows_and_writes_rejects_beside_the_file(tmp_path: P
     source = tmp_path / f"events.{fmt}"
     WRITERS[fmt](source, [*GOOD, BAD])
     result = invoke("import", str(source), "--issuer", "acme", "--data-dir", str(data_dir))
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 2, result.output  # issue 15: it was 0, as if every row had been stored
     assert "accepted: 3  duplicates: 0  rejected: 1" in result.output
+    rejects_file = tmp_path / f"events.{fmt}.rejected.ndjson"
+    assert f"1 of 4 rows rejected (the others are stored); fix them in {rejects_file}" in result.output
     assert stored(data_dir) == [("i1",), ("v1",), ("vf1",)]
     rejects = [json.loads(line) for line in (tmp_path / f"events.{fmt}.rejected.ndjson").read_text().splitlines()]
     assert [(r["row"], r["id"], r["field"]) for r in rejects] == [(4, "bad1", "actor")]
     assert rejects[0]["event"]["actor"] == "robot"  # the original row, to fix and re-import
     again = invoke("import", str(source), "--issuer", "acme", "--data-dir", str(data_dir))
     assert "accepted: 0  duplicates: 3  rejected: 1" in again.output
+    assert again.exit_code == 2
+    good = tmp_path / "good.ndjson"
+    write_ndjson(good, GOOD)
+    assert invoke("import", str(good), "--issuer", "acme", "--data-dir", str(data_dir)).exit_code == 0
 
 
 def test_user_errors_are_one_line_and_non_zero(tmp_path: Path, data_dir: Path) -> None:

@@ -28,6 +28,8 @@ from fastapi.testclient import TestClient
 from starlette.routing import Mount
 from starlette.staticfiles import StaticFiles
 
+from credlens.web.assets import Assets
+
 SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
@@ -96,6 +98,11 @@ def endpoints(app: FastAPI) -> list[Endpoint]:
     for context in iter_route_contexts(app.routes):
         route = context.original_route
         if isinstance(route, Mount):
+            if isinstance(route.app, Assets):  # each file by name and by its hashed URL
+                named = route.app.files
+                files = tuple(sorted([*named, *(route.app.url(n).removeprefix(route.path + "/") for n in named)]))
+                found.append(Endpoint("GET", route.path, files=files))
+                continue
             if not isinstance(route.app, StaticFiles) or route.app.directory is None:
                 raise Uncovered(f"mount {route.path}: only static-file mounts are known to the probes")
             directory = Path(route.app.directory)

@@ -30,7 +30,7 @@ def test_sign_in_sets_a_secure_http_only_lax_session_cookie_holding_a_token_stor
     app_client: TestClient, world: World
 ) -> None:
     response = sign_in(app_client, world.a.email(Role.EXECUTIVE))
-    assert (response.status_code, response.headers["location"]) == (303, "/")
+    assert (response.status_code, response.headers["location"]) == (303, "/dashboards/executive")
     session_cookies = [c for c in response.headers.get_list("set-cookie") if c.startswith(sessions.COOKIE + "=")]
     assert len(session_cookies) == 1
     cookie = session_cookies[0]
@@ -52,6 +52,34 @@ def test_sign_in_sets_a_secure_http_only_lax_session_cookie_holding_a_token_stor
 
 def test_admins_land_on_the_admin_page(app_client: TestClient, world: World) -> None:
     assert sign_in(app_client, world.a.email(Role.ADMIN)).headers["location"] == "/admin"
+
+
+def test_executives_land_on_the_executive_dashboard(app_client: TestClient, world: World) -> None:
+    """Issue 15: every role landed on a list of links ("/"); each now lands on the page made for it."""
+    assert sign_in(app_client, world.a.email(Role.EXECUTIVE)).headers["location"] == "/dashboards/executive"
+    assert app_client.get("/signin", follow_redirects=False).headers["location"] == "/dashboards/executive"
+    page = app_client.get("/dashboards/executive")
+    assert page.status_code == 200
+    assert "<h1>Executive</h1>" in page.text
+
+
+def test_program_managers_land_on_their_programs_by_name(app_client: TestClient, world: World) -> None:
+    assert sign_in(app_client, world.a.email(Role.PROGRAM_MANAGER)).headers["location"] == "/dashboards/programs"
+    page = app_client.get("/dashboards/programs")
+    assert page.status_code == 200
+    assert "program=alpha-zq-p1" in str(page.url)  # held to their program...
+    assert "<dt>Programs</dt><dd>Alpha-zq Academy Program 1</dd>" in page.text  # ...named, not by its id
+    overview = app_client.get("/")
+    assert "Alpha-zq Academy Program 1" in overview.text
+    assert ">alpha-zq-p1<" not in overview.text
+
+
+def test_every_dashboard_keeps_every_admin_entry_of_the_navigation(app_client: TestClient, world: World) -> None:
+    sign_in(app_client, world.a.email(Role.ADMIN))
+    for path in ("/", "/dashboards/executive", "/dashboards/programs", "/dashboards/compare", "/admin"):
+        nav = app_client.get(path).text.split("</nav>")[0]
+        for entry in ('href="/admin"', 'href="/admin/audit"', 'href="/timeline"'):
+            assert entry in nav, (path, entry)
 
 
 def test_a_wrong_password_or_unknown_account_gets_one_answer_and_failures_are_audited(

@@ -10,6 +10,7 @@ from typing import Annotated, NoReturn
 import typer
 from rich.console import Console
 
+from credlens.cli import running
 from credlens.config import Settings, SettingsError
 from credlens.domain.issuers import Issuer, NewKeys
 from credlens.store.warehouse import StoreError, StoreLocked, Warehouse
@@ -42,7 +43,8 @@ def open_store(data_dir: Path | None, *, when_locked: str | None = None) -> Iter
     try:
         warehouse = Warehouse(settings(data_dir).data_dir)
     except StoreLocked as exc:
-        fail(when_locked or str(exc))
+        url = running.server_url(settings(data_dir).data_dir)
+        fail(when_locked or (f"{exc} (at {url})" if url else str(exc)))
     except StoreError as exc:
         fail(str(exc))
     try:

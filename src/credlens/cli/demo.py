@@ -87,5 +87,17 @@ def demo(
         out.print(f"  read key:   {keys.read}", soft_wrap=True)
         for line in demo_sign_ins(warehouse, first, config):
             out.print(line, soft_wrap=True, highlight=False, markup=False)
+        others = warehouse.issuers()[1:]
+        if config.development and others:  # known passwords: every issuer can be tried the same way
+            for other in others:
+                demo_sign_ins(warehouse, other, config, link=False)
+            slugs = ", ".join(o.slug for o in others)
+            out.print(
+                f"  other issuers, same passwords: {slugs} (as admin@SLUG.demo, executive@SLUG.demo, "
+                "program-manager@SLUG.demo)",
+                soft_wrap=True,
+                highlight=False,
+                markup=False,
+            )
     if not no_serve:
         run_server(data_dir, host, port)

@@ -27,8 +27,9 @@ DEV_PASSWORDS = {
 }
 
 
-def demo_sign_ins(warehouse: Warehouse, issuer: Issuer, config: Settings) -> list[str]:
-    """Create (or refresh) the demo users of an issuer; the lines to print, one sign-in per role."""
+def demo_sign_ins(warehouse: Warehouse, issuer: Issuer, config: Settings, *, link: bool = True) -> list[str]:
+    """Create (or refresh) the demo users of an issuer; the lines to print, one sign-in per role
+    (and a recipient link unless ``link`` is False)."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     managed = [p.program_id for p in programs(warehouse.tables(issuer.issuer_id))][:2]
     existing = {u.email: u for u in warehouse.accounts.users(issuer.issuer_id)}
@@ -47,26 +48,26 @@ def demo_sign_ins(warehouse: Warehouse, issuer: Issuer, config: Settings) -> lis
         warehouse.accounts.set_password(issuer.issuer_id, user.user_id, hash_password(password))
         scope = f"  programs: {', '.join(user.programs)}" if role is Role.PROGRAM_MANAGER else ""
         lines.append(f"  {role.label:<16} {email} / {password}{scope}")
-    link = _recipient_link(warehouse, issuer, config, now)
-    if link:
-        lines.append(f"  {'recipient':<16} {link}")
+    recipient = _recipient_link(warehouse, issuer, config, now) if link else None
+    if recipient:
+        lines.append(f"  {'recipient':<16} {recipient}")
     return lines
 
 
 def _recipient_link(warehouse: Warehouse, issuer: Issuer, config: Settings, now: dt.datetime) -> str | None:
-    """A link for one of the issuer's demo learners who holds credentials (the generator's naming)."""
+    """A link for one of the issuer's demo learners (the generator's naming) whose page has something
+    on it: views by others, shares and a verification when any learner has all three."""
     spec = next((s for s in demo_issuers() if s.slug == issuer.slug), None)
     if spec is None:
         return None
     secret = warehouse.pseudonym_secret(issuer.issuer_id)
     candidates: dict[str, dict[str, str]] = {}
-    for r in range(200):
+    for r in range(500):
         for ref in ({"email": f"learner{r}@example.org"}, {"earner_id": f"{spec.earner_prefix}{r:07d}"}):
             candidates[recipient_key(secret, **ref)] = ref
     holders = holders_among(warehouse.tables(issuer.issuer_id), list(candidates))
-    refs = [ref for key, ref in candidates.items() if key in holders]
-    if not refs:
+    if not holders:
         return None
-    ref = refs[0]
+    ref = candidates[holders[0]]
     token, _ = issue(config.server_secret(), issuer.issuer_id, secret, now, days=30, **ref)
     return f"{config.base_url()}/r/{token}"

@@ -1,4 +1,5 @@
-"""`credlens import FILE --issuer SLUG`: bulk import with a progress bar, a summary, and a file of rejects."""
+"""`credlens import FILE --issuer SLUG`: bulk import with a progress bar, a summary, and a file of rejects
+(exit status 2 when there are any)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import msgspec
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from credlens.cli.common import DataDir, fail, find_issuer, open_store, out
+from credlens.cli.common import DataDir, err, fail, find_issuer, open_store, out
 from credlens.domain.rejections import Rejection
 from credlens.ingest.decode import BatchError
 from credlens.ingest.pipeline import Outcome
@@ -26,7 +27,7 @@ def import_file(
     issuer: Annotated[str, typer.Option("--issuer", help="Slug of the issuer the events belong to.")],
     data_dir: DataDir = None,
 ) -> None:
-    """Import events per events.md; valid rows are stored, rejected rows written beside the file."""
+    """Import events per docs/ingestion.md; valid rows are stored, rejected rows written beside the file."""
     try:
         file_format(file)
         total = count_records(file)
@@ -44,8 +45,15 @@ def import_file(
     _report(file, outcome, originals)
 
 
+# The exit status of an import that stored the valid rows but rejected some (1 is an import that stored nothing).
+REJECTED_EXIT = 2
+
+
 def _report(file: Path, outcome: Outcome, originals: dict[int, Any]) -> None:
-    out.print(f"accepted: {outcome.accepted}  duplicates: {outcome.duplicates}  rejected: {len(outcome.rejections)}")
+    """The counts; with rejections, the rejects file, a few of them, and exit status REJECTED_EXIT: a script
+    running the import must not take a partial import for a whole one."""
+    rejected = len(outcome.rejections)
+    out.print(f"accepted: {outcome.accepted}  duplicates: {outcome.duplicates}  rejected: {rejected}")
     if not outcome.rejections:
         return
     target = rejected_path(file)
@@ -55,6 +63,13 @@ def _report(file: Path, outcome: Outcome, originals: dict[int, Any]) -> None:
     for rejection in outcome.rejections[:5]:
         out.print(f"  row {rejection.position}: {rejection.field}: {rejection.reason}")
     out.print(f"rejected rows and their reasons: {target}")
+    rows = outcome.accepted + outcome.duplicates + rejected
+    err.print(
+        f"[bold red]error:[/] {rejected} of {rows} rows rejected (the others are stored); fix them in {target} "
+        "and import that file again",
+        soft_wrap=True,
+    )
+    raise typer.Exit(code=REJECTED_EXIT)
 
 
 def _rejected_line(rejection: Rejection, original: Any) -> dict[str, Any]:

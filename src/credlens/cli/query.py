@@ -1,12 +1,13 @@
-"""`credlens query`: the metrics JSON of interfaces.md for one issuer and window."""
+"""`credlens query`: the metrics JSON of docs/api.md for one issuer and window."""
 
 from __future__ import annotations
 
 import json
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from credlens.cli import running
 from credlens.cli.common import DataDir, fail, find_issuer, open_store, out, settings
 from credlens.domain.query import QueryError
 from credlens.metrics.runner import run_for
@@ -30,9 +31,28 @@ def query(
         typer.Option("--funnel", help="Funnel steps, comma-separated (default issued,opened,shared,verified)."),
     ] = None,
     data_dir: DataDir = None,
+    read_key: Annotated[
+        str | None,
+        typer.Option(
+            "--read-key",
+            envvar=running.READ_KEY_ENV,
+            help="A read key of the issuer: asks the running `credlens serve` when it holds the database.",
+        ),
+    ] = None,
 ) -> None:
-    """Print the metrics of metrics.md as JSON (within CREDLENS_QUERY_TIMEOUT seconds, as the server)."""
-    limit = settings(data_dir).query_timeout
+    """Print the metrics of metrics.md as JSON (within CREDLENS_QUERY_TIMEOUT seconds, as the server).
+
+    While `credlens serve` holds the database, the same JSON comes from its GET /api/v1/stats."""
+    config = settings(data_dir)
+    limit = config.query_timeout
+    url = running.server_url(config.data_dir)
+    if url is not None:
+        options = {"from": date_from, "to": date_to, "period": period, "kind": kind, "department": department}
+        options |= {"compare": compare, "interval": interval, "funnel": funnel}
+        params = [(k, v) for k, v in options.items() if v] + [("program", p) for p in program or ()]
+        result = _through_server(url, issuer, read_key, params, limit)
+        out.print_json(json.dumps(result))
+        return
     with open_store(data_dir) as warehouse, deadlines.bounded(limit):
         target = find_issuer(warehouse, issuer)
         try:
@@ -54,3 +74,21 @@ def query(
         except deadlines.Cancelled as exc:
             fail(f"{exc}; ask for a shorter window or a coarser interval, or raise CREDLENS_QUERY_TIMEOUT")
     out.print_json(json.dumps(result))
+
+
+def _through_server(
+    url: str, issuer: str, read_key: str | None, params: list[tuple[str, str]], limit: float
+) -> dict[str, Any]:
+    held = f"the database is held by `credlens serve` at {url}"
+    if not read_key:
+        fail(
+            f"{held}; ask it instead: pass --read-key (or set {running.READ_KEY_ENV}) to a read key of {issuer!r}, "
+            f"or call: curl -H \"Authorization: Bearer $READ_KEY\" '{running.stats_url(url, params)}'"
+        )
+    try:
+        result = running.fetch_stats(url, read_key, params, timeout=limit + 10)
+    except running.ServerError as exc:
+        fail(f"{held}, which was asked: {exc}")
+    if result.get("query", {}).get("issuer") != issuer:
+        fail(f"{held}; the read key given is not one of {issuer!r}")
+    return result

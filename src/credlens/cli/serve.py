@@ -9,6 +9,7 @@ from typing import Annotated, Any
 import typer
 import uvicorn
 
+from credlens.cli import running
 from credlens.cli.common import DataDir, err, settings
 from credlens.config import Settings
 from credlens.store import deadlines
@@ -23,12 +24,18 @@ class Server(uvicorn.Server):
     for the requests in flight, it interrupts their reads (store/deadlines.py), and it waits at
     most GRACEFUL_SECONDS for them (uvicorn waits for ever by default)."""
 
+    announced: Path | None = None  # the file telling other commands where this server is
+
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         deadlines.stop_all()
         await super().shutdown(sockets)
+        # NOTE: here, not in a `finally` after run(): uvicorn re-raises SIGTERM once it has stopped,
+        # which ends the process before any `finally` of ours.
+        if self.announced is not None:
+            running.withdraw(self.announced)
 
 
-def serve_app(app: Any, config: Settings) -> None:
+def serve_app(app: Any, config: Settings, announced: Path | None = None) -> None:
     """Run ``app`` until SIGTERM or Ctrl-C. One worker, no reload: DuckDB allows a single writing process."""
     options = uvicorn.Config(
         app,
@@ -38,7 +45,9 @@ def serve_app(app: Any, config: Settings) -> None:
         log_level="warning",
         timeout_graceful_shutdown=GRACEFUL_SECONDS,
     )
-    Server(options).run()
+    server = Server(options)
+    server.announced = announced
+    server.run()
 
 
 def run_server(data_dir: Path | None, host: str | None, port: int | None) -> None:
@@ -51,8 +60,12 @@ def run_server(data_dir: Path | None, host: str | None, port: int | None) -> Non
     except StoreError as exc:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=1) from None
-    err.print(f"credlens serving {config.data_dir} on http://{config.host}:{config.port}")
-    serve_app(create_app(config), config)
+    err.print(f"credlens serving {config.data_dir} on http://{config.host}:{config.port} (Ctrl-C stops it)")
+    announced = running.announce(config.data_dir, config.host, config.port)  # `credlens query` asks it
+    try:
+        serve_app(create_app(config), config, announced)
+    finally:
+        running.withdraw(announced)
 
 
 def serve(

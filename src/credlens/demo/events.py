@@ -1,4 +1,4 @@
-"""Event batches of one block of credentials and their rendering into events.md dicts.
+"""Event batches of one block of credentials and their rendering into docs/ingestion.md dicts.
 
 Simulation modules emit whole columns per event type; ``Emitter`` drops what happens after the
 cutoff and mints deterministic ids (``{issuer}-{kind}-{n}``); ``render`` builds the dicts only at

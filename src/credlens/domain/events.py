@@ -1,4 +1,4 @@
-"""The event contract of events.md (v1) as msgspec Structs: one Struct per event type.
+"""The event contract of docs/ingestion.md (v1) as msgspec Structs: one Struct per event type.
 
 Decoding into these types *is* the validation: msgspec checks field names (unknown fields are
 refused), types, enums and patterns, and ``__post_init__`` checks the cross-field rules.
@@ -70,7 +70,7 @@ FIELD_SEPARATOR = "\x1f"  # between field and reason inside msgspec's message; n
 
 
 class EventError(ValueError):
-    """A rule of events.md broken by one event; ``field`` is the dotted path inside the event."""
+    """A rule of docs/ingestion.md broken by one event; ``field`` is the dotted path inside the event."""
 
     def __init__(self, field: str, reason: str) -> None:
         super().__init__(f"{field}{FIELD_SEPARATOR}{reason}")
@@ -331,7 +331,7 @@ def check_expiry(expires: dt.datetime, occurred: dt.datetime) -> None:
 def check_properties(properties: dict[str, Any]) -> None:
     """At most 4 KiB serialized and PROPERTIES_MAX_DEPTH deep, and no personal data in any key or string.
 
-    properties are free-form and never interpreted (events.md), so they cannot be an allow-list; but
+    properties are free-form and never interpreted (docs/ingestion.md), so they cannot be an allow-list; but
     privacy.md forbids storing IPs, user agents, cookies and e-mail addresses anywhere: keys naming
     them in any spelling (``clientIp``, ``User-Agent``, ``x-forwarded-for``) and keys or strings
     holding an e-mail or IP address anywhere in them are refused (screen.py).

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-EARLIEST_DAY = dt.date(2000, 1, 1)  # events.md: nothing occurs before this
+EARLIEST_DAY = dt.date(2000, 1, 1)  # docs/ingestion.md: nothing occurs before this
 
 
 class PeriodError(ValueError):

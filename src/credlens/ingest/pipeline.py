@@ -1,6 +1,6 @@
 """Ingestion as an ordered list of steps, the same for the HTTP API, bulk import and the demo.
 
-1. decode + validate     (decode.py: every rule of events.md, each fault named)
+1. decode + validate     (decode.py: every rule of docs/ingestion.md, each fault named)
 2. pseudonymize, drop non-consented verifier names, flatten   (steps.py)
 3. dedupe on (issuer, id), refuse re-issuance, append, commit (store/appends.py);
    the derived tables are folded from the appended events later, in large groups (store/folds.py)

@@ -1,4 +1,4 @@
-"""run(query): scope → one aggregate per window → comparison → the metrics JSON of interfaces.md."""
+"""run(query): scope → one aggregate per window → comparison → the metrics JSON of docs/api.md."""
 
 from __future__ import annotations
 
@@ -531,7 +531,7 @@ def run(
     k: int = DEFAULT_K,
     only: frozenset[str] | None = None,
 ) -> Json:
-    """The metrics JSON of interfaces.md, suppressed per privacy.md, with the comparison window and
+    """The metrics JSON of docs/api.md, suppressed per privacy.md, with the comparison window and
     changes when asked (a change involving a suppressed cell is null). ``only`` limits it to some
     metric ids (a page that shows a few numbers of another window)."""
     if only is not None and not only <= REGISTRY.keys():

@@ -1,1 +1,1 @@
-"""Privacy rules of privacy.md applied in one place: pseudonyms now; consent and suppression next."""
+"""Privacy rules of docs/privacy.md applied in one place: pseudonyms, consent, small-cell suppression."""

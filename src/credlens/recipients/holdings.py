@@ -100,8 +100,18 @@ def count_holdings(tables: IssuerTables, recipient_key: str) -> int:
     return int(tables.query("recipient_count", build, recipient_key)[0]["n"])
 
 
-def holders_among(tables: IssuerTables, recipient_keys: list[str]) -> set[str]:
-    """Which of these recipient keys hold at least one issued credential (one query for many candidates)."""
+def holders_among(tables: IssuerTables, recipient_keys: list[str]) -> list[str]:
+    """Which of these recipient keys hold an issued credential (one query for many candidates), the
+    fullest first: views by others, shares and verifications all present, then the most credentials;
+    the demo's recipient link shows a page with something on it."""
     c = tables["credentials"]
-    held = c.filter(c.recipient_key.isin(recipient_keys) & c.issued_at.notnull()).select("recipient_key").distinct()
-    return {row["recipient_key"] for row in held.to_pyarrow().to_pylist()}
+    mine = c.filter(c.recipient_key.isin(recipient_keys) & c.issued_at.notnull())
+    per = mine.group_by("recipient_key").aggregate(
+        views=mine.public_views.sum(),
+        shares=mine.shares.sum(),
+        verifications=mine.verifications.sum(),
+        held=mine.count(),
+    )
+    kinds = (per.views > 0).cast("int8") + (per.shares > 0).cast("int8") + (per.verifications > 0).cast("int8")
+    ranked = per.order_by([ibis.desc(kinds), ibis.desc(per.held), per.recipient_key])
+    return [row["recipient_key"] for row in ranked.select("recipient_key").to_pyarrow().to_pylist()]

@@ -1,4 +1,4 @@
-"""Tiles and tables from the metrics JSON of interfaces.md: the building blocks every dashboard shares."""
+"""Tiles and tables from the metrics JSON of docs/api.md: the building blocks every dashboard shares."""
 
 from __future__ import annotations
 

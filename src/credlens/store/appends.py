@@ -283,7 +283,7 @@ def _issuance_conflicts(
     issued_in_group: dict[tuple[int, str], str],
     issued_here: dict[tuple[int, str], str],
 ) -> list[Rejection]:
-    """events.md: a credential is issued once; another issuance with a new event id is refused.
+    """docs/ingestion.md: a credential is issued once; another issuance with a new event id is refused.
 
     ``issued_here`` receives this request's accepted issuances; the caller adds them to the group's
     only if the request is stored, so a refused request cannot block a later one.

@@ -1,1 +1,2 @@
-"""The web surface: the JSON API now, the dashboards later. The only package that imports FastAPI."""
+"""The web surface: the JSON API, the pages (sign-in, dashboards, admin, recipient) and their static
+files. The only package that imports FastAPI."""

@@ -6,7 +6,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
-from fastapi.staticfiles import StaticFiles
 
 from credlens import __version__
 from credlens.access.ratelimit import Limits, SignInLimiter
@@ -16,7 +15,7 @@ from credlens.store.maintenance import PurgeJob, RetentionJob
 from credlens.store.warehouse import Warehouse
 from credlens.store.writer import GroupWriter
 from credlens.web import deadlines, errors, openapi
-from credlens.web.pages import STATIC_DIR
+from credlens.web.pages import ASSETS
 from credlens.web.readers import ReaderScope
 from credlens.web.routes import admin as admin_pages
 from credlens.web.routes import (
@@ -83,5 +82,5 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
         admin_pages.router,
     ):
         app.include_router(router)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", ASSETS, name="static")
     return app

@@ -1,4 +1,4 @@
-"""Every error answer has one JSON shape: {"error": {"code", "message", "details"}} (interfaces.md).
+"""Every error answer has one JSON shape: {"error": {"code", "message", "details"}} (docs/api.md).
 
 Pages (every path outside ``/api/``) answer the same status with a small HTML page carrying the
 same message, and a page that needs a signed-in user sends the browser to the sign-in page.

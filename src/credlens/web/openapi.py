@@ -67,7 +67,7 @@ def event_schemas() -> dict[str, Any]:
     (batch,), components = msgspec.json.schema_components([list[AnyEvent]], ref_template=SCHEMAS + "{name}")
     batch = {
         **batch,
-        "description": f"A batch of events (events.md v1): at most {MAX_BATCH_EVENTS:,} events and "
+        "description": f"A batch of events (docs/ingestion.md, contract v1): at most {MAX_BATCH_EVENTS:,} events and "
         f"{MAX_BATCH_BYTES // 2**20} MiB. Each event is one of the types below, chosen by `type`; unknown "
         "fields are refused. Rules a schema cannot say (time bounds, `credential_id` per type, personal "
         "data in `properties`) answer 422.",

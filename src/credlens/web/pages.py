@@ -13,9 +13,12 @@ from starlette.responses import HTMLResponse
 from credlens.access import csrf
 from credlens.access.tokens import new_token
 from credlens.web import sessions
+from credlens.web.assets import Assets
 
 TEMPLATES = Jinja2Templates(directory=Path(__file__).parent / "templates")
 STATIC_DIR = Path(__file__).parent / "static"
+ASSETS = Assets(STATIC_DIR)
+TEMPLATES.env.globals["asset"] = ASSETS.url  # templates name static files by their hashed URL
 
 
 def render(request: Request, name: str, context: dict[str, Any] | None = None, status: int = 200) -> HTMLResponse:

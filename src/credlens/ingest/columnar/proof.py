@@ -1,4 +1,4 @@
-"""Which rows are provably valid events: every rule of events.md as a predicate over columns.
+"""Which rows are provably valid events: every rule of docs/ingestion.md as a predicate over columns.
 
 Conservative by construction: a row is proven only when every field it holds is one its type
 names, with a value the field's check accepts, every required field is there, and the cross-field

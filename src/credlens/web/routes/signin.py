@@ -10,6 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from credlens.access.passwords import verify_password
 from credlens.access.ratelimit import SignInLimiter
 from credlens.access.scope import may_administer
+from credlens.domain.accounts import Role, User
 from credlens.web import sessions
 from credlens.web.auth import Now, SignedIn, Staff
 from credlens.web.deps import WarehouseDep
@@ -21,8 +22,18 @@ router = APIRouter(include_in_schema=False)
 WRONG = "Wrong e-mail or password."
 
 
+def landing(user: User) -> str:
+    """Where a role starts: the page made for it (admins manage, executives read the whole, program
+    managers their programs), never a list of links."""
+    if may_administer(user):
+        return "/admin"
+    if user.role is Role.EXECUTIVE:
+        return "/dashboards/executive"
+    return "/dashboards/programs" if user.programs else "/"  # none assigned: the overview says whom to ask
+
+
 def home_of(staff: Staff) -> str:
-    return "/admin" if may_administer(staff.user) else "/"
+    return landing(staff.user)
 
 
 @router.get("/signin")
@@ -66,7 +77,7 @@ async def sign_in(request: Request, form: Form, warehouse: WarehouseDep, at: Now
         message = "This account is disabled." if matches and user is not None else WRONG
         return render(request, "signin.html", {"error": message, "email": email}, status=401)
     limiter.succeeded(email)
-    response = RedirectResponse("/admin" if may_administer(user) else "/", status_code=303)
+    response = RedirectResponse(landing(user), status_code=303)
     sessions.end(request, None, warehouse)  # whatever this browser held before; the new cookie replaces it
     sessions.start(response, warehouse, user.issuer_id, at, user_id=user.user_id)
     warehouse.audit(user.issuer_id, user.actor, "signin")

@@ -1,4 +1,4 @@
-"""GET /api/v1/stats: the metrics JSON of interfaces.md; parameters mirror `credlens query`."""
+"""GET /api/v1/stats: the metrics JSON of docs/api.md; parameters mirror `credlens query`."""
 
 from __future__ import annotations
 
