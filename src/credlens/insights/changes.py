@@ -58,6 +58,8 @@ def _rate(metric: str, subject: Json, name: str, x: int, n: int, old_x: int, old
     if n < RANKING_MINIMUM or old_n < RANKING_MINIMUM:
         return []
     p = two_proportions(x, n, old_x, old_n)
+    if p is None:
+        return []
     evidence = rate_evidence(x, n, old_x, old_n, p)
     gap = evidence["value"] - evidence["reference"]
     direction = "up" if gap > 0 else "down"

@@ -22,13 +22,15 @@ def candidates(metrics: Json) -> list[Candidate]:
             ref_x, ref_n = total_x - x, total_n - n
             if n < RANKING_MINIMUM or ref_n < RANKING_MINIMUM:
                 continue
-            out.append(_candidate(row, metric, x, n, ref_x, ref_n))
+            p = two_proportions(x, n, ref_x, ref_n)
+            if p is not None:
+                out.append(_candidate(row, metric, (x, n, ref_x, ref_n), p))
     return out
 
 
-def _candidate(row: Json, metric: str, x: int, n: int, ref_x: int, ref_n: int) -> Candidate:
-    p = two_proportions(x, n, ref_x, ref_n)
-    evidence = rate_evidence(x, n, ref_x, ref_n, p)
+def _candidate(row: Json, metric: str, counts: tuple[int, int, int, int], p: float) -> Candidate:
+    x, n, ref_x, ref_n = counts
+    evidence = rate_evidence(*counts, p)
     gap = evidence["value"] - evidence["reference"]
     direction = "above" if gap > 0 else "below"
     unit = "enrollments" if metric == "completion_rate" else "credentials"

@@ -14,12 +14,13 @@ from scipy.stats import binomtest, chi2_contingency, false_discovery_control, fi
 SMALL_EXPECTED = 5
 
 
-def two_proportions(x1: int, n1: int, x2: int, n2: int) -> float:
-    """Two-sided p-value that x1/n1 and x2/n2 come from one rate."""
+def two_proportions(x1: int, n1: int, x2: int, n2: int) -> float | None:
+    """Two-sided p-value that x1/n1 and x2/n2 come from one rate; None when both rates are 0 (or both
+    1): nothing can differ, so it is no test, and the correction does not count it."""
     table = [[x1, n1 - x1], [x2, n2 - x2]]
     total, hits = n1 + n2, x1 + x2
-    if hits in (0, total):  # both rates 0 (or both 1): nothing differs
-        return 1.0
+    if hits in (0, total):
+        return None
     expected = min(n * share for n in (n1, n2) for share in (hits / total, 1 - hits / total))
     if expected < SMALL_EXPECTED:
         return float(fisher_exact(table).pvalue)
