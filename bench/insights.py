@@ -18,8 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the tests' result generator
 
-from credlens.insights.statistics import wilson  # noqa: E402
-from tests.insights.test_calibration import false_run, planted_found  # noqa: E402
+from tests.insights.test_calibration import false_run, planted_found
+
+from credlens.insights.statistics import wilson
 
 
 def main() -> None:

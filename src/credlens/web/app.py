@@ -23,6 +23,7 @@ from credlens.web.routes import (
     events,
     health,
     home,
+    insights,
     invitations,
     links,
     privacy,
@@ -67,7 +68,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
     deadlines.install(app, settings.query_timeout)  # outermost: every read of a request has its deadline
     logs.install()
-    for router in (health.router, events.router, stats.router, links.router, privacy.router):
+    for router in (health.router, events.router, stats.router, insights.router, links.router, privacy.router):
         app.include_router(router)
     for router in (
         home.router,
