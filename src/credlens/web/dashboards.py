@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from credlens.access.scope import ScopeRefused, stats_programs
 from credlens.domain.accounts import Role
 from credlens.domain.query import QueryError
+from credlens.insights import engine
 from credlens.metrics.runner import run_for
 from credlens.reports import compare, executive, market, portfolios, programs
+from credlens.reports import insights as insight_pages
 from credlens.reports.catalog import Catalog
 from credlens.reports.view import Dashboard
 from credlens.store.scope import IssuerTables
@@ -98,13 +100,30 @@ def _executive(ctx: Context) -> Dashboard:
         # no trend among the tiles: the window's own interval, never the page's (`all` by day is refused)
         jobs[period] = {"period": period, "date_from": None, "date_to": None, "compare": compare_with, "interval": None}
         jobs[period]["only"] = executive.FIXED_METRICS  # NOTE: the tiles need two cohort numbers, not the full set
+    jobs["insights"] = {"only": engine.METRICS}
     results = ctx.run_many(jobs)
-    main = results.pop("main")
-    return executive.build(main, results, ctx.k)
+    main, found = results.pop("main"), results.pop("insights")
+    return _with_top_findings(executive.build(main, results, ctx.k), found, ctx)
 
 
 def _programs(ctx: Context) -> Dashboard:
-    return programs.build(ctx.run(only=programs.METRICS, funnel=",".join(programs.FUNNEL)), ctx.k)
+    jobs: dict[str, dict[str, Any]] = {
+        "main": {"only": programs.METRICS, "funnel": ",".join(programs.FUNNEL)},
+        "insights": {"only": engine.METRICS},
+    }
+    results = ctx.run_many(jobs)
+    return _with_top_findings(programs.build(results["main"], ctx.k), results["insights"], ctx)
+
+
+def _insights(ctx: Context) -> Dashboard:
+    result = ctx.run(only=engine.METRICS)
+    return insight_pages.build(result, engine.find(result), ctx.state.items())
+
+
+def _with_top_findings(dashboard: Dashboard, result: Json, ctx: Context) -> Dashboard:
+    """The page with its top insights first (the Insights page lists them all)."""
+    top = insight_pages.section(engine.find(result), ctx.state.items())
+    return replace(dashboard, sections=(top, *dashboard.sections))
 
 
 def _market(ctx: Context) -> Dashboard:
@@ -152,5 +171,6 @@ PAGES: dict[str, Page] = {
         Page("compare", "Compare", _compare, "2 to 4 programs or departments side by side, with 95 % intervals."),
         Page("market", "Verification & market", _market, "Who verifies: trends, industries, sizes, countries."),
         Page("portfolios", "Recipients & portfolios", _portfolios, "Portfolios, co-held programs, sequences."),
+        Page("insights", "Insights", _insights, "Tested findings with their evidence, and what to do about them."),
     )
 }
