@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from credlens.cli.main import app as cli_app
 from credlens.config import Settings
+from credlens.insights.registry import KINDS
 from credlens.metrics.registry import REGISTRY, render_markdown
 from credlens.web.app import create_app
 
@@ -66,3 +67,9 @@ def test_metrics_reference_is_the_registry() -> None:
     assert text[start:end] == render_markdown(), "regenerate docs/metrics.md from metrics.registry.render_markdown()"
     for metric_id in REGISTRY:
         assert f"| `{metric_id}` |" in text, metric_id
+
+
+def test_every_insight_kind_is_documented() -> None:
+    text = (DOCS / "insights.md").read_text()
+    for kind in KINDS:
+        assert f"### {kind}\n" in text, kind

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from credlens.insights.finding import Candidate, Json, percent
-from credlens.insights.registry import MIN_LIFT
+from credlens.insights.registry import MIN_LIFT, MIN_PATHWAY_SHARE
 from credlens.insights.statistics import above_chance, wilson
 from credlens.metrics.programs import RANKING_MINIMUM
 from credlens.metrics.recipients import TOP_PAIRS
@@ -86,7 +86,7 @@ def _pathways(metrics: Json) -> list[Candidate]:
                 recommendation=f"Offer {b} to holders of {a} around day {days:.0f}.",
                 evidence=evidence,
                 impact=float(forward - reverse),
-                meaningful=share - 0.5 >= 0.1,
+                meaningful=round(share, 6) >= MIN_PATHWAY_SHARE,
                 p_value=p,
             )
         )

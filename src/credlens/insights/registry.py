@@ -12,6 +12,7 @@ MIN_EFFECT = 0.05  # rates: 5 percentage points, so that "significant" is also m
 MIN_COUNT_CHANGE = 0.2  # counts: a change of at least 20 % of the comparison window's count
 DELIVERY_TARGET = 0.95
 MIN_LIFT = 1.5
+MIN_PATHWAY_SHARE = 0.6  # A then B in at least 60 % of those who earned both in one order
 RENEWAL_WINDOW_DAYS = 90
 
 # Program rates and their counts in the `programs` metric's rows: (numerator, denominator).
@@ -82,6 +83,20 @@ KINDS = {
             f"Two programs held by the same recipients with lift ≥ {MIN_LIFT} (more than by chance).",
             "One-sided binomial test of the holders of both against recipients × P(A) × P(B).",
             f"≥ {RANKING_MINIMUM} holders of both.",
+        ),
+        Kind(
+            "pathway",
+            "Recipients earn program A and then program B more often than in the other order, with the median "
+            "days between ('offer B to holders of A around day N').",
+            "One-sided binomial test of A-then-B against B-then-A at 50 %.",
+            f"≥ {RANKING_MINIMUM} recipients earning A then B; ≥ {MIN_PATHWAY_SHARE * 100:.0f} % of the two orders.",
+        ),
+        Kind(
+            "market_demand",
+            "Verifications by verifiers of an industry or country grew against the comparison window: a "
+            "credential opportunity there.",
+            "As changed_since_previous counts (two Poisson counts), on the verifier breakdown's released cells.",
+            f"≥ {RANKING_MINIMUM} verifications in the window; growth of ≥ {MIN_COUNT_CHANGE * 100:.0f} %.",
         ),
     )
 }

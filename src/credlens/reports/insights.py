@@ -40,7 +40,10 @@ def build(result: Json, insights: list[Json], state: list[tuple[str, str]]) -> D
         f"{len(insights)} finding(s) significant after the Benjamini–Hochberg correction (q ≤ {Q_LEVEL}), each "
         "with its minimum volume and effect; largest impact first."
     )
-    intro = " ".join(f"{k.id}: {k.definition}" for k in KINDS.values())
+    intro = (
+        "Each finding is a tested statement about this window, with its numbers: the kinds, their tests and "
+        f"minimums are in docs/insights.md ({', '.join(KINDS)})."
+    )
     return Dashboard(
         "insights",
         "Insights",
