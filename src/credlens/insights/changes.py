@@ -15,7 +15,7 @@ from credlens.insights.registry import (
     PROGRAM_RATES,
     recommendation,
 )
-from credlens.insights.statistics import two_counts, two_proportions, wilson
+from credlens.insights.statistics import Interval, two_counts, two_proportions
 from credlens.metrics.programs import RANKING_MINIMUM
 
 
@@ -89,8 +89,6 @@ def _count(metric: str, subject: Json, name: str, x: int, old: int, days: tuple[
     expected = old * days[0] / days[1]  # the comparison window's count, per day of this window
     p = two_counts(x, old, *days)
     direction = "up" if x > expected else "down"
-    ci = wilson(x, x + old)  # the window's share of both counts; scaled to a ratio below
-    ratio_ci = [round(lo / (1 - lo) * days[1] / days[0], 6) if lo < 1 else None for lo in ci]
     evidence = {
         "value": x,
         "numerator": x,
@@ -98,7 +96,7 @@ def _count(metric: str, subject: Json, name: str, x: int, old: int, days: tuple[
         "reference": old,
         "reference_numerator": old,
         "reference_denominator": None,
-        "ci95": ratio_ci,  # the ratio of daily rates (window / comparison window)
+        "ci95": Interval(x, x + old, days),  # the ratio of daily rates (window / comparison window)
         "p_value": p,
     }
     finding = f"{name}: {LABELS[metric]} went {direction} to {x}, from {old} in the comparison window."

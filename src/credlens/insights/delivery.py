@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from credlens.insights.finding import Candidate, Json, percent
 from credlens.insights.registry import DELIVERY_TARGET, recommendation
-from credlens.insights.statistics import at_least, wilson
+from credlens.insights.statistics import Interval, at_least
 from credlens.metrics.programs import RANKING_MINIMUM
 from credlens.privacy.suppression import HIDDEN_CELLS
 
@@ -30,7 +30,7 @@ def candidates(metrics: Json) -> list[Candidate]:
         "reference": DELIVERY_TARGET,
         "reference_numerator": None,
         "reference_denominator": None,
-        "ci95": wilson(x, n),
+        "ci95": Interval(x, n),
         "p_value": p,
     }
     return [

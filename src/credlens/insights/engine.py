@@ -54,7 +54,7 @@ def find(result: Json) -> list[Json]:
 
 
 def _shape(c: Candidate, q: float) -> Json:
-    evidence = {**c.evidence, "p_value": _sig(c.p_value), "q_value": _sig(q)}
+    evidence = {**c.evidence, "ci95": c.evidence["ci95"].bounds(), "p_value": _sig(c.p_value), "q_value": _sig(q)}
     return {
         "id": c.id,
         "kind": c.kind,

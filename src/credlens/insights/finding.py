@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from credlens.insights.statistics import wilson
+from credlens.insights.statistics import Interval
 
 Json = dict[str, Any]
 
@@ -40,7 +40,7 @@ def rate_evidence(x: int, n: int, ref_x: int, ref_n: int, p_value: float) -> Jso
         "reference": round(ref_x / ref_n, 6),
         "reference_numerator": ref_x,
         "reference_denominator": ref_n,
-        "ci95": wilson(x, n),
+        "ci95": Interval(x, n),
         "p_value": p_value,
     }
 

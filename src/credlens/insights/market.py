@@ -7,7 +7,7 @@ import datetime as dt
 
 from credlens.insights.finding import Candidate, Json
 from credlens.insights.registry import MIN_COUNT_CHANGE
-from credlens.insights.statistics import two_counts, wilson
+from credlens.insights.statistics import Interval, two_counts
 from credlens.metrics.programs import RANKING_MINIMUM
 from credlens.privacy.suppression import HIDDEN_CELLS
 
@@ -40,7 +40,6 @@ def _growth(axis: str, metric: str, key: str, x: int, old: int, days: tuple[int,
     if x <= expected:
         return []  # demand that grew: a fall is a change, not an opportunity
     p = two_counts(x, old, *days)
-    ci = wilson(x, x + old)
     evidence = {
         "value": x,
         "numerator": x,
@@ -48,7 +47,7 @@ def _growth(axis: str, metric: str, key: str, x: int, old: int, days: tuple[int,
         "reference": old,
         "reference_numerator": old,
         "reference_denominator": None,
-        "ci95": [round(lo / (1 - lo) * days[1] / days[0], 6) if lo < 1 else None for lo in ci],
+        "ci95": Interval(x, x + old, days),  # the ratio of daily rates (window / comparison window)
         "p_value": p,
     }
     return [

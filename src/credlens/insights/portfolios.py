@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from credlens.insights.finding import Candidate, Json, percent
 from credlens.insights.registry import MIN_LIFT, MIN_PATHWAY_SHARE
-from credlens.insights.statistics import above_chance, wilson
+from credlens.insights.statistics import Interval, above_chance
 from credlens.metrics.programs import RANKING_MINIMUM
 from credlens.metrics.recipients import TOP_PAIRS
 
@@ -31,7 +31,7 @@ def _bundles(metrics: Json) -> list[Candidate]:
             "reference": round(chance * holders, 6),
             "reference_numerator": None,
             "reference_denominator": holders,
-            "ci95": wilson(both, holders),
+            "ci95": Interval(both, holders),
             "p_value": p,
         }
         out.append(
@@ -72,7 +72,7 @@ def _pathways(metrics: Json) -> list[Candidate]:
             "reference": 0.5,
             "reference_numerator": None,
             "reference_denominator": None,
-            "ci95": wilson(forward, forward + reverse),
+            "ci95": Interval(forward, forward + reverse),
             "p_value": p,
         }
         out.append(
