@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 
 from credlens.cli.main import app as cli_app
 from credlens.config import Settings
+from credlens.insights.registry import KINDS
 from credlens.metrics.registry import REGISTRY, render_markdown
 from credlens.web.app import create_app
 
@@ -80,3 +81,9 @@ def test_the_docs_and_docstrings_link_only_to_files_in_the_repository() -> None:
         text = source.read_text()
         assert "shared/spec" not in text, source
         assert not re.search(r"(?<![\w/])(events|interfaces)\.md", text), source
+
+
+def test_every_insight_kind_is_documented() -> None:
+    text = (DOCS / "insights.md").read_text()
+    for kind in KINDS:
+        assert f"### {kind}\n" in text, kind

@@ -122,6 +122,7 @@ def test_program_rows(warehouse: Warehouse, berlin: Issuer) -> None:
     assert (p1["name"], p1["kind"], p1["department"]) == ("Data", "certificate", "Tech")
     assert (p1["issued"], p1["value"], p1["view_rate"], p1["share_rate"]) == (4, 4, 0.5, 0.75)
     assert (p1["profile_add_rate"], p1["verification_rate"]) == (0.25, 0.75)
+    assert (p1["shared_linkedin"], p1["share_rate_linkedin"]) == (1, 0.25)  # c1 on LinkedIn (c6 is December's)
     assert p1["employer_interest"] == 100.0  # 4 verification events per 4 issued, per 100
     assert p1["avg_rating"] == round(10 / 3, 6)  # 5, 3 and the 1 February rating 2: cohort, any time
     # enrollments: alice, bob, carol, erin (alice twice counts once); erin holds nothing

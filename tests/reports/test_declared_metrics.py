@@ -13,9 +13,11 @@ import pytest
 
 from credlens.domain.issuers import Issuer
 from credlens.domain.query import parse_query
+from credlens.insights import engine
 from credlens.metrics.registry import REGISTRY
 from credlens.metrics.runner import run
 from credlens.reports import compare, executive, market, portfolios, programs
+from credlens.reports import insights as insight_page
 from credlens.store.warehouse import Warehouse
 from tests.conftest import ingest
 from tests.metrics.test_programs_recipients_market import BERLIN, crowd_events, january, portfolio_events
@@ -55,6 +57,7 @@ def recording(result: dict[str, Any], seen: set[str]) -> dict[str, Any]:
 PAGES: dict[str, tuple[frozenset[str], Callable[[dict[str, Any]], Any]]] = {
     "programs": (programs.METRICS, lambda r: programs.build(r, 10)),
     "market": (market.METRICS, market.build),
+    "insights": (engine.METRICS, lambda r: insight_page.build(r, engine.find(r), [])),
     "portfolios": (portfolios.METRICS, lambda r: portfolios.build(r, 10)),
     "compare": (compare.METRICS, lambda r: compare.build([("a", "A", r), ("b", "B", r)], "program")),
     "executive": (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from credlens.cli import demo, importer, issuer, links, privacy, query, serve, user
+from credlens.cli import demo, importer, insights, issuer, links, privacy, query, serve, user
 
 app = typer.Typer(
     name="credlens",
@@ -17,6 +17,7 @@ app.add_typer(issuer.app, name="issuer")
 app.add_typer(user.app, name="user")
 app.command("import")(importer.import_file)
 app.command("query")(query.query)
+app.command("insights")(insights.insights)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("recipient-link")(links.recipient_link)

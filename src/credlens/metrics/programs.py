@@ -18,6 +18,7 @@ Json = dict[str, Any]
 RATES = {
     "view_rate": "opened",
     "share_rate": "shared",
+    "share_rate_linkedin": "shared_linkedin",  # the channel the guides single out (insights compare it)
     "profile_add_rate": "profile_added",
     "verification_rate": "verified",
 }

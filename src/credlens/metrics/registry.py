@@ -206,11 +206,12 @@ def _programs_recipients_market() -> list[Metric]:
             cohort,
             breakdown,
             "One row per program in scope (value = `issued`): `issued`, `view_rate`, `share_rate`, "
-            "`profile_add_rate`, `verification_rate`, `completion_rate` (activity), `avg_rating` (mean rating "
-            "of `recipient.feedback` events of the cohort), `employer_interest` (verification events of the "
-            "cohort per 100 `issued`) and `perceived_value_index`: 100 × the mean, over share, profile-add and "
-            "verification rates, of the program's rate / the issuer-wide rate for the same query (a rate whose "
-            "issuer-wide value is 0 or null is left out); 100 means as valued as the issuer's average program.",
+            "`share_rate_linkedin`, `profile_add_rate`, `verification_rate`, `completion_rate` (activity), "
+            "`avg_rating` (mean rating of `recipient.feedback` events of the cohort), `employer_interest` "
+            "(verification events of the cohort per 100 `issued`) and `perceived_value_index`: 100 × the mean, "
+            "over share, profile-add and verification rates, of the program's rate / the issuer-wide rate for the "
+            "same query (a rate whose issuer-wide value is 0 or null is left out); 100 means as valued as the "
+            "issuer's average program.",
         ),
         Metric(
             "credentials_per_recipient",

@@ -25,6 +25,7 @@ class Cell:
     flag: str | None = None  # e.g. "within noise"
     hint: str | None = None  # a definition the page shows with the cell (row labels of metric tables)
     note: str | None = None  # a second line under the value, e.g. its 95 % interval
+    href: str | None = None  # the cell links there (insights: the page showing the evidence)
 
     def json(self) -> Json:
         out: Json = {"value": self.value, "text": self.text}

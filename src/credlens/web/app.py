@@ -23,6 +23,7 @@ from credlens.web.routes import (
     events,
     health,
     home,
+    insights,
     invitations,
     links,
     privacy,
@@ -70,7 +71,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     deadlines.install(app, settings.query_timeout)  # every read of a request has its deadline
     app.add_middleware(ReaderScope)  # outermost: a request's cursors end with it, error or not
     logs.install()
-    for router in (health.router, events.router, stats.router, links.router, privacy.router):
+    for router in (health.router, events.router, stats.router, insights.router, links.router, privacy.router):
         app.include_router(router)
     for router in (
         home.router,

@@ -75,11 +75,11 @@ def stats(
         raise ApiError(
             400, "invalid_query", f"{exc.field}: {exc.message}", [{"field": exc.field, "reason": exc.message}]
         ) from exc
-    warehouse.audit(issuer.issuer_id, reader.actor, "export", f"stats API JSON ({_what(result['query'])})")
+    warehouse.audit(issuer.issuer_id, reader.actor, "export", f"stats API JSON ({audited_window(result['query'])})")
     return result
 
 
-def _what(query: dict[str, Any]) -> str:
+def audited_window(query: dict[str, Any]) -> str:
     """The window and programs of a pull, as the audit log records it: values the run checked (the
     issuer's own program ids), never free text a client typed."""
     programs = query["program"]
