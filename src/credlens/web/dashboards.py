@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from credlens.access.scope import ScopeRefused, stats_programs
@@ -91,8 +91,25 @@ class Context:
         return {name: done[covered_by[name]] for name in jobs}
 
 
+# Whether the window and filters match anything: nothing issued and nothing verified in scope. Every
+# page asks these two cheap counts beside its own metrics, so it can say so instead of showing zeros.
+PROBE = frozenset({"issued", "verifications"})
+
+
+def matches_nothing(result: Json) -> bool:
+    """True when the run's window and filters hold no issuance and no verification."""
+    metrics = result.get("metrics", {})
+    return all(metrics.get(name, {}).get("value") == 0 for name in PROBE)
+
+
+def _probed(dashboard: Dashboard, result: Json) -> Dashboard:
+    if not matches_nothing(result):
+        return dashboard
+    return replace(dashboard, extra={**dashboard.extra, "nothing_matches": True})
+
+
 def _executive(ctx: Context) -> Dashboard:
-    jobs: dict[str, dict[str, Any]] = {"main": {"only": executive.METRICS}}
+    jobs: dict[str, dict[str, Any]] = {"main": {"only": executive.METRICS | PROBE}}
     for period, _ in executive.FIXED_WINDOWS:  # the same filters over fixed windows, each against the one before
         compare_with = None if period == "all" else "previous"
         # no trend among the tiles: the window's own interval, never the page's (`all` by day is refused)
@@ -100,19 +117,22 @@ def _executive(ctx: Context) -> Dashboard:
         jobs[period]["only"] = executive.FIXED_METRICS  # NOTE: the tiles need two cohort numbers, not the full set
     results = ctx.run_many(jobs)
     main = results.pop("main")
-    return executive.build(main, results, ctx.k)
+    return _probed(executive.build(main, results, ctx.k), main)
 
 
 def _programs(ctx: Context) -> Dashboard:
-    return programs.build(ctx.run(only=programs.METRICS, funnel=",".join(programs.FUNNEL)), ctx.k)
+    result = ctx.run(only=programs.METRICS | PROBE, funnel=",".join(programs.FUNNEL))
+    return _probed(programs.build(result, ctx.k), result)
 
 
 def _market(ctx: Context) -> Dashboard:
-    return market.build(ctx.run(only=market.METRICS))
+    result = ctx.run(only=market.METRICS | PROBE)
+    return _probed(market.build(result), result)
 
 
 def _portfolios(ctx: Context) -> Dashboard:
-    return portfolios.build(ctx.run(only=portfolios.METRICS), ctx.k)
+    result = ctx.run(only=portfolios.METRICS | PROBE)
+    return _probed(portfolios.build(result, ctx.k), result)
 
 
 def _compare(ctx: Context) -> Dashboard:
@@ -126,7 +146,11 @@ def _compare(ctx: Context) -> Dashboard:
         ctx.scoped_programs(state.programs)
         groups = [(p, ctx.catalog.name(p), {"programs": (p,)}) for p in state.programs]
     if len(groups) > compare.MAX_GROUPS:
-        raise ApiError(400, "invalid_query", f"compare 2 to {compare.MAX_GROUPS} groups, not {len(groups)}")
+        what = "departments" if state.departments else "programs"
+        message = (
+            f"compare 2 to {compare.MAX_GROUPS} {what}, not {len(groups)}: untick {len(groups) - compare.MAX_GROUPS}"
+        )
+        raise ApiError(400, "invalid_query", message, [{"field": "groups", "reason": message}])
     if len(groups) < 2:
         return compare.choose(ctx.run(only=compare.METRICS))
     results = ctx.run_many({key: {**job, "only": compare.METRICS} for key, _, job in groups})

@@ -11,6 +11,7 @@ from fastapi import Query
 
 DEFAULT_PERIOD = "90d"
 DEFAULT_COMPARE = "previous"
+ALL = "all"  # the period with nothing before it to compare with
 PERIODS = (
     ("7d", "Last 7 days"),
     ("30d", "Last 30 days"),
@@ -88,7 +89,8 @@ def dashboard_state(
     interval: Annotated[str | None, Query()] = None,
 ) -> State:
     """The state as the URL gives it: empty values are absent; a period wins over dates (the filter
-    form sends both fields, `period` empty when custom dates are wanted)."""
+    form sends both fields, `period` empty when custom dates are wanted). All time has no window before
+    it, so its comparison is dropped (the form disables the control and says why)."""
     period = present(period)
     departments = tuple(dict.fromkeys(d for d in (present(x) for x in department or []) if d))
     return State(
@@ -98,7 +100,7 @@ def dashboard_state(
         programs=tuple(dict.fromkeys(p for p in (present(x) for x in program or []) if p)),
         kind=present(kind),
         department=departments[0] if len(departments) == 1 else None,
-        compare=present(compare),
+        compare=None if period == ALL else present(compare),
         interval=present(interval),
         departments=departments if len(departments) > 1 else (),
     )
