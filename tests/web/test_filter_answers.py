@@ -112,3 +112,26 @@ def test_form_problems_in_words() -> None:
     assert form_problem(error, State(interval="day"), "/x").message.endswith("Choose a shorter window.")
     plain = form_problem(ApiError(400, "invalid_query", "department: one department on this page"), State(), "/x")
     assert (plain.field, plain.message, plain.fixes) == (None, "Department: one department on this page.", ())
+
+
+def test_the_comparison_page_states_and_takes_its_baseline(app_client: TestClient, world: World) -> None:
+    admin = _staff(app_client, world, Role.ADMIN)
+    url = "/dashboards/compare.json?period=all&program=alpha-zq-p1&program=alpha-zq-p2"
+    board = admin.get(f"{url}&baseline=alpha-zq-p2").json()
+    assert [g["key"] for g in board["groups"]] == ["alpha-zq-p2", "alpha-zq-p1"]  # the baseline first
+    issued = next(r for r in board["sections"][0]["tables"][0]["rows"] if r["metric"]["value"] == "Credentials issued")
+    assert issued["g2_diff"]["value"] == 1  # 69 - 68: against the chosen baseline
+    page = admin.get(url.replace(".json", "") + "&baseline=alpha-zq-p2")
+    assert '<select id="f-baseline" name="baseline"' in page.text
+    assert 'data-baseline="alpha-zq-p2"' in page.text
+    # a baseline that is not among the groups (unticked in the form) falls back to the first group
+    moved = admin.get(f"{url}&baseline=alpha-zq-p9", follow_redirects=False)
+    assert (moved.status_code, moved.headers["location"]) == (303, url)
+    # the page compares groups, not windows: "Compare with" is not offered and nothing is compared
+    window = url.replace("period=all", "from=2026-01-01&to=2026-03-31&compare=previous")
+    carried = admin.get(window.replace(".json", ""))
+    assert 'id="f-compare"' not in carried.text
+    assert '<input type="hidden" name="compare" value="previous">' in carried.text  # kept for the other pages
+    assert admin.get(window).json()["comparison"] is None
+    other = admin.get("/dashboards/programs?period=all&baseline=alpha-zq-p1", follow_redirects=False)
+    assert other.headers["location"] == "/dashboards/programs?period=all"  # no baseline outside Compare

@@ -152,8 +152,10 @@ def _compare(ctx: Context) -> Dashboard:
         )
         raise ApiError(400, "invalid_query", message, [{"field": "groups", "reason": message}])
     if len(groups) < 2:
-        return compare.choose(ctx.run(only=compare.METRICS))
-    results = ctx.run_many({key: {**job, "only": compare.METRICS} for key, _, job in groups})
+        return compare.choose(ctx.run(only=compare.METRICS, compare=None))
+    groups.sort(key=lambda group: group[0] != state.baseline)  # the baseline first, the others in order
+    # the page compares groups, not windows: no comparison window is computed (the form hides the control)
+    results = ctx.run_many({key: {**job, "only": compare.METRICS, "compare": None} for key, _, job in groups})
     by = "department" if state.departments else "program"
     return compare.build([(key, label, results[key]) for key, label, _ in groups], by)
 

@@ -44,6 +44,19 @@ class State:
     compare: str | None = None
     interval: str | None = None
     departments: tuple[str, ...] = ()  # the comparison view's groups, when comparing departments
+    baseline: str | None = None  # the comparison view's group every difference is against (default: the first)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The comparison view's groups: departments when several are named, else the programs."""
+        return self.departments or self.programs
+
+    def for_page(self, page: str) -> State:
+        """The state a page keeps: the baseline only on the comparison page, and only when it is one
+        of the groups (a group unticked in the form takes its baseline with it, back to the first)."""
+        if page != "compare" or self.baseline not in self.groups:
+            return replace(self, baseline=None)
+        return self
 
     @property
     def bare(self) -> bool:
@@ -59,7 +72,7 @@ class State:
         pairs += [("program", p) for p in self.programs]
         pairs += [("kind", self.kind), ("department", self.department)]
         pairs += [("department", d) for d in self.departments]
-        pairs += [("compare", self.compare), ("interval", self.interval)]
+        pairs += [("compare", self.compare), ("interval", self.interval), ("baseline", self.baseline)]
         return [(k, v) for k, v in pairs if v]
 
     def query_string(self) -> str:
@@ -87,6 +100,7 @@ def dashboard_state(
     department: Annotated[list[str] | None, Query()] = None,
     compare: Annotated[str | None, Query()] = None,
     interval: Annotated[str | None, Query()] = None,
+    baseline: Annotated[str | None, Query(description="comparison page: the group differences are against")] = None,
 ) -> State:
     """The state as the URL gives it: empty values are absent; a period wins over dates (the filter
     form sends both fields, `period` empty when custom dates are wanted). All time has no window before
@@ -103,4 +117,5 @@ def dashboard_state(
         compare=None if period == ALL else present(compare),
         interval=present(interval),
         departments=departments if len(departments) > 1 else (),
+        baseline=present(baseline),
     )

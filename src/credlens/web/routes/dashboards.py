@@ -31,7 +31,7 @@ StateDep = Annotated[State, Depends(dashboard_state)]
 TableParam = Annotated[str | None, Query(description="one table's id: that table alone, as shown")]
 
 
-def _canonical(request: Request, staff: Staff, state: State, suffix: str) -> Response | None:
+def _canonical(request: Request, staff: Staff, state: State, suffix: str, page: Page) -> Response | None:
     """A redirect to the URL of the state (defaults filled, empty or overridden fields dropped), or None.
 
     A program manager's state without a program names each of theirs: the form's "none ticked" means
@@ -42,6 +42,7 @@ def _canonical(request: Request, staff: Staff, state: State, suffix: str) -> Res
         state = state.with_defaults(mine)
     if mine and not state.programs:
         state = replace(state, programs=mine)
+    state = state.for_page(page.name)
     extra = [("table", v) for v in request.query_params.getlist("table")] if suffix == ".csv" else []
     wanted = state.items() + extra
     if sorted(request.query_params.multi_items()) == sorted(wanted):
@@ -114,7 +115,7 @@ def _add(page: Page) -> None:
 
     @router.get(path, name=f"{page.name}_page")
     def html(request: Request, staff: StaffUser, warehouse: WarehouseDep, state: StateDep) -> Response:
-        redirect = _canonical(request, staff, state, "")
+        redirect = _canonical(request, staff, state, "", page)
         if redirect is not None:
             return redirect
         ctx = _context(staff, warehouse, state)
@@ -130,7 +131,7 @@ def _add(page: Page) -> None:
 
     @router.get(path + ".json", name=f"{page.name}_json")
     def as_json(request: Request, staff: StaffUser, warehouse: WarehouseDep, state: StateDep) -> Response:
-        redirect = _canonical(request, staff, state, ".json")
+        redirect = _canonical(request, staff, state, ".json", page)
         if redirect is not None:
             return redirect
         dashboard, _ = _dashboard(page, staff, warehouse, state)
@@ -142,7 +143,7 @@ def _add(page: Page) -> None:
     def as_csv(
         request: Request, staff: StaffUser, warehouse: WarehouseDep, state: StateDep, table: TableParam = None
     ) -> Response:
-        redirect = _canonical(request, staff, state, ".csv")
+        redirect = _canonical(request, staff, state, ".csv", page)
         if redirect is not None:
             return redirect
         dashboard, _ = _dashboard(page, staff, warehouse, state)
