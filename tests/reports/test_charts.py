@@ -82,7 +82,9 @@ def test_a_count_axis_has_whole_distinct_ticks_covering_the_values(top: int) -> 
     ticks = axis["values"]
     assert all(isinstance(t, int) for t in ticks)
     assert len(set(ticks)) == len(ticks) <= charts.MAX_VALUE_TICKS + 1
-    assert ticks[0] == 0 and ticks[-1] >= top and scale["domain"] == [0, ticks[-1]]
+    assert ticks[0] == 0
+    assert ticks[-1] >= top
+    assert scale["domain"] == [0, ticks[-1]]
 
 
 @pytest.mark.parametrize("top", [0.0, 0.004, 0.02, 0.034, 0.18, 0.93, 1.0])
@@ -90,7 +92,7 @@ def test_a_percent_axis_has_distinct_whole_point_ticks(top: float) -> None:
     axis, _ = charts.value_axis([top], percent=True)
     labels = [f"{t * 100:.0f}%" for t in axis["values"]]  # as ".0%" writes them
     assert len(set(labels)) == len(labels)
-    assert axis["values"][-1] >= top and axis["values"][-1] <= 1
+    assert top <= axis["values"][-1] <= 1
 
 
 def test_time_axes_tick_at_whole_units_named_apart() -> None:
