@@ -135,3 +135,20 @@ def test_the_comparison_page_states_and_takes_its_baseline(app_client: TestClien
     assert admin.get(window).json()["comparison"] is None
     other = admin.get("/dashboards/programs?period=all&baseline=alpha-zq-p1", follow_redirects=False)
     assert other.headers["location"] == "/dashboards/programs?period=all"  # no baseline outside Compare
+
+
+def test_edited_dates_win_over_the_period_even_without_the_script(app_client: TestClient, world: World) -> None:
+    """The form sends the dates it showed (`shown`); dates that differ were edited: custom dates."""
+    admin = _staff(app_client, world, Role.ADMIN)
+    page = admin.get("/dashboards/market?period=all")
+    shown = re.search(r'name="shown" value="([^"]+)"', page.text)
+    assert shown
+    start, end = shown.group(1).split("..")
+    same = admin.get(
+        f"/dashboards/market?period=all&from={start}&to={end}&shown={start}..{end}", follow_redirects=False
+    )
+    assert same.headers["location"] == "/dashboards/market?period=all"  # nothing edited: the period stays
+    edited = admin.get(
+        f"/dashboards/market?period=all&from=2026-01-05&to={end}&shown={start}..{end}", follow_redirects=False
+    )
+    assert edited.headers["location"] == f"/dashboards/market?from=2026-01-05&to={end}"

@@ -101,11 +101,16 @@ def dashboard_state(
     compare: Annotated[str | None, Query()] = None,
     interval: Annotated[str | None, Query()] = None,
     baseline: Annotated[str | None, Query(description="comparison page: the group differences are against")] = None,
+    shown: Annotated[str | None, Query(description="the form's dates as it showed them, FROM..TO")] = None,
 ) -> State:
     """The state as the URL gives it: empty values are absent; a period wins over dates (the filter
     form sends both fields, `period` empty when custom dates are wanted). All time has no window before
-    it, so its comparison is dropped (the form disables the control and says why)."""
+    it, so its comparison is dropped (the form disables the control and says why). The form also
+    sends ``shown``, the dates it displayed: dates that differ from them were edited, so they are
+    custom dates even when the script that switches the period did not run."""
     period = present(period)
+    if period and shown and present(date_from) and present(date_to) and shown != f"{date_from}..{date_to}":
+        period = None  # dates edited in a form sent without its script: they win over the period shown
     departments = tuple(dict.fromkeys(d for d in (present(x) for x in department or []) if d))
     return State(
         period=period,
