@@ -196,7 +196,7 @@ def test_the_filters_are_reachable_by_keyboard(executive: Tab, demo: Demo) -> No
     page.goto(f"{demo.base}/dashboards/market?period=90d")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
-    for control in page.locator("form.filters select, form.filters input").all():
+    for control in page.locator("form.filters select, form.filters input:not([type=hidden])").all():
         name = control.evaluate("e => e.labels && e.labels.length ? e.labels[0].textContent.trim() : ''")
         assert name, control.evaluate("e => e.outerHTML")
 
