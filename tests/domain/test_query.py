@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
 from credlens.domain.periods import Compare, Interval, Preset, Window
-from credlens.domain.query import Filters, QueryError, parse_query
+from credlens.domain.query import Filters, QueryError, TooManyBuckets, parse_query
 
 D = dt.date
 TODAY = D(2026, 5, 15)
@@ -90,3 +91,31 @@ def test_the_widest_windows_within_the_bounds_run() -> None:
     by_day = parse_query("acme", "UTC", date_from="2025-04-12", date_to="2026-05-15", interval="day", today=TODAY)
     assert by_day.window.days == 399
     assert parse_query("acme", "UTC", date_from="2026-05-15", date_to=latest.isoformat(), today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("today", "window", "previous"),
+    [
+        (TODAY, Window(D(2026, 1, 1), D(2026, 3, 31)), Window(D(2025, 10, 1), D(2025, 12, 31))),  # 90 days vs 92
+        (D(2026, 8, 2), Window(D(2026, 4, 1), D(2026, 6, 30)), Window(D(2026, 1, 1), D(2026, 3, 31))),  # 91 vs 90
+        (D(2026, 1, 3), Window(D(2025, 10, 1), D(2025, 12, 31)), Window(D(2025, 7, 1), D(2025, 9, 30))),
+    ],
+)
+def test_last_quarter_against_previous_is_the_calendar_quarter_before(
+    today: dt.date, window: Window, previous: Window
+) -> None:
+    """Issue 15: `last_quarter` with `previous` was the same number of days before (Q1 2026 against
+    3 Oct..31 Dec 2025); a quarter is compared with the quarter before it."""
+    query = parse_query("acme", "UTC", period="last_quarter", compare="previous", today=today)
+    comparison = query.comparison()
+    assert (query.window, comparison.window if comparison else None) == (window, previous)
+    # the same dates typed by hand keep the days-before rule: it is the preset that names a quarter
+    typed = parse_query("acme", "UTC", date_from="2026-01-01", date_to="2026-03-31", compare="previous", today=TODAY)
+    assert typed.comparison() == replace(typed, window=Window(D(2025, 10, 3), D(2025, 12, 31)), compare=None)
+
+
+def test_too_many_buckets_names_the_intervals_that_fit() -> None:
+    with pytest.raises(TooManyBuckets) as refused:
+        parse_query("acme", "UTC", period="all", interval="day", today=TODAY)
+    assert (refused.value.field, refused.value.fits) == ("interval", (Interval.MONTH,))
+    assert isinstance(refused.value, QueryError)

@@ -73,3 +73,36 @@ def test_a_first_bucket_clipped_to_the_window_is_partial() -> None:
     assert partial_keys(query, weeks) == {"2026-09-09", "2026-12-07"}
     whole = {"from": "2026-01-01", "to": "2026-03-31", "interval": "month"}
     assert partial_keys(whole, [{"key": "2026-01-01"}, {"key": "2026-03-01"}]) == set()
+
+
+@pytest.mark.parametrize("top", [0, 1, 2, 3, 7, 11, 59, 523, 12_345])
+def test_a_count_axis_has_whole_distinct_ticks_covering_the_values(top: int) -> None:
+    """Issue 15: a count axis read "0 0 0 1 1 1" (Vega chose steps of 0.2 and formatted them as ",d")."""
+    axis, scale = charts.value_axis([top, None])
+    ticks = axis["values"]
+    assert all(isinstance(t, int) for t in ticks)
+    assert len(set(ticks)) == len(ticks) <= charts.MAX_VALUE_TICKS + 1
+    assert ticks[0] == 0
+    assert ticks[-1] >= top
+    assert scale["domain"] == [0, ticks[-1]]
+
+
+@pytest.mark.parametrize("top", [0.0, 0.004, 0.02, 0.034, 0.18, 0.93, 1.0])
+def test_a_percent_axis_has_distinct_whole_point_ticks(top: float) -> None:
+    axis, _ = charts.value_axis([top], percent=True)
+    labels = [f"{t * 100:.0f}%" for t in axis["values"]]  # as ".0%" writes them
+    assert len(set(labels)) == len(labels)
+    assert top <= axis["values"][-1] <= 1
+
+
+def test_time_axes_tick_at_whole_units_named_apart() -> None:
+    week = [f"2026-12-0{d}" for d in range(1, 8)]
+    assert charts.time_axis(week)["tickCount"] == {"interval": "day", "step": 1}
+    months = [f"{y}-{m:02d}-01" for y in (2025, 2026) for m in range(1, 13)]
+    assert charts.time_axis(months) == {
+        "format": "%b %Y",
+        "tickCount": {"interval": "month", "step": 3},
+        "labelOverlap": True,
+    }
+    years = [f"{y}-01-01" for y in range(2015, 2027)]
+    assert charts.time_axis(years)["format"] == "%Y"

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -80,7 +81,9 @@ def test_every_dashboard_surface_refuses_them_too(
         assert response.json()["error"]["details"][0]["field"] == field
     page = executive.get(f"/dashboards/market?{params}")
     assert page.status_code == 400
-    assert f"{field}:" in page.text
+    # answered in the filter form (issue 15): the refused field is marked, the reason beside it
+    assert re.search(f'id="f-{field}"[^>]*aria-invalid="true"', page.text)
+    assert 'class="form-problem" role="alert"' in page.text
 
 
 def test_a_page_by_day_runs_its_fixed_windows_by_their_own_interval(app_client: TestClient, world: World) -> None:

@@ -53,13 +53,19 @@ def test_program_managers_are_refused_outside_their_programs(app_client: TestCli
     for url in (
         "/dashboards/programs?period=all&program=alpha-zq-p2",
         "/dashboards/executive.json?period=all&program=alpha-zq-p1&program=alpha-zq-p2",
-        "/dashboards/market.csv?period=all",  # no program: the whole issuer, refused, never narrowed
         "/dashboards/compare?period=all&program=alpha-zq-p1&program=alpha-zq-p2",
     ):
         refused = manager.get(url)
         assert refused.status_code == 403, url
         assert "alpha-zq-p1" in refused.text  # the message names the manager's programs
     assert manager.get("/dashboards/programs?period=all&program=alpha-zq-p1").status_code == 200
+    # none ticked means all of theirs, said in the address: never the whole issuer, never a silent narrowing
+    for suffix in ("", ".json", ".csv"):
+        mine = manager.get(f"/dashboards/market{suffix}?period=all", follow_redirects=False)
+        assert (mine.status_code, mine.headers["location"]) == (
+            303,
+            f"/dashboards/market{suffix}?period=all&program=alpha-zq-p1",
+        )
     departments = manager.get("/dashboards/compare.json?period=all&program=alpha-zq-p1&department=a&department=b")
     assert (departments.status_code, departments.json()["error"]["code"]) == (403, "forbidden")
 
@@ -153,8 +159,10 @@ def test_a_bad_query_is_a_clear_400(app_client: TestClient, world: World) -> Non
     response = admin.get("/dashboards/executive?period=fortnight")
     assert response.status_code == 400
     assert "period" in response.text
-    twin = admin.get("/dashboards/executive.json?period=all&compare=previous")  # nothing before 2000
+    twin = admin.get("/dashboards/executive.json?period=from&compare=previous")
     assert (twin.status_code, twin.json()["error"]["code"]) == (400, "invalid_query")
+    backwards = admin.get("/dashboards/executive.json?from=2026-03-01&to=2026-01-01")
+    assert (backwards.status_code, backwards.json()["error"]["code"]) == (400, "invalid_query")
 
 
 def test_an_issuer_without_data_sees_what_to_send(settings: Settings, keys: object, tmp_path: Path) -> None:

@@ -97,10 +97,15 @@ def year_earlier(day: dt.date) -> dt.date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def comparison_window(window: Window, compare: Compare) -> Window:
-    """`previous`: the same number of days immediately before; `year`: the same dates a year earlier."""
+def comparison_window(window: Window, compare: Compare, preset: Preset | None = None) -> Window:
+    """`previous`: the same number of days immediately before, except for `last_quarter`, whose
+    previous window is the calendar quarter before it (a quarter is compared with a quarter, not with
+    the 90 or 92 days before it); `year`: the same dates a year earlier."""
     if window.start <= EARLIEST_DAY:
         raise PeriodError("a window that starts at the beginning of time (`all`) has nothing to compare with")
+    if compare is Compare.PREVIOUS and preset is Preset.LAST_QUARTER:
+        end = window.start - dt.timedelta(days=1)
+        return Window(quarter_start(end), end)
     if compare is Compare.PREVIOUS:
         return Window(window.start - dt.timedelta(days=window.days), window.start - dt.timedelta(days=1))
     return Window(year_earlier(window.start), year_earlier(window.end))

@@ -40,6 +40,15 @@ class QueryError(ValueError):
         self.message = message
 
 
+class TooManyBuckets(QueryError):
+    """A trend of more than MAX_BUCKETS buckets; ``fits`` lists the intervals that fit, finest first
+    (a page offers them instead of a bare refusal)."""
+
+    def __init__(self, message: str, fits: tuple[Interval, ...]) -> None:
+        super().__init__("interval", message)
+        self.fits = fits
+
+
 @dataclass(frozen=True)
 class Filters:
     programs: tuple[str, ...] = ()
@@ -61,7 +70,8 @@ class Query:
         """The same query over the comparison window, or None without `compare`."""
         if self.compare is None:
             return None
-        return replace(self, window=comparison_window(self.window, self.compare), compare=None, preset=None)
+        window = comparison_window(self.window, self.compare, self.preset)
+        return replace(self, window=window, compare=None, preset=None)
 
 
 def default_interval(window: Window) -> Interval:
@@ -112,12 +122,12 @@ def _check_buckets(query: Query) -> None:
     count = bucket_count(query.window, query.interval)
     if count <= MAX_BUCKETS:
         return
-    fits = [i.value for i in Interval if bucket_count(query.window, i) <= MAX_BUCKETS]
-    instead = f"use interval={fits[0]} or a shorter window" if fits else "use a shorter window"
-    raise QueryError(
-        "interval",
+    fits = tuple(i for i in Interval if bucket_count(query.window, i) <= MAX_BUCKETS)
+    instead = f"use interval={fits[0].value} or a shorter window" if fits else "use a shorter window"
+    raise TooManyBuckets(
         f"{query.interval.value} over {query.window.start} to {query.window.end} makes {count} trend buckets, "
         f"more than the limit of {MAX_BUCKETS}; {instead}",
+        fits,
     )
 
 

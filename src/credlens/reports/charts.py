@@ -6,6 +6,8 @@ to read a number (screen readers get the table). Specs carry their data inline: 
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -32,6 +34,55 @@ CONFIG: Json = {
 }
 
 
+# Axes whose tick labels are all distinct (issue 15): a count axis steps by whole units, a percent axis
+# by at least the precision its labels show (".0%": 1 point), and a time axis ticks at whole days,
+# months or years with a label format that names them apart (Vega's default put "12 PM" between the
+# days of a week). The ticks of value axes are listed in the spec: Vega's `tickMinStep` still chose
+# steps of 0.5 for a domain of 0-2 (its count becomes span/step + 1, then d3 halves the step).
+MAX_VALUE_TICKS = 6
+MAX_TIME_TICKS = 8
+_NICE = (1, 2, 2.5, 5)
+
+
+def value_axis(values: Sequence[float | int | None], *, percent: bool = False) -> tuple[Json, Json]:
+    """The axis and scale of a count (whole-number ticks) or percent (whole-point ticks) axis from 0 to
+    at least the largest value, at most MAX_VALUE_TICKS + 1 ticks, each label distinct."""
+    top = max((float(v) for v in values if v is not None), default=0.0)
+    unit = 0.01 if percent else 1.0
+    steps = [unit * m * 10**e for e in range(12) for m in _NICE if m * 10**e >= 1 and (m != 2.5 or e > 0)]
+    step = next(st for st in steps if top <= st * MAX_VALUE_TICKS) if top > 0 else unit
+    count = max(1, math.ceil(round(top / step, 9)))
+    ticks: list[float | int] = [round(step * n, 10) for n in range(count + 1)]
+    ticks = ([t for t in ticks if t <= 1] or [0.0, 1.0]) if percent else [int(t) for t in ticks]
+    axis = {"format": ".0%" if percent else ",d", "values": ticks}
+    return axis, {"domain": [0, ticks[-1]], "nice": False}
+
+
+def time_axis(buckets: Sequence[str]) -> Json:
+    """The axis of a trend over these bucket starts (ISO dates): ticks at whole days up to two months,
+    whole months up to three years, whole years beyond, at most ~MAX_TIME_TICKS of them."""
+    days = sorted(dt.date.fromisoformat(str(b)[:10]) for b in buckets)
+    if len(days) < 2:
+        return {"format": "%b %d, %Y", "tickCount": {"interval": "day", "step": 1}}
+    span = (days[-1] - days[0]).days
+    months = (days[-1].year - days[0].year) * 12 + days[-1].month - days[0].month
+    if span <= 62:
+        unit, step, label = "day", span // MAX_TIME_TICKS + 1, "%b %d"
+    elif months <= 36:
+        unit, step, label = "month", months // MAX_TIME_TICKS + 1, "%b %Y"
+    else:
+        unit, step, label = "year", months // 12 // MAX_TIME_TICKS + 1, "%Y"
+    return {"format": label, "tickCount": {"interval": unit, "step": step}, "labelOverlap": True}
+
+
+def position(
+    field: str, channel: Any, title: str, values: Sequence[float | int | None], *, percent: bool = False
+) -> Any:
+    """An Altair position channel on a value axis (``value_axis``)."""
+    axis, scale = value_axis(values, percent=percent)
+    return channel(field, title=title, axis=alt.Axis(**axis), scale=alt.Scale(**scale))
+
+
 def inline(values: Sequence[Json]) -> alt.Data:
     """Data carried in the spec itself (no URL for the browser to fetch)."""
     return alt.Data(values=list(values))  # type: ignore[no-untyped-call]
@@ -50,6 +101,7 @@ def trend(
     description: str,
     *,
     percent: bool = False,
+    integer: bool = True,
     partial: frozenset[str] | set[str] = frozenset(),
 ) -> Json:
     """A line over interval buckets (`key` = bucket start, `value`). Buckets the window covers only in
@@ -88,13 +140,8 @@ def trend(
         "width": "container",
         "height": HEIGHT,
         "encoding": {
-            "x": {"field": "bucket", "type": "temporal", "title": None},
-            "y": {
-                "field": "value",
-                "type": "quantitative",
-                "title": y_title,
-                "axis": {"format": ".1%" if percent else ",~r"},
-            },
+            "x": {"field": "bucket", "type": "temporal", "title": None, "axis": time_axis([r["key"] for r in rows])},
+            "y": _trend_y([r["value"] for r in rows], y_title, percent=percent, integer=integer),
         },
         "layer": [
             {
@@ -120,6 +167,13 @@ def trend(
     }
 
 
+def _trend_y(values: Sequence[float | int | None], title: str, *, percent: bool, integer: bool) -> Json:
+    y: Json = {"field": "value", "type": "quantitative", "title": title, "axis": {"format": ",~r"}}
+    if percent or integer:
+        y["axis"], y["scale"] = value_axis(values, percent=percent)
+    return y
+
+
 def ranked_bars(rows: Sequence[Json], title: str, x_title: str, description: str, *, percent: bool = False) -> Json:
     """Horizontal bars, largest first (`key`, `value`); suppressed rows are left out of the chart."""
     values = [{"key": str(r["key"]), "value": r["value"]} for r in rows if r.get("value") is not None]
@@ -128,7 +182,7 @@ def ranked_bars(rows: Sequence[Json], title: str, x_title: str, description: str
         .mark_bar(color=ACCENT)
         .encode(
             y=alt.Y("key:N", sort="-x", title=None),
-            x=alt.X("value:Q", title=x_title, axis=alt.Axis(format=".0%" if percent else ",d")),
+            x=position("value:Q", alt.X, x_title, [v["value"] for v in values], percent=percent),
             tooltip=[alt.Tooltip("key:N", title=""), alt.Tooltip("value:Q", title=x_title)],
         )
     )
@@ -144,7 +198,7 @@ def ordered_bars(rows: Sequence[Json], title: str, x_title: str, description: st
         .mark_bar(color=ACCENT)
         .encode(
             x=alt.X("key:N", sort=order, title=None, axis=alt.Axis(labelAngle=0)),
-            y=alt.Y("value:Q", title=x_title, axis=alt.Axis(format=",d")),
+            y=position("value:Q", alt.Y, x_title, [v["value"] for v in values]),
             tooltip=[alt.Tooltip("key:N", title=""), alt.Tooltip("value:Q", title=x_title)],
         )
     )
@@ -161,7 +215,7 @@ def step_bars(rows: Sequence[Json], title: str, x_title: str, description: str) 
         .mark_bar(color=ACCENT)
         .encode(
             y=alt.Y("key:N", sort=order, title=None, axis=alt.Axis(labelLimit=180)),
-            x=alt.X("value:Q", title=x_title, axis=alt.Axis(format=",d", tickMinStep=1)),
+            x=position("value:Q", alt.X, x_title, [v["value"] for v in values]),
             tooltip=[alt.Tooltip("key:N", title=""), alt.Tooltip("value:Q", title=x_title, format=",d")],
         )
     )
@@ -177,8 +231,8 @@ def segment_trends(rows: Sequence[Json], title: str, description: str, top: int 
         alt.Chart(inline(values), title=title)
         .mark_line(point=True)
         .encode(
-            x=alt.X("bucket:T", title=None),
-            y=alt.Y("value:Q", title="verifications", axis=alt.Axis(format=",d")),
+            x=alt.X("bucket:T", title=None, axis=alt.Axis(**time_axis([str(v["bucket"]) for v in values]))),
+            y=position("value:Q", alt.Y, "verifications", [v["value"] for v in values]),
             color=alt.Color("segment:N", title=None, scale=alt.Scale(scheme="dark2")),
             tooltip=["segment:N", alt.Tooltip("bucket:T", title="from"), "value:Q"],
         )

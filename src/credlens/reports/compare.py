@@ -65,7 +65,7 @@ RATES = (
     ("completion_rate", "Completion (of enrolments)"),
 )
 METHOD = (
-    "Rates show a 95 % Wilson interval; each difference is against the first group, with Newcombe's 95 % "
+    "Rates show a 95 % Wilson interval; each difference is against the baseline group, with Newcombe's 95 % "
     "interval (mean ratings: Welch). A difference marked “within noise” has an interval that contains 0: "
     "the data cannot tell the groups apart. With 3 or 4 groups, each difference is judged on its own. "
     "Counts are exact totals, so they have no interval."
@@ -94,6 +94,7 @@ def build(groups: Sequence[Group], by: str) -> Dashboard:
         f"{len(groups)} {by}s side by side",
         charts=(_chart(groups),),
         tables=(table,),
+        intro=f"Baseline: {groups[0][1]}. Every difference is against it; choose another under Baseline above.",
         notes=(METHOD, notes.COHORT, notes.ENGAGEMENT_BLIND_SPOTS),
     )
     return Dashboard(
@@ -185,7 +186,7 @@ def _difference_cell(interval: Interval | None, fmt: Any) -> Cell:
 
 
 def _chart(groups: Sequence[Group]) -> Chart:
-    values = []
+    values: list[Json] = []
     for _, label, result in groups:
         for metric_id, metric_label in RATES:
             r = result["metrics"][metric_id]
@@ -206,7 +207,7 @@ def _chart(groups: Sequence[Group]) -> Chart:
     bars = base.mark_bar().encode(
         y=y,
         yOffset="group:N",
-        x=alt.X("value:Q", title="rate", axis=alt.Axis(format=".0%")),
+        x=charts.position("value:Q", alt.X, "rate", [v["high"] for v in values], percent=True),
         color=alt.Color("group:N", title=None, scale=alt.Scale(scheme="dark2")),
         tooltip=[
             "group:N",

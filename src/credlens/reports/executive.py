@@ -153,6 +153,7 @@ def _trends(main: Json) -> Section:
                 "Verifications per 1,000 active credentials",
                 "per 1,000 active",
                 "Verification rate per bucket",
+                integer=False,
                 partial=partial_keys(main["query"], m["verifications_per_1k_active"]["rows"]),
             ),
             "verifications_per_1k_active",

@@ -76,7 +76,7 @@ def _trends(result: Json) -> Section:
         metric="verifications_by_industry_trend",
         collapsed=True,
     )
-    chart_list = (
+    chart_list: tuple[Chart, ...] = (
         Chart(
             "verification_trend_chart",
             "Verifications",
@@ -98,6 +98,8 @@ def _trends(result: Json) -> Section:
             "Line chart of verifications per bucket, five largest industries; the table below holds the numbers.",
         ),
     )
+    if not industry_rows:  # no industry verified in the window: its table says so, no empty axes
+        chart_list = chart_list[:1]
     return Section("trends", "Verification trends", charts=chart_list, tables=(table, industry_table))
 
 

@@ -93,10 +93,27 @@ class Context:
         return {name: done[covered_by[name]] for name in jobs}
 
 
+# Whether the window and filters match anything: nothing issued and nothing verified in scope. Every
+# page asks these two cheap counts beside its own metrics, so it can say so instead of showing zeros.
+PROBE = frozenset({"issued", "verifications"})
+
+
+def matches_nothing(result: Json) -> bool:
+    """True when the run's window and filters hold no issuance and no verification."""
+    metrics = result.get("metrics", {})
+    return all(metrics.get(name, {}).get("value") == 0 for name in PROBE)
+
+
+def _probed(dashboard: Dashboard, result: Json) -> Dashboard:
+    if not matches_nothing(result):
+        return dashboard
+    return replace(dashboard, extra={**dashboard.extra, "nothing_matches": True})
+
+
 def _executive(ctx: Context) -> Dashboard:
     # NOTE: one run for the page and its top findings: the programs metric they share is most of the
     # cost (at 10M events, 12mo with its comparison: ~1.3 s of the ~2.7 s insights run).
-    jobs: dict[str, dict[str, Any]] = {"main": {"only": executive.METRICS | engine.METRICS}}
+    jobs: dict[str, dict[str, Any]] = {"main": {"only": executive.METRICS | engine.METRICS | PROBE}}
     for period, _ in executive.FIXED_WINDOWS:  # the same filters over fixed windows, each against the one before
         compare_with = None if period == "all" else "previous"
         # no trend among the tiles: the window's own interval, never the page's (`all` by day is refused)
@@ -104,17 +121,17 @@ def _executive(ctx: Context) -> Dashboard:
         jobs[period]["only"] = executive.FIXED_METRICS  # NOTE: the tiles need two cohort numbers, not the full set
     results = ctx.run_many(jobs)
     main = results.pop("main")
-    return _with_top_findings(executive.build(main, results, ctx.k), main, ctx)
+    return _probed(_with_top_findings(executive.build(main, results, ctx.k), main, ctx), main)
 
 
 def _programs(ctx: Context) -> Dashboard:
-    result = ctx.run(only=programs.METRICS | engine.METRICS, funnel=",".join(programs.FUNNEL))
-    return _with_top_findings(programs.build(result, ctx.k), result, ctx)
+    result = ctx.run(only=programs.METRICS | engine.METRICS | PROBE, funnel=",".join(programs.FUNNEL))
+    return _probed(_with_top_findings(programs.build(result, ctx.k), result, ctx), result)
 
 
 def _insights(ctx: Context) -> Dashboard:
-    result = ctx.run(only=engine.METRICS)
-    return insight_pages.build(result, engine.find(result), ctx.state.items())
+    result = ctx.run(only=engine.METRICS | PROBE)
+    return _probed(insight_pages.build(result, engine.find(result), ctx.state.items()), result)
 
 
 def _with_top_findings(dashboard: Dashboard, result: Json, ctx: Context) -> Dashboard:
@@ -124,11 +141,13 @@ def _with_top_findings(dashboard: Dashboard, result: Json, ctx: Context) -> Dash
 
 
 def _market(ctx: Context) -> Dashboard:
-    return market.build(ctx.run(only=market.METRICS))
+    result = ctx.run(only=market.METRICS | PROBE)
+    return _probed(market.build(result), result)
 
 
 def _portfolios(ctx: Context) -> Dashboard:
-    return portfolios.build(ctx.run(only=portfolios.METRICS), ctx.k)
+    result = ctx.run(only=portfolios.METRICS | PROBE)
+    return _probed(portfolios.build(result, ctx.k), result)
 
 
 def _compare(ctx: Context) -> Dashboard:
@@ -142,10 +161,16 @@ def _compare(ctx: Context) -> Dashboard:
         ctx.scoped_programs(state.programs)
         groups = [(p, ctx.catalog.name(p), {"programs": (p,)}) for p in state.programs]
     if len(groups) > compare.MAX_GROUPS:
-        raise ApiError(400, "invalid_query", f"compare 2 to {compare.MAX_GROUPS} groups, not {len(groups)}")
+        what = "departments" if state.departments else "programs"
+        message = (
+            f"compare 2 to {compare.MAX_GROUPS} {what}, not {len(groups)}: untick {len(groups) - compare.MAX_GROUPS}"
+        )
+        raise ApiError(400, "invalid_query", message, [{"field": "groups", "reason": message}])
     if len(groups) < 2:
-        return compare.choose(ctx.run(only=compare.METRICS))
-    results = ctx.run_many({key: {**job, "only": compare.METRICS} for key, _, job in groups})
+        return compare.choose(ctx.run(only=compare.METRICS, compare=None))
+    groups.sort(key=lambda group: group[0] != state.baseline)  # the baseline first, the others in order
+    # the page compares groups, not windows: no comparison window is computed (the form hides the control)
+    results = ctx.run_many({key: {**job, "only": compare.METRICS, "compare": None} for key, _, job in groups})
     by = "department" if state.departments else "program"
     return compare.build([(key, label, results[key]) for key, label, _ in groups], by)
 

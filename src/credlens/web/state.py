@@ -11,6 +11,7 @@ from fastapi import Query
 
 DEFAULT_PERIOD = "90d"
 DEFAULT_COMPARE = "previous"
+ALL = "all"  # the period with nothing before it to compare with
 PERIODS = (
     ("7d", "Last 7 days"),
     ("30d", "Last 30 days"),
@@ -43,6 +44,19 @@ class State:
     compare: str | None = None
     interval: str | None = None
     departments: tuple[str, ...] = ()  # the comparison view's groups, when comparing departments
+    baseline: str | None = None  # the comparison view's group every difference is against (default: the first)
+
+    @property
+    def groups(self) -> tuple[str, ...]:
+        """The comparison view's groups: departments when several are named, else the programs."""
+        return self.departments or self.programs
+
+    def for_page(self, page: str) -> State:
+        """The state a page keeps: the baseline only on the comparison page, and only when it is one
+        of the groups (a group unticked in the form takes its baseline with it, back to the first)."""
+        if page != "compare" or self.baseline not in self.groups:
+            return replace(self, baseline=None)
+        return self
 
     @property
     def bare(self) -> bool:
@@ -58,7 +72,7 @@ class State:
         pairs += [("program", p) for p in self.programs]
         pairs += [("kind", self.kind), ("department", self.department)]
         pairs += [("department", d) for d in self.departments]
-        pairs += [("compare", self.compare), ("interval", self.interval)]
+        pairs += [("compare", self.compare), ("interval", self.interval), ("baseline", self.baseline)]
         return [(k, v) for k, v in pairs if v]
 
     def query_string(self) -> str:
@@ -86,10 +100,17 @@ def dashboard_state(
     department: Annotated[list[str] | None, Query()] = None,
     compare: Annotated[str | None, Query()] = None,
     interval: Annotated[str | None, Query()] = None,
+    baseline: Annotated[str | None, Query(description="comparison page: the group differences are against")] = None,
+    shown: Annotated[str | None, Query(description="the form's dates as it showed them, FROM..TO")] = None,
 ) -> State:
     """The state as the URL gives it: empty values are absent; a period wins over dates (the filter
-    form sends both fields, `period` empty when custom dates are wanted)."""
+    form sends both fields, `period` empty when custom dates are wanted). All time has no window before
+    it, so its comparison is dropped (the form disables the control and says why). The form also
+    sends ``shown``, the dates it displayed: dates that differ from them were edited, so they are
+    custom dates even when the script that switches the period did not run."""
     period = present(period)
+    if period and shown and present(date_from) and present(date_to) and shown != f"{date_from}..{date_to}":
+        period = None  # dates edited in a form sent without its script: they win over the period shown
     departments = tuple(dict.fromkeys(d for d in (present(x) for x in department or []) if d))
     return State(
         period=period,
@@ -98,7 +119,8 @@ def dashboard_state(
         programs=tuple(dict.fromkeys(p for p in (present(x) for x in program or []) if p)),
         kind=present(kind),
         department=departments[0] if len(departments) == 1 else None,
-        compare=present(compare),
+        compare=None if period == ALL else present(compare),
         interval=present(interval),
         departments=departments if len(departments) > 1 else (),
+        baseline=present(baseline),
     )

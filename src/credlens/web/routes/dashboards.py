@@ -6,6 +6,7 @@ narrowed). A URL without a window redirects to the default state, so the URL alw
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -22,6 +23,7 @@ from credlens.web.dashboards import PAGES, Context, Page
 from credlens.web.deps import WarehouseDep
 from credlens.web.errors import ApiError
 from credlens.web.pages import render
+from credlens.web.problems import FormProblem, form_problem
 from credlens.web.state import State, dashboard_state
 
 router = APIRouter(include_in_schema=False)
@@ -29,11 +31,18 @@ StateDep = Annotated[State, Depends(dashboard_state)]
 TableParam = Annotated[str | None, Query(description="one table's id: that table alone, as shown")]
 
 
-def _canonical(request: Request, staff: Staff, state: State, suffix: str) -> Response | None:
-    """A redirect to the URL of the state (defaults filled, empty or overridden fields dropped), or None."""
+def _canonical(request: Request, staff: Staff, state: State, suffix: str, page: Page) -> Response | None:
+    """A redirect to the URL of the state (defaults filled, empty or overridden fields dropped), or None.
+
+    A program manager's state without a program names each of theirs: the form's "none ticked" means
+    all of their programs, said in the address (so nothing is narrowed behind the reader's back).
+    """
+    mine = tuple(staff.user.programs) if staff.user.role is Role.PROGRAM_MANAGER else ()
     if state.bare:
-        mine = tuple(staff.user.programs) if staff.user.role is Role.PROGRAM_MANAGER else ()
         state = state.with_defaults(mine)
+    if mine and not state.programs:
+        state = replace(state, programs=mine)
+    state = state.for_page(page.name)
     extra = [("table", v) for v in request.query_params.getlist("table")] if suffix == ".csv" else []
     wanted = state.items() + extra
     if sorted(request.query_params.multi_items()) == sorted(wanted):
@@ -51,17 +60,31 @@ def _empty(page: Page, ctx: Context) -> Dashboard:
     return Dashboard(page.name, page.title, "No data yet.", query, (), extra={"empty": True})
 
 
-def _dashboard(page: Page, staff: Staff, warehouse: Any, state: State) -> tuple[Dashboard, Context]:
-    _check_departments(page, state)
+def _context(staff: Staff, warehouse: Any, state: State) -> Context:
     tables = warehouse.tables(staff.issuer.issuer_id)
-    ctx = Context(staff, state, catalog(tables), tables)
+    return Context(staff, state, catalog(tables), tables)
+
+
+def _build(page: Page, ctx: Context) -> Dashboard:
+    _check_departments(page, ctx.state)
     if ctx.catalog.empty:
-        ctx.scoped_programs(state.programs)  # the role rules hold on an empty issuer too
-        return _empty(page, ctx), ctx
-    return page.build(ctx), ctx
+        ctx.scoped_programs(ctx.state.programs)  # the role rules hold on an empty issuer too
+        return _empty(page, ctx)
+    return page.build(ctx)
 
 
-def _page_context(page: Page, dashboard: Dashboard, ctx: Context) -> dict[str, Any]:
+def _dashboard(page: Page, staff: Staff, warehouse: Any, state: State) -> tuple[Dashboard, Context]:
+    ctx = _context(staff, warehouse, state)
+    return _build(page, ctx), ctx
+
+
+def _refused(page: Page, ctx: Context) -> Dashboard:
+    """The page of a query the engine refused: no sections, the state as the address gave it."""
+    query = {"issuer": ctx.staff.issuer.slug, **dict(ctx.state.items())}
+    return Dashboard(page.name, page.title, "", query, ())
+
+
+def _page_context(page: Page, dashboard: Dashboard, ctx: Context, problem: FormProblem | None = None) -> dict[str, Any]:
     state = ctx.state
     allowed: Catalog = ctx.catalog
     if ctx.staff.user.role is Role.PROGRAM_MANAGER:
@@ -82,6 +105,8 @@ def _page_context(page: Page, dashboard: Dashboard, ctx: Context) -> dict[str, A
         "intervals": url_state.INTERVALS,
         "issuer": ctx.staff.issuer,
         "definitions": notes.definition,
+        "problem": problem,
+        "manager": ctx.staff.user.role is Role.PROGRAM_MANAGER,
     }
 
 
@@ -90,16 +115,23 @@ def _add(page: Page) -> None:
 
     @router.get(path, name=f"{page.name}_page")
     def html(request: Request, staff: StaffUser, warehouse: WarehouseDep, state: StateDep) -> Response:
-        redirect = _canonical(request, staff, state, "")
+        redirect = _canonical(request, staff, state, "", page)
         if redirect is not None:
             return redirect
-        dashboard, ctx = _dashboard(page, staff, warehouse, state)
+        ctx = _context(staff, warehouse, state)
+        try:
+            dashboard = _build(page, ctx)
+        except ApiError as exc:
+            if exc.status != 400:
+                raise
+            problem = form_problem(exc, state, path)  # answered in the form, the filters kept
+            return render(request, "dashboards/page.html", _page_context(page, _refused(page, ctx), ctx, problem), 400)
         template = "dashboards/empty.html" if dashboard.extra.get("empty") else "dashboards/page.html"
         return render(request, template, _page_context(page, dashboard, ctx))
 
     @router.get(path + ".json", name=f"{page.name}_json")
     def as_json(request: Request, staff: StaffUser, warehouse: WarehouseDep, state: StateDep) -> Response:
-        redirect = _canonical(request, staff, state, ".json")
+        redirect = _canonical(request, staff, state, ".json", page)
         if redirect is not None:
             return redirect
         dashboard, _ = _dashboard(page, staff, warehouse, state)
@@ -111,7 +143,7 @@ def _add(page: Page) -> None:
     def as_csv(
         request: Request, staff: StaffUser, warehouse: WarehouseDep, state: StateDep, table: TableParam = None
     ) -> Response:
-        redirect = _canonical(request, staff, state, ".csv")
+        redirect = _canonical(request, staff, state, ".csv", page)
         if redirect is not None:
             return redirect
         dashboard, _ = _dashboard(page, staff, warehouse, state)

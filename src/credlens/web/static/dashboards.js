@@ -31,3 +31,38 @@ function drawCharts() {
 }
 
 document.addEventListener("DOMContentLoaded", drawCharts);
+
+// The filter form (issue 15, "filters that cannot trap you"): editing a date means custom dates, so
+// the window switches to "Custom dates" (a period would win over the dates on the server); "All
+// time" has no earlier window, so its comparison is disabled and the form says why.
+function keepFiltersHonest() {
+  var period = document.getElementById("f-period");
+  var compare = document.getElementById("f-compare");
+  var why = document.getElementById("f-compare-why");
+  if (!period) {
+    return;
+  }
+  ["f-from", "f-to"].forEach(function (id) {
+    var field = document.getElementById(id);
+    if (field) {
+      field.addEventListener("input", function () {
+        period.value = "";
+        syncCompare();
+      });
+    }
+  });
+  function syncCompare() {
+    if (!compare) {
+      return;
+    }
+    var allTime = period.value === "all";
+    compare.disabled = allTime;
+    if (why) {
+      why.hidden = !allTime;
+    }
+  }
+  period.addEventListener("change", syncCompare);
+  syncCompare();
+}
+
+document.addEventListener("DOMContentLoaded", keepFiltersHonest);
