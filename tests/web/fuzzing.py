@@ -47,7 +47,7 @@ class Credentials:
         route added later fails here until it is given its caller."""
         if path in ("/api/v1/events", "/api/v1/recipient-links"):
             return self.ingest
-        if path == "/api/v1/stats":
+        if path in ("/api/v1/stats", "/api/v1/benchmarks"):
             return self.read
         if path in ("/api/v1/erasures", "/api/v1/recipient-timeline") or path.startswith(STAFF):
             return self.admin

@@ -18,6 +18,7 @@ from credlens.store.writer import GroupWriter
 from credlens.web import deadlines, errors, openapi
 from credlens.web.pages import STATIC_DIR
 from credlens.web.routes import admin as admin_pages
+from credlens.web.routes import benchmarks as benchmark_routes
 from credlens.web.routes import (
     dashboards,
     events,
@@ -67,7 +68,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
     deadlines.install(app, settings.query_timeout)  # outermost: every read of a request has its deadline
     logs.install()
-    for router in (health.router, events.router, stats.router, links.router, privacy.router):
+    for router in (health.router, events.router, stats.router, benchmark_routes.router, links.router, privacy.router):
         app.include_router(router)
     for router in (
         home.router,
