@@ -32,7 +32,7 @@ def laplace_scale(sensitivity: float, epsilon: float) -> float:
 def noisy_rate(value: float, scale: float, rng: np.random.Generator | None = None) -> float:
     """``value`` plus Laplace(0, scale) noise, clamped to [0, 1] and rounded to GRID (post-processing)."""
     drawn = float((rng or generator()).laplace(0.0, scale))
-    return round(min(1.0, max(0.0, value + drawn)) / GRID) * GRID
+    return round(round(min(1.0, max(0.0, value + drawn)) / GRID) * GRID, 4)
 
 
 def half_width95(scale: float) -> float:

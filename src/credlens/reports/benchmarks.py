@@ -42,6 +42,7 @@ N_MIN = 50  # credentials issued in the window (and denominator of the rate) for
 K_MIN = 5  # peers for a release
 STATISTICS = 4  # mean, first quartile, median, third quartile: each is drawn with ε (basic composition)
 FEWER_PEERS = f"fewer than {K_MIN} peer issuers with ≥ {N_MIN} credentials"
+FEWER_ENROLLED = f"{FEWER_PEERS} and ≥ {N_MIN} enrollments"  # completion_rate's denominator
 NO_INDUSTRY = "no industry set: an issuer admin chooses one (`credlens issuer set-industry`, or the admin page)"
 BANDS = ("bottom quartile", "third quartile", "second quartile", "top quartile")
 
@@ -137,7 +138,7 @@ def _release(
         return stored, None
     rates = values(key.metric)
     if len(rates) < K_MIN:
-        return None, FEWER_PEERS
+        return None, FEWER_ENROLLED if key.metric == "completion_rate" else FEWER_PEERS
     period = budget_period(now)
     cost = STATISTICS * privacy.epsilon
     refusal = (

@@ -12,10 +12,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from credlens.config import Settings
 from credlens.domain.accounts import Role
 from credlens.reports import exports, notes
 from credlens.reports.catalog import Catalog, catalog
 from credlens.reports.view import Dashboard
+from credlens.web import benchmarks
 from credlens.web import state as url_state
 from credlens.web.auth import Staff, StaffUser
 from credlens.web.dashboards import PAGES, Context, Page
@@ -51,14 +53,17 @@ def _empty(page: Page, ctx: Context) -> Dashboard:
     return Dashboard(page.name, page.title, "No data yet.", query, (), extra={"empty": True})
 
 
-def _dashboard(page: Page, staff: Staff, warehouse: Any, state: State) -> tuple[Dashboard, Context]:
+def _dashboard(page: Page, staff: Staff, warehouse: Any, state: State, settings: Settings) -> tuple[Dashboard, Context]:
     _check_departments(page, state)
     tables = warehouse.tables(staff.issuer.issuer_id)
     ctx = Context(staff, state, catalog(tables), tables)
     if ctx.catalog.empty:
         ctx.scoped_programs(state.programs)  # the role rules hold on an empty issuer too
         return _empty(page, ctx), ctx
-    return page.build(ctx), ctx
+    dashboard = page.build(ctx)
+    if page.name in benchmarks.PAGES:
+        dashboard = benchmarks.with_benchmarks(dashboard, ctx, warehouse, settings)
+    return dashboard, ctx
 
 
 def _page_context(page: Page, dashboard: Dashboard, ctx: Context) -> dict[str, Any]:
@@ -93,7 +98,7 @@ def _add(page: Page) -> None:
         redirect = _canonical(request, staff, state, "")
         if redirect is not None:
             return redirect
-        dashboard, ctx = _dashboard(page, staff, warehouse, state)
+        dashboard, ctx = _dashboard(page, staff, warehouse, state, request.app.state.settings)
         template = "dashboards/empty.html" if dashboard.extra.get("empty") else "dashboards/page.html"
         return render(request, template, _page_context(page, dashboard, ctx))
 
@@ -102,7 +107,7 @@ def _add(page: Page) -> None:
         redirect = _canonical(request, staff, state, ".json")
         if redirect is not None:
             return redirect
-        dashboard, _ = _dashboard(page, staff, warehouse, state)
+        dashboard, _ = _dashboard(page, staff, warehouse, state, request.app.state.settings)
         body = JSONResponse(dashboard.json())
         warehouse.audit(staff.issuer.issuer_id, staff.user.actor, "export", f"{page.title} dashboard JSON")
         return body
@@ -114,7 +119,7 @@ def _add(page: Page) -> None:
         redirect = _canonical(request, staff, state, ".csv")
         if redirect is not None:
             return redirect
-        dashboard, _ = _dashboard(page, staff, warehouse, state)
+        dashboard, _ = _dashboard(page, staff, warehouse, state, request.app.state.settings)
         if table is None:
             body, name = exports.dashboard_csv(dashboard), page.name
         else:
