@@ -19,12 +19,12 @@ PUBLISHED_METRICS: dict[str, tuple[str, str]] = {
     "share_rate": (
         "share_rate",
         "Accredible: credentials shared to a social network with its own view tools only; ours counts a "
-        "`credential.shared` event on any channel.",
+        "credential.shared event on any channel.",
     ),
     "referral_rate": (
         "referral_rate",
         "Both: credentials with a click-through to the issuer's website; Accredible counts its own "
-        "credential pages' links, ours every `credential.referral_clicked` event sent.",
+        "credential pages' links, ours every credential.referral_clicked event sent.",
     ),
 }
 
