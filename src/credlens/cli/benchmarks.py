@@ -37,7 +37,8 @@ def show(
         fail("--issuer is required (or `credlens benchmarks ledger`)")
     config = settings(data_dir)
     privacy = Privacy(config.benchmark_epsilon, config.benchmark_budget)
-    with open_store(data_dir) as warehouse, deadlines.bounded(config.query_timeout):
+    busy = "the database is held by a running `credlens serve`: ask it, GET /api/v1/benchmarks with a read key"
+    with open_store(data_dir, when_locked=busy) as warehouse, deadlines.bounded(config.query_timeout):
         target = find_issuer(warehouse, issuer)
         try:
             query = window_of(target, programs=program, date_from=date_from, date_to=date_to, period=period)
@@ -53,7 +54,8 @@ def show(
 def ledger(data_dir: DataDir = None) -> None:
     """Every peer release and its ε, and the ε spent per industry and month (for the instance operator)."""
     config = settings(data_dir)
-    with open_store(data_dir) as warehouse:
+    busy = "the database is held by a running `credlens serve`: stop it to read the ledger"
+    with open_store(data_dir, when_locked=busy) as warehouse:
         rows = warehouse.benchmark_ledger()
     spent: dict[tuple[str, str], float] = {}
     for r in rows:
