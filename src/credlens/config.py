@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import secrets
@@ -33,7 +34,7 @@ class Settings:
     def __post_init__(self) -> None:
         if not self.query_timeout > 0:
             raise SettingsError("CREDLENS_QUERY_TIMEOUT must be a positive number of seconds")
-        if not (self.benchmark_epsilon > 0 and self.benchmark_budget > 0):
+        if not all(0 < v < math.inf for v in (self.benchmark_epsilon, self.benchmark_budget)):
             raise SettingsError("CREDLENS_BENCHMARK_EPSILON and CREDLENS_BENCHMARK_BUDGET must be positive numbers")
         if self.environment not in ("development", "production", "test"):
             raise SettingsError("CREDLENS_ENV must be development, production or test")
