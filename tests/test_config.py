@@ -62,3 +62,15 @@ def test_development_generates_one_secret_per_data_directory(tmp_path: Path) -> 
     assert len(first.server_secret()) >= 48
     mode = stat.S_IMODE(os.stat(tmp_path / "one" / "secret.key").st_mode)
     assert mode == 0o600
+
+
+def test_benchmark_epsilon_and_budget_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert (Settings().benchmark_epsilon, Settings().benchmark_budget) == (1.0, 100.0)
+    monkeypatch.setenv("CREDLENS_BENCHMARK_EPSILON", "0.5")
+    monkeypatch.setenv("CREDLENS_BENCHMARK_BUDGET", "20")
+    settings = Settings.from_env()
+    assert (settings.benchmark_epsilon, settings.benchmark_budget) == (0.5, 20.0)
+    for bad in ("0", "-1", "lots", "inf", "nan"):  # ε = inf would release without noise
+        monkeypatch.setenv("CREDLENS_BENCHMARK_EPSILON", bad)
+        with pytest.raises(SettingsError, match="CREDLENS_BENCHMARK_EPSILON"):
+            Settings.from_env()

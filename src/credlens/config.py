@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import secrets
@@ -27,10 +28,14 @@ class Settings:
     secret_key: str | None = None
     public_url: str | None = None
     query_timeout: float = 30.0  # seconds a request's (or command's) reads may take (docs/deployment.md)
+    benchmark_epsilon: float = 1.0  # ε of each noisy statistic of a peer benchmark (docs/privacy.md)
+    benchmark_budget: float = 100.0  # total ε per industry and calendar month (docs/privacy.md)
 
     def __post_init__(self) -> None:
         if not self.query_timeout > 0:
             raise SettingsError("CREDLENS_QUERY_TIMEOUT must be a positive number of seconds")
+        if not all(0 < v < math.inf for v in (self.benchmark_epsilon, self.benchmark_budget)):
+            raise SettingsError("CREDLENS_BENCHMARK_EPSILON and CREDLENS_BENCHMARK_BUDGET must be positive numbers")
         if self.environment not in ("development", "production", "test"):
             raise SettingsError("CREDLENS_ENV must be development, production or test")
         if self.environment != "development":
@@ -44,7 +49,8 @@ class Settings:
     @classmethod
     def from_env(cls, **overrides: object) -> Settings:
         """``CREDLENS_DATA_DIR``, ``CREDLENS_HOST``, ``CREDLENS_PORT``, ``CREDLENS_ENV``,
-        ``CREDLENS_SECRET_KEY``, ``CREDLENS_PUBLIC_URL``, ``CREDLENS_QUERY_TIMEOUT``; overrides win."""
+        ``CREDLENS_SECRET_KEY``, ``CREDLENS_PUBLIC_URL``, ``CREDLENS_QUERY_TIMEOUT``,
+        ``CREDLENS_BENCHMARK_EPSILON``, ``CREDLENS_BENCHMARK_BUDGET``; overrides win."""
         env = os.environ
         try:
             port = int(env.get("CREDLENS_PORT", "8000"))
@@ -56,6 +62,12 @@ class Settings:
             raise SettingsError(
                 f"CREDLENS_QUERY_TIMEOUT must be a number of seconds, not {env['CREDLENS_QUERY_TIMEOUT']!r}"
             ) from exc
+        budgets = {}
+        for name, default in (("CREDLENS_BENCHMARK_EPSILON", "1"), ("CREDLENS_BENCHMARK_BUDGET", "100")):
+            try:
+                budgets[name] = float(env.get(name, default))
+            except ValueError as exc:
+                raise SettingsError(f"{name} must be a positive number, not {env[name]!r}") from exc
         values: dict[str, object] = {
             "data_dir": Path(env.get("CREDLENS_DATA_DIR", "data")),
             "host": env.get("CREDLENS_HOST", "127.0.0.1"),
@@ -64,6 +76,8 @@ class Settings:
             "secret_key": env.get("CREDLENS_SECRET_KEY") or None,
             "public_url": env.get("CREDLENS_PUBLIC_URL") or None,
             "query_timeout": query_timeout,
+            "benchmark_epsilon": budgets["CREDLENS_BENCHMARK_EPSILON"],
+            "benchmark_budget": budgets["CREDLENS_BENCHMARK_BUDGET"],
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -44,3 +44,26 @@ def test_set_k_raises_the_threshold_and_refuses_below_five(tmp_path: Path) -> No
     assert issuer.suppression_k == 25  # the refused 4 changed nothing
     assert store.audit_entries(issuer.issuer_id)[0].action == "suppression_k.set"
     store.close()
+
+
+def test_industry_at_create_and_set_industry(tmp_path: Path) -> None:
+    data_dir = str(tmp_path / "data")
+    create = ["issuer", "create", "acme", "--name", "Acme", "--industry", "BOOTCAMP", "--data-dir", data_dir]
+    assert runner.invoke(app, create).exit_code == 0
+    refused = runner.invoke(
+        app, ["issuer", "create", "b", "--name", "B", "--industry", "Knitting", "--data-dir", data_dir]
+    )
+    assert refused.exit_code == 1
+    assert "unknown industry 'Knitting'; choose one of: Awarding Body" in refused.output
+    result = runner.invoke(app, ["issuer", "set-industry", "acme", "healthcare", "--data-dir", data_dir])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "acme is in the industry Healthcare"
+    bad = runner.invoke(app, ["issuer", "set-industry", "acme", "Knitting", "--data-dir", data_dir])
+    assert bad.exit_code == 1
+    assert "Software/IT" in bad.output
+    listed = runner.invoke(app, ["issuer", "industries"])
+    assert listed.output.splitlines()[:2] == ["Awarding Body", "Bootcamp"]
+    store = Warehouse(tmp_path / "data")
+    assert store.issuer("acme").industry == "Healthcare"  # type: ignore[union-attr]
+    assert store.issuer("b") is None
+    store.close()

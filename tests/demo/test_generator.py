@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from credlens.demo.generator import SCALES, generate, generate_single_issuer
-from credlens.demo.profiles import DemoIssuer, demo_issuers
+from credlens.demo.profiles import DemoIssuer, demo_issuers, every_demo_issuer
 from credlens.demo.rates import PUBLISHED
 
 TODAY = dt.date(2026, 3, 1)
@@ -318,3 +318,15 @@ def test_generate_single_issuer_sizes_and_chunks() -> None:
 def test_generate_rejects_an_unknown_scale() -> None:
     with pytest.raises(ValueError, match="unknown demo scale"):
         next(generate("huge"))
+
+
+def test_generate_has_a_peer_group_for_benchmarks(small: dict[str, list[Event]]) -> None:
+    # Launchpad and its 5 bootcamp peers each issue well over 50 credentials in the default 90 days
+    # (metrics.md, Benchmarks: 5 peers of >= 50 make a release), and the main nine are unchanged
+    bootcamps = [i for i in every_demo_issuer() if i.industry == "bootcamp"]
+    assert len(bootcamps) == 6
+    since = (TODAY - dt.timedelta(days=89)).isoformat()
+    for issuer in bootcamps:
+        recent = [e for e in small[issuer.slug] if e["type"] == "credential.issued" and str(e["occurred_at"]) >= since]
+        assert len(recent) >= 60, issuer.slug
+    assert every_demo_issuer()[: len(demo_issuers())] == demo_issuers()

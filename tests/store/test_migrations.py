@@ -6,7 +6,7 @@ from pathlib import Path
 
 from credlens.store.schema import SCHEMA_VERSION
 from credlens.store.warehouse import Warehouse
-from tests.conftest import ingest
+from tests.conftest import ingest, reopened_as_version
 
 
 def _events() -> list[dict[str, object]]:
@@ -51,4 +51,22 @@ def test_a_version_1_file_gets_recipient_hashes(tmp_path: Path) -> None:
     assert con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() == [(str(SCHEMA_VERSION),)]
     assert con.execute("SELECT recipient_hash FROM recipients").fetchall() == expected  # joinable on it
     del con
+    store.close()
+
+
+def test_a_version_5_file_gets_industries_of_the_vocabulary(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    store = Warehouse(data)
+    for slug in ("a", "b", "c", "d"):
+        store.create_issuer(slug, slug.upper())
+    con = store.cursor()
+    # what version 5 stored: free text as typed at `issuer create --industry`, no releases table
+    for slug, text in (("a", "online_courses"), ("b", " Higher  education "), ("c", "basket weaving")):
+        con.execute("UPDATE issuers SET industry = ? WHERE slug = ?", [text, slug])
+    del con
+    store = reopened_as_version(store, data, 5, "DROP TABLE benchmark_releases")
+    industries = {i.slug: i.industry for i in store.issuers()}
+    # matched names become the vocabulary's; the others stay as written and read as unset (known() is None)
+    assert industries == {"a": "Online Courses", "b": "Higher Education", "c": "basket weaving", "d": None}
+    assert store.benchmark_ledger() == []
     store.close()

@@ -48,7 +48,7 @@ class Credentials:
         route added later fails here until it is given its caller."""
         if path in ("/api/v1/events", "/api/v1/recipient-links"):
             return self.ingest
-        if path in ("/api/v1/stats", "/api/v1/insights"):
+        if path in ("/api/v1/stats", "/api/v1/insights", "/api/v1/benchmarks"):
             return self.read
         if path in ADMIN_API or path.startswith(STAFF):
             return self.admin

@@ -156,3 +156,28 @@ def test_the_admin_sees_how_many_recipients_opted_in(app_client: TestClient, wor
     admin(app_client, world)
     text = app_client.get("/admin").text
     assert f'<strong class="figure">{opted}</strong> of {total} recipients opted in' in text
+
+
+def test_the_admin_chooses_the_industry_from_the_list(app_client: TestClient, world: World) -> None:
+    admin(app_client, world)
+    page = app_client.get("/admin").text
+    assert "Your industry: <strong>Bootcamp</strong>" in page
+    assert '<option value="Software/IT">' in page
+    saved = post_form(app_client, "/admin/industry", {"industry": "higher education"})
+    assert saved.status_code == 303
+    assert "Industry saved" in app_client.get(saved.headers["location"]).text
+    warehouse = app_client.app.state.warehouse  # type: ignore[attr-defined]
+    assert warehouse.issuer_by_id(world.a.issuer.issuer_id).industry == "Higher Education"
+    assert ("admin@alpha-zq.example", "industry.set", "Higher Education") in [
+        (actor.removeprefix("user:"), action, detail) for actor, action, detail in audit(app_client, world)
+    ]
+    refused = post_form(app_client, "/admin/industry", {"industry": "Knitting"})
+    assert refused.status_code == 422
+    assert "choose one of: Awarding Body" in refused.text
+    # an issuer of an older version whose free text matched no name is asked to choose
+    warehouse.cursor().execute(
+        "UPDATE issuers SET industry = 'basket weaving' WHERE issuer_id = ?", [world.a.issuer.issuer_id]
+    )
+    page = app_client.get("/admin").text
+    assert "Unset — choose one" in page
+    assert "basket weaving" in page

@@ -14,17 +14,20 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from credlens.access.links import RecipientClaim, make_token
+from credlens.access.passwords import hash_password
 from credlens.access.tokens import new_token, token_hash
 from credlens.domain.accounts import Role
 from credlens.privacy.pseudonyms import recipient_key
+from credlens.store.warehouse import Warehouse
 from credlens.web import sessions
 from credlens.web.app import create_app
 from credlens.web.deps import ReadIssuer, WarehouseDep
 from credlens.web.security.headers import SECURITY_HEADERS
+from tests.conftest import ingest
 from tests.web.browser import csrf, open_link, sign_in
 from tests.web.conftest import BASE_URL
 from tests.web.isolation import Fillers, Principal, Probe, Uncovered, endpoints, leaks, run_probes, summary
-from tests.web.world import A_ISSUED, World
+from tests.web.world import A_ISSUED, PASSWORD, World
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 A_MARKERS = ("alpha-zq",)  # in A's slug, name, program ids and names, credential ids, user e-mails, recipients
@@ -295,3 +298,56 @@ def test_a_route_the_probes_cannot_fill_fails_the_suite(settings: Any, world: Wo
     known = {"token": ["x"], "user_id": ["u"], "key_id": ["k"]}
     with TestClient(app, base_url=BASE_URL), pytest.raises(Uncovered, match="thing_id"):
         run_probes(app, [Principal("anonymous", TestClient(app, base_url=BASE_URL))], Fillers(path=known))
+
+
+def test_benchmark_surfaces_reveal_no_peer(data_dir: Path, settings: Any, world: World) -> None:
+    """A is a peer of B (both Bootcamp): with four more bootcamps B gets a released benchmark; B's
+    principals and those of C (another industry) ask every benchmark surface, with A's ids too, and
+    find neither A's name, ids or issued count in any answer."""
+    store = Warehouse(data_dir)
+    for n in range(4):
+        issuer, _ = store.create_issuer(f"filler-{n}", f"Filler {n}", industry="Bootcamp")
+        events = [
+            {"id": f"f{n}-{i}", "type": "credential.issued", "occurred_at": "2026-02-10T09:00:00Z",
+             "credential_id": f"f{n}-c{i}", "program": {"id": "fp"}, "recipient": {"id": f"r{i}"}}
+            for i in range(60 + n)
+        ]  # fmt: skip
+        assert ingest(store, issuer, events).rejections == []
+    college, c_keys = store.create_issuer("college", "College", industry="Higher Education")
+    c_admin = store.accounts.create_user(
+        college.issuer_id, "admin@college.example", Role.ADMIN, [], dt.datetime(2026, 1, 1)
+    )
+    store.accounts.set_password(college.issuer_id, c_admin.user_id, hash_password(PASSWORD))
+    store.close()
+    with TestClient(create_app(settings), base_url=BASE_URL) as client:
+        app: FastAPI = client.app  # type: ignore[assignment]
+        principals = [
+            staff(app, "B admin", world.b.email(Role.ADMIN)),
+            staff(app, "B program manager", world.b.email(Role.PROGRAM_MANAGER)),
+            keyed(app, "B read key", world.b.keys.read),
+            staff(app, "C admin", "admin@college.example"),
+            keyed(app, "C read key", c_keys.read),
+        ]
+        urls = ["/api/v1/benchmarks"] + [
+            f"/dashboards/{p}{s}" for p in ("executive", "programs") for s in ("", ".json", ".csv")
+        ]
+        queries = [{"period": "all"}, {"period": "all", "program": world.b.programs[0]}]
+        queries += [{"period": "all", "program": world.a.programs[0]}, {"from": "2026-02-01", "to": "2026-02-28"}]
+        probes = []
+        for principal in principals:
+            for url in urls:
+                for query in queries:
+                    response = principal.client.get(url, params=query, follow_redirects=False)
+                    sent = tuple(str(v) for v in query.values())
+                    probes.append(
+                        Probe(
+                            principal.name, url, url, response.status_code, response.text, dict(response.headers), sent
+                        )
+                    )
+        assert not [p for p in probes if p.status >= 500]
+        assert leaked(probes) == {}
+        released = [
+            p for p in probes if p.principal == "B read key" and p.status == 200 and p.url == "/api/v1/benchmarks"
+        ]
+        assert any(json.loads(p.text)["benchmarks"]["view_rate"]["peers"] is not None for p in released)
+        assert {p.status for p in probes if p.principal.startswith("C")} >= {200}

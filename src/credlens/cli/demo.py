@@ -23,10 +23,10 @@ SCALE_NAMES = ("small", "medium", "large")
 def build_demo(warehouse: Warehouse, scale: str, today: dt.date | None = None) -> Outcome:
     """Create the demo issuers and ingest the scale's events (idempotent: re-runs store nothing twice)."""
     from credlens.demo.generator import SCALES, generate  # noqa: PLC0415 - NumPy only when building
-    from credlens.demo.profiles import demo_issuers  # noqa: PLC0415
+    from credlens.demo.profiles import every_demo_issuer  # noqa: PLC0415
 
     issuers = {}
-    for spec in demo_issuers():
+    for spec in every_demo_issuer():
         issuer = warehouse.issuer(spec.slug)
         if issuer is None:
             issuer, _ = warehouse.create_issuer(spec.slug, spec.name, industry=spec.industry, timezone=spec.timezone)

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from credlens.cli.common import DataDir, audit_new_keys, fail, find_issuer, open_store, out
+from credlens.domain.industries import INDUSTRIES
 from credlens.store.warehouse import StoreError
 
 app = typer.Typer(help="Manage issuers (tenants).", no_args_is_help=True)
@@ -16,13 +17,18 @@ app = typer.Typer(help="Manage issuers (tenants).", no_args_is_help=True)
 def create(
     slug: Annotated[str, typer.Argument(help="Short id: lower-case letters, digits, dashes.")],
     name: Annotated[str, typer.Option("--name", help="Display name.")],
-    industry: Annotated[str | None, typer.Option("--industry", help="Industry, for peer benchmarks.")] = None,
+    industry: Annotated[
+        str | None, typer.Option("--industry", help="Industry, for peer benchmarks (`credlens issuer industries`).")
+    ] = None,
     timezone: Annotated[str, typer.Option("--timezone", help="IANA time zone of the issuer's calendar.")] = "UTC",
     data_dir: DataDir = None,
 ) -> None:
     """Create an issuer; prints its ingest key and read key once (they are stored hashed)."""
     with open_store(data_dir) as warehouse:
-        issuer, keys = warehouse.create_issuer(slug, name, industry=industry, timezone=timezone)
+        try:
+            issuer, keys = warehouse.create_issuer(slug, name, industry=industry, timezone=timezone)
+        except StoreError as exc:
+            fail(str(exc))
         audit_new_keys(warehouse, issuer.issuer_id, keys)
     out.print(f"created issuer [bold]{issuer.slug}[/] ({issuer.name}, {issuer.timezone})")
     out.print(f"ingest key: {keys.ingest}", soft_wrap=True)
@@ -70,3 +76,26 @@ def set_retention(
             " (daily in the server, or `credlens retention`)",
             soft_wrap=True,
         )
+
+
+@app.command("set-industry")
+def set_industry(
+    slug: Annotated[str, typer.Argument(help="Issuer slug.")],
+    industry: Annotated[str, typer.Argument(help="An industry of the list (`credlens issuer industries`).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Set the issuer's industry (peer benchmarks compare issuers of one industry); case-insensitive."""
+    with open_store(data_dir) as warehouse:
+        issuer = find_issuer(warehouse, slug)
+        try:
+            name = warehouse.set_industry(issuer.issuer_id, industry, actor="cli")
+        except StoreError as exc:
+            fail(str(exc))
+    out.print(f"{slug} is in the industry {name}")
+
+
+@app.command("industries")
+def industries() -> None:
+    """List the industries an issuer can be in (docs/metrics.md, Benchmarks)."""
+    for name in INDUSTRIES:
+        out.print(name)

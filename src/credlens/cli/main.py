@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from credlens.cli import demo, importer, insights, issuer, links, privacy, query, serve, user
+from credlens.cli import benchmarks, demo, importer, insights, issuer, links, privacy, query, serve, user
 
 app = typer.Typer(
     name="credlens",
@@ -15,6 +15,7 @@ app = typer.Typer(
 )
 app.add_typer(issuer.app, name="issuer")
 app.add_typer(user.app, name="user")
+app.add_typer(benchmarks.app, name="benchmarks")
 app.command("import")(importer.import_file)
 app.command("query")(query.query)
 app.command("insights")(insights.insights)

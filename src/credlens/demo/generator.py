@@ -18,7 +18,7 @@ from credlens.demo import engagement, lifecycle, verification
 from credlens.demo.cohort import Cohort, ProgramTable, Setting
 from credlens.demo.events import Emitter, render
 from credlens.demo.model import DemoIssuer
-from credlens.demo.profiles import benchmark_issuer, demo_issuers
+from credlens.demo.profiles import benchmark_issuer, every_demo_issuer
 from credlens.demo.recipients import People, RecipientPool, assign
 from credlens.demo.sampling import DAY, IntArray, pick
 from credlens.demo.timing import Calendar, award_times, build_calendar, daily_counts, day_blocks
@@ -45,7 +45,7 @@ def generate(
     """
     if scale not in SCALES:
         raise ValueError(f"unknown demo scale {scale!r}; choose one of {', '.join(SCALES)}")
-    chosen = demo_issuers() if issuers is None else issuers
+    chosen = every_demo_issuer() if issuers is None else issuers
     total = sum(issuer.size for issuer in chosen)
     day = today or _utc_today()
     for issuer in chosen:

@@ -10,6 +10,8 @@ audience mixes below are ASSUMPTIONS chosen to look like each kind of issuer.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from credlens.demo.model import DemoIssuer, DemoProgram, Seasonality, calibrated_programs, spec
 
 __all__ = ["DemoIssuer", "DemoProgram", "Seasonality", "benchmark_issuer", "demo_issuers"]
@@ -238,6 +240,34 @@ def demo_issuers() -> tuple[DemoIssuer, ...]:
     """The demo tenants: nine issuers of nine industries, sized from large to small."""
     return (_skillstream(), _northbridge(), _nimbus(), _iapm(), _helix(), _carepath(), _launchpad(),
             _lingua(), _open_civic())  # fmt: skip
+
+
+# Smaller bootcamps beside Launchpad, so that the demo shows a released peer benchmark (5 or more
+# other issuers of one industry with at least 50 credentials in the default 90 days; metrics.md).
+_BOOTCAMPS = (
+    ("forge-bootcamp", "Forge Bootcamp", "Europe/Dublin", "IE"),
+    ("stackwise", "Stackwise Academy", "America/Toronto", "CA"),
+    ("kodeklub", "KodeKlub", "Europe/Amsterdam", "NL"),
+    ("devharbor", "DevHarbor Institute", "Asia/Singapore", "SG"),
+    ("pixel-pioneers", "Pixel Pioneers School", "America/Denver", "US"),
+)
+
+
+def bootcamp_peers() -> tuple[DemoIssuer, ...]:
+    """Five small bootcamps of Launchpad's profile (each its own people and randomness, by slug)."""
+    launchpad = _launchpad()
+    # younger and steadier than Launchpad: most of their awards are recent, few in bulk
+    season = replace(launchpad.seasonality, batch_share=0.3, growth=1.8)
+    return tuple(
+        replace(launchpad, slug=slug, name=name, timezone=timezone, country=country, size=0.036 + 0.002 * n,
+                seasonality=season)
+        for n, (slug, name, timezone, country) in enumerate(_BOOTCAMPS)
+    )  # fmt: skip
+
+
+def every_demo_issuer() -> tuple[DemoIssuer, ...]:
+    """What `credlens demo` builds: the nine issuers of nine industries and the bootcamp peers."""
+    return demo_issuers() + bootcamp_peers()
 
 
 def benchmark_issuer() -> DemoIssuer:

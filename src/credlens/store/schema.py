@@ -11,12 +11,13 @@ from __future__ import annotations
 import pyarrow as pa
 
 from credlens.domain.events import CHANNELS
+from credlens.domain.industries import BY_FOLDED
 from credlens.store import cohorts
 from credlens.store.portfolios import DAYS_DDL, RECIPIENT_DAYS, days_sql, refresh_sql
 
 # 2: recipient_hash in credentials and enrollments; 3: portfolio rollups; 4: cohort_days, recipient_days;
-# 5: no empty owner_days (NULL, as a single fold leaves them)
-SCHEMA_VERSION = 5
+# 5: no empty owner_days (NULL, as a single fold leaves them); 6: industries of the vocabulary, benchmark releases
+SCHEMA_VERSION = 6
 
 # Columns of one event, in the order of the `events` table after (issuer_id, seq, id_hash, cred_hash).
 # `seq` numbers events in the order they were stored; the derived tables hold the fold of every
@@ -266,6 +267,25 @@ TABLES: tuple[str, ...] = (
     event_id VARCHAR NOT NULL,
     cred_hash UBIGINT,
     recipient_hash UBIGINT)""",
+    # Peer benchmarks released (metrics.md, Benchmarks; privacy.md): one row per noisy release, kept so
+    # that asking again returns it, and the ledger of the privacy budget. Holds no peer's identity or
+    # unnoised value; `issuer_id` is the asking issuer (its peers exclude it). Erasure and retention
+    # leave it alone: a release is a noisy aggregate of at least 5 issuers.
+    """CREATE TABLE IF NOT EXISTS benchmark_releases (
+    industry VARCHAR NOT NULL,
+    metric VARCHAR NOT NULL,
+    date_from DATE NOT NULL,
+    date_to DATE NOT NULL,
+    issuer_id INTEGER NOT NULL,
+    issuers INTEGER NOT NULL,
+    mean DOUBLE NOT NULL,
+    q1 DOUBLE NOT NULL,
+    median DOUBLE NOT NULL,
+    q3 DOUBLE NOT NULL,
+    mean_scale DOUBLE NOT NULL,
+    epsilon DOUBLE NOT NULL,
+    budget_period VARCHAR NOT NULL,
+    released_at TIMESTAMP NOT NULL)""",
     # Who did what, when: sign-ins, keys, exports, erasures, recipient-level views (privacy.md).
     # `detail` never names the recipient of an erasure.
     """CREATE TABLE IF NOT EXISTS audit_log (
@@ -275,6 +295,13 @@ TABLES: tuple[str, ...] = (
     action VARCHAR NOT NULL,
     detail VARCHAR)""",
 )
+
+
+def _industry_mapping() -> str:
+    folded = "trim(regexp_replace(lower(industry), '[^a-z0-9/]+', ' ', 'g'))"
+    cases = " ".join(f"WHEN {folded} = '{key}' THEN '{name}'" for key, name in BY_FOLDED.items())
+    return f"UPDATE issuers SET industry = CASE {cases} ELSE industry END WHERE industry IS NOT NULL"
+
 
 # Upgrades of a file written by an older version, by the version they lead to: run once, in order,
 # when the file's meta.schema_version is below it. Columns are added at the end (as above) so that
@@ -302,4 +329,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     ),
     # Folds up to version 4 merged two folds without owner activity into [] rather than NULL.
     (5, ("UPDATE credentials SET owner_days = NULL WHERE len(owner_days) = 0",)),
+    # Free-text industries become the vocabulary's names where one matches (domain/industries.py); the
+    # others stay as written and read as unset until the issuer admin chooses (benchmark_releases is new).
+    (6, (_industry_mapping(),)),
 )

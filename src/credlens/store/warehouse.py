@@ -23,17 +23,19 @@ import duckdb
 import ibis
 import ibis.expr.operations as ops
 
+from credlens.domain.industries import UnknownIndustry, industry_named
 from credlens.domain.issuers import SLUG_PATTERN, ApiKey, Issuer, KeyKind, NewKeys
 from credlens.privacy import consent
 from credlens.privacy.pseudonyms import new_secret, recipient_key
 from credlens.privacy.suppression import check_k
-from credlens.store import deadlines, purges
+from credlens.store import deadlines, purges, releases
 from credlens.store.accounts import Accounts
 from credlens.store.appends import KeyIndexes, WriteRequest, WriteResult, append_group
 from credlens.store.connection import Connection, ConnectionLocked, remove_leftovers
 from credlens.store.erasure import ErasureReport, erase
 from credlens.store.folds import FOLD_MAX_EVENTS, compact_daily, fold_pending, unfolded
 from credlens.store.purges import PurgeStatus
+from credlens.store.releases import Release, ReleaseKey
 from credlens.store.retention import RetentionRun, retire
 from credlens.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
 from credlens.store.scope import SCOPED_TABLES, IssuerTables
@@ -181,6 +183,7 @@ class Warehouse:
         if not SLUG_PATTERN.match(slug):
             raise StoreError(f"issuer slug {slug!r} must be lower-case letters, digits and dashes")
         _check_timezone(self._con, timezone)
+        industry = None if industry is None else _industry(industry)
         with self._write_lock:
             if self.issuer(slug) is not None:
                 raise StoreError(f"issuer {slug!r} already exists")
@@ -468,6 +471,40 @@ class Warehouse:
             self._keys.forget()
             self._audit(issuer_id, actor, "retention.set", "keep" if days is None else f"{days} days")
 
+    def set_industry(self, issuer_id: int, industry: str, *, actor: str) -> str:
+        """Set the issuer's industry to a name of the vocabulary (matched case-insensitively); returns it."""
+        name = _industry(industry)
+        with self._write_lock:
+            self._con.execute("UPDATE issuers SET industry = ? WHERE issuer_id = ?", [name, issuer_id])
+            self._keys.forget()
+            self._audit(issuer_id, actor, "industry.set", name)
+        return name
+
+    def benchmark_release(self, key: ReleaseKey) -> Release | None:
+        """The stored peer release answering ``key``, if one was made."""
+        return releases.find(self.cursor(), key)
+
+    def benchmark_spent(self, industry: str, budget_period: str) -> float:
+        return releases.spent(self.cursor(), industry, budget_period)
+
+    def record_release(self, release: Release, budget: float) -> Release | None:
+        """Store a new release and return it; the release already stored for its key if another reader
+        made one meanwhile (the new one is never shown); None when it would overspend the industry's
+        budget of its period (nothing stored). Checked and stored under the write lock, so two readers
+        cannot both spend the last of a budget."""
+        key = ReleaseKey(release.industry, release.metric, release.date_from, release.date_to, release.issuer_id)
+        with self._write_lock:
+            existing = releases.find(self._con, key)
+            if existing is not None:
+                return existing
+            if releases.spent(self._con, release.industry, release.budget_period) + release.epsilon > budget + 1e-9:
+                return None
+            releases.insert(self._con, release)
+        return release
+
+    def benchmark_ledger(self) -> list[Release]:
+        return releases.ledger(self.cursor())
+
     def set_suppression_k(self, issuer_id: int, k: int, *, actor: str) -> None:
         """Raise (or lower, never below 5) the issuer's small-cell threshold k (privacy.md)."""
         try:
@@ -567,6 +604,13 @@ def _key_id(token: str, kind: KeyKind) -> str | None:
 def _hash_key(token: str) -> str:
     # NOTE: keys are 190-bit random tokens, so a plain SHA-256 is the right hash (no stretching needed).
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _industry(given: str) -> str:
+    try:
+        return industry_named(given)
+    except UnknownIndustry as exc:
+        raise StoreError(str(exc)) from exc
 
 
 def _now() -> dt.datetime:

@@ -18,6 +18,7 @@ from credlens.web import deadlines, errors, openapi
 from credlens.web.pages import ASSETS
 from credlens.web.readers import ReaderScope
 from credlens.web.routes import admin as admin_pages
+from credlens.web.routes import benchmarks as benchmark_routes
 from credlens.web.routes import (
     dashboards,
     events,
@@ -71,7 +72,15 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     deadlines.install(app, settings.query_timeout)  # every read of a request has its deadline
     app.add_middleware(ReaderScope)  # outermost: a request's cursors end with it, error or not
     logs.install()
-    for router in (health.router, events.router, stats.router, insights.router, links.router, privacy.router):
+    for router in (
+        health.router,
+        events.router,
+        stats.router,
+        insights.router,
+        benchmark_routes.router,
+        links.router,
+        privacy.router,
+    ):
         app.include_router(router)
     for router in (
         home.router,

@@ -13,10 +13,12 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
+from credlens.config import Settings
 from credlens.domain.accounts import Role
 from credlens.reports import exports, notes
 from credlens.reports.catalog import Catalog, catalog
 from credlens.reports.view import Dashboard
+from credlens.web import benchmarks
 from credlens.web import state as url_state
 from credlens.web.auth import Staff, StaffUser
 from credlens.web.dashboards import PAGES, Context, Page
@@ -65,17 +67,22 @@ def _context(staff: Staff, warehouse: Any, state: State) -> Context:
     return Context(staff, state, catalog(tables), tables)
 
 
-def _build(page: Page, ctx: Context) -> Dashboard:
+def _build(page: Page, ctx: Context, warehouse: Any, settings: Settings) -> Dashboard:
     _check_departments(page, ctx.state)
     if ctx.catalog.empty:
         ctx.scoped_programs(ctx.state.programs)  # the role rules hold on an empty issuer too
         return _empty(page, ctx)
-    return page.build(ctx)
+    dashboard = page.build(ctx)
+    if page.name in benchmarks.PAGES:
+        dashboard = benchmarks.with_benchmarks(dashboard, ctx, warehouse, settings)
+    return dashboard
 
 
-def _dashboard(page: Page, staff: Staff, warehouse: Any, state: State) -> tuple[Dashboard, Context]:
+def _dashboard(
+    page: Page, staff: Staff, warehouse: Any, state: State, settings: Settings
+) -> tuple[Dashboard, Context]:
     ctx = _context(staff, warehouse, state)
-    return _build(page, ctx), ctx
+    return _build(page, ctx, warehouse, settings), ctx
 
 
 def _refused(page: Page, ctx: Context) -> Dashboard:
@@ -120,7 +127,7 @@ def _add(page: Page) -> None:
             return redirect
         ctx = _context(staff, warehouse, state)
         try:
-            dashboard = _build(page, ctx)
+            dashboard = _build(page, ctx, warehouse, request.app.state.settings)
         except ApiError as exc:
             if exc.status != 400:
                 raise
@@ -134,7 +141,7 @@ def _add(page: Page) -> None:
         redirect = _canonical(request, staff, state, ".json", page)
         if redirect is not None:
             return redirect
-        dashboard, _ = _dashboard(page, staff, warehouse, state)
+        dashboard, _ = _dashboard(page, staff, warehouse, state, request.app.state.settings)
         body = JSONResponse(dashboard.json())
         warehouse.audit(staff.issuer.issuer_id, staff.user.actor, "export", f"{page.title} dashboard JSON")
         return body
@@ -146,7 +153,7 @@ def _add(page: Page) -> None:
         redirect = _canonical(request, staff, state, ".csv", page)
         if redirect is not None:
             return redirect
-        dashboard, _ = _dashboard(page, staff, warehouse, state)
+        dashboard, _ = _dashboard(page, staff, warehouse, state, request.app.state.settings)
         if table is None:
             body, name = exports.dashboard_csv(dashboard), page.name
         else:

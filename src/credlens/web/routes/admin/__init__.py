@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from credlens.web.routes.admin import audit, erasure, keys, overview, users
+from credlens.web.routes.admin import audit, erasure, industry, keys, overview, users
 
 router = APIRouter(include_in_schema=False)
-for module in (overview, users, keys, erasure, audit):
+for module in (overview, users, keys, erasure, audit, industry):
     router.include_router(module.router)

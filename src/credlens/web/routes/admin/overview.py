@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from credlens.domain.accounts import Role
+from credlens.domain.industries import INDUSTRIES, known
 from credlens.domain.issuers import KeyKind
 from credlens.privacy.consent import opted_in
 from credlens.store.catalog import programs
@@ -20,6 +21,7 @@ NOTICES = {
     "programs": "Programs saved.",
     "disabled": "The user is disabled and signed out everywhere.",
     "revoked": "The key is revoked: it stops working now.",
+    "industry": "Industry saved: benchmarks compare you with its issuers from now on.",
 }
 
 
@@ -39,5 +41,7 @@ def admin_page(request: Request, admin: AdminUser, warehouse: WarehouseDep) -> R
         "opted_in": opted,
         "recipients": recipients,
         "notice": NOTICES.get(request.query_params.get("done", "")),
+        "industry": known(admin.issuer.industry),
+        "industries": INDUSTRIES,
     }
     return render(request, "admin/overview.html", context)
