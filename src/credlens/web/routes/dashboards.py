@@ -78,9 +78,7 @@ def _build(page: Page, ctx: Context, warehouse: Any, settings: Settings) -> Dash
     return dashboard
 
 
-def _dashboard(
-    page: Page, staff: Staff, warehouse: Any, state: State, settings: Settings
-) -> tuple[Dashboard, Context]:
+def _dashboard(page: Page, staff: Staff, warehouse: Any, state: State, settings: Settings) -> tuple[Dashboard, Context]:
     ctx = _context(staff, warehouse, state)
     return _build(page, ctx, warehouse, settings), ctx
 
