@@ -7,15 +7,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from credlens.access.scope import ScopeRefused, stats_programs
 from credlens.config import Settings
 from credlens.domain.periods import Preset
-from credlens.domain.query import QueryError
 from credlens.reports.benchmarks import Privacy, benchmarks, window_of
 from credlens.web.auth import StatsReader
 from credlens.web.deps import WarehouseDep
-from credlens.web.errors import ApiError
-from credlens.web.openapi import one_of, refusals
+from credlens.web.openapi import one_of
+from credlens.web.reads import REFUSALS, answered_as_400, reader_programs
 from credlens.web.state import present
 
 router = APIRouter()
@@ -23,15 +21,7 @@ router = APIRouter()
 
 @router.get(
     "/api/v1/benchmarks",
-    responses=refusals(
-        {
-            400: "`invalid_query`: a window that cannot be run; `details` names the parameter",
-            401: "no read key and no signed-in user",
-            403: "outside the signed-in user's programs, or a recipient session",
-            422: "`invalid_request`: parameters that cannot be read",
-            503: "`query_timeout` (with `Retry-After`), `shutting_down` or `cancelled`: the reads were stopped",
-        }
-    ),
+    responses=REFUSALS,
 )
 def get_benchmarks(
     request: Request,
@@ -47,23 +37,14 @@ def get_benchmarks(
 
     Program managers must name their programs (as on /api/v1/stats): their values beside the
     issuer-level peer benchmark. Peers are never named, counted one by one, or shown unnoised."""
-    program = [p for p in (present(x) for x in program or ()) if p] or None
-    if reader.user is not None:
-        try:
-            program = stats_programs(reader.user, program)
-        except ScopeRefused as exc:
-            raise ApiError(403, "forbidden", str(exc)) from exc
+    program = reader_programs(reader, program)
     issuer = reader.issuer
     settings: Settings = request.app.state.settings
-    try:
+    with answered_as_400():
         query = window_of(
             issuer, programs=program, date_from=present(date_from), date_to=present(date_to), period=present(period)
         )
         result = benchmarks(warehouse, issuer, query, Privacy(settings.benchmark_epsilon, settings.benchmark_budget))
-    except QueryError as exc:
-        raise ApiError(
-            400, "invalid_query", f"{exc.field}: {exc.message}", [{"field": exc.field, "reason": exc.message}]
-        ) from exc
     window = f"{query.window.start} to {query.window.end}" + (f", programs {', '.join(program)}" if program else "")
     warehouse.audit(issuer.issuer_id, reader.actor, "export", f"benchmarks API JSON ({window})")
     return result

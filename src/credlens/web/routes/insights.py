@@ -6,15 +6,12 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from credlens.access.scope import ScopeRefused, stats_programs
 from credlens.domain.periods import Compare, Preset
-from credlens.domain.query import QueryError
 from credlens.insights.engine import run_for
 from credlens.web.auth import StatsReader
 from credlens.web.deps import WarehouseDep
-from credlens.web.errors import ApiError
-from credlens.web.openapi import one_of, refusals
-from credlens.web.routes.stats import audited_window
+from credlens.web.openapi import one_of
+from credlens.web.reads import REFUSALS, answered_as_400, audited_window, reader_programs
 from credlens.web.state import present
 
 router = APIRouter()
@@ -22,15 +19,7 @@ router = APIRouter()
 
 @router.get(
     "/api/v1/insights",
-    responses=refusals(
-        {
-            400: "`invalid_query`: a query that cannot be run; `details` names the parameter",
-            401: "no read key and no signed-in user",
-            403: "outside the signed-in user's programs, or a recipient session",
-            422: "`invalid_request`: parameters that cannot be read",
-            503: "`query_timeout` (with `Retry-After`), `shutting_down` or `cancelled`: the reads were stopped",
-        }
-    ),
+    responses=REFUSALS,
 )
 def insights(
     reader: StatsReader,
@@ -45,14 +34,9 @@ def insights(
     effects), each with its evidence; `compare` adds changes and market demand. Authorized, bounded
     and audited as `GET /api/v1/stats`: a program manager's session gets insights about their
     programs only (the metrics run with their programs), and `program` outside them is `403`."""
-    program = [p for p in (present(x) for x in program or ()) if p] or None
-    if reader.user is not None:
-        try:
-            program = stats_programs(reader.user, program)
-        except ScopeRefused as exc:
-            raise ApiError(403, "forbidden", str(exc)) from exc
+    program = reader_programs(reader, program)
     issuer = reader.issuer
-    try:
+    with answered_as_400():
         result = run_for(
             issuer,
             warehouse.tables(issuer.issuer_id),
@@ -62,9 +46,5 @@ def insights(
             period=present(period),
             compare=present(compare),
         )
-    except QueryError as exc:
-        raise ApiError(
-            400, "invalid_query", f"{exc.field}: {exc.message}", [{"field": exc.field, "reason": exc.message}]
-        ) from exc
     warehouse.audit(issuer.issuer_id, reader.actor, "export", f"insights API JSON ({audited_window(result['query'])})")
     return result

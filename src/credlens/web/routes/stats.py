@@ -6,14 +6,13 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from credlens.access.scope import ScopeRefused, stats_programs
 from credlens.domain.periods import Compare, Interval, Preset
-from credlens.domain.query import KINDS, QueryError
+from credlens.domain.query import KINDS
 from credlens.metrics.runner import run_for
 from credlens.web.auth import StatsReader
 from credlens.web.deps import WarehouseDep
-from credlens.web.errors import ApiError
-from credlens.web.openapi import one_of, refusals
+from credlens.web.openapi import one_of
+from credlens.web.reads import REFUSALS, answered_as_400, audited_window, reader_programs
 from credlens.web.state import present
 
 router = APIRouter()
@@ -21,15 +20,7 @@ router = APIRouter()
 
 @router.get(
     "/api/v1/stats",
-    responses=refusals(
-        {
-            400: "`invalid_query`: a query that cannot be run; `details` names the parameter",
-            401: "no read key and no signed-in user",
-            403: "outside the signed-in user's programs, or a recipient session",
-            422: "`invalid_request`: parameters that cannot be read",
-            503: "`query_timeout` (with `Retry-After`), `shutting_down` or `cancelled`: the reads were stopped",
-        }
-    ),
+    responses=REFUSALS,
 )
 def stats(
     reader: StatsReader,
@@ -50,14 +41,9 @@ def stats(
     With a read key or an admin's or executive's session: any programs. With a program manager's
     session: `program` must name programs assigned to them, else `403 forbidden` (never narrowed).
     An empty parameter (`from=`) is an absent one, as on the dashboards."""
-    program = [p for p in (present(x) for x in program or ()) if p] or None
-    if reader.user is not None:
-        try:
-            program = stats_programs(reader.user, program)
-        except ScopeRefused as exc:
-            raise ApiError(403, "forbidden", str(exc)) from exc
+    program = reader_programs(reader, program)
     issuer = reader.issuer
-    try:
+    with answered_as_400():
         result = run_for(
             issuer,
             warehouse.tables(issuer.issuer_id),
@@ -71,16 +57,5 @@ def stats(
             interval=present(interval),
             funnel=present(funnel),
         )
-    except QueryError as exc:
-        raise ApiError(
-            400, "invalid_query", f"{exc.field}: {exc.message}", [{"field": exc.field, "reason": exc.message}]
-        ) from exc
     warehouse.audit(issuer.issuer_id, reader.actor, "export", f"stats API JSON ({audited_window(result['query'])})")
     return result
-
-
-def audited_window(query: dict[str, Any]) -> str:
-    """The window and programs of a pull, as the audit log records it: values the run checked (the
-    issuer's own program ids), never free text a client typed."""
-    programs = query["program"]
-    return f"{query['from']} to {query['to']}" + (f", programs {', '.join(programs)}" if programs else "")
