@@ -126,9 +126,8 @@ def trend(
             }
             for i, p in enumerate(pair)
         ]
-    # NOTE: written as Vega-Lite JSON, not through Altair: a layered Altair chart cost ~10-25 ms a
-    # trend to build (its objects are copied and hashed at each step), this well under 1 ms. The
-    # tests validate it against the schema as they do every spec.
+    # NOTE: written as Vega-Lite JSON, not through Altair, whose layered charts copy and hash their
+    # objects at each step (slow per trend); the tests validate it against the schema like every spec.
     kinds = {"domain": ["whole", "partial"], "range": [ACCENT, "#ffffff"]}
     dashes = {"domain": ["whole", "partial"], "range": [[1, 0], [4, 3]]}
     return {

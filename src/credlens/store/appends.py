@@ -37,8 +37,8 @@ _ISSUED_HASHES = (
 _EVENT_HASHES = (
     "SELECT id_hash FROM events WHERE issuer_id = ? UNION ALL SELECT id_hash FROM event_tombstones WHERE issuer_id = ?"
 )
-# The candidate hashes are a registered Arrow column (`_stored`): passed as a list parameter,
-# 100,000 of them took ~1 s to convert, against ~0.2 s for this whole query at 10M events.
+# The candidate hashes are a registered Arrow column (`_stored`), not a list parameter, whose
+# conversion costs more than the query (docs/performance.md, ingestion as the store grows).
 _CANDIDATES = "IN (SELECT hash FROM screen_candidates)"
 _STORED_IDS = (
     f"SELECT event_id FROM events WHERE issuer_id = ? AND id_hash {_CANDIDATES} "

@@ -231,10 +231,9 @@ class Connection:
                 copier.execute(f"COPY FROM DATABASE {name} TO {REWRITE_ALIAS}")
             finally:
                 copier.execute(f"DETACH {REWRITE_ALIAS}")  # checkpoints the copy: no WAL is left beside it
-            # NOTE: the swap closes this file, which checkpoints what was appended during the copy, under
-            # the write lock: measured at 10M events, ~10 s after a 2-minute copy. Most of it now, if
-            # DuckDB can (it refuses while another transaction runs: tried again a few times, then it is
-            # all done at the swap).
+            # NOTE: checkpoint what was appended during the copy now, outside the write lock, so that
+            # the swap's own checkpoint is small; DuckDB refuses while another transaction runs, so a
+            # few tries, then the swap does it (docs/performance.md).
             for _ in range(CHECKPOINT_TRIES):
                 try:
                     copier.execute("CHECKPOINT")

@@ -44,22 +44,7 @@ DB_FILE = "credlens.duckdb"
 log = logging.getLogger("credlens.store")
 # The tables only folds, erasures and retention runs change (all under the fold lock, which a purge
 # holds throughout): its copy of them needs no catch-up (Connection.rewrite).
-FOLDED_TABLES = (
-    "credentials",
-    "daily",
-    "programs",
-    "recipients",
-    "verifications",
-    "enrollments",
-    "reported_outcomes",
-    "holdings",
-    "portfolios",
-    "co_holdings",
-    "enrolled",
-    "cohort_days",
-    "recipient_days",
-    "event_tombstones",
-)
+FOLDED_TABLES = (*(t for t in SCOPED_TABLES if t != "events"), "event_tombstones")
 _ISSUER_COLUMNS = "issuer_id, slug, name, industry, timezone, suppression_k, raw_event_retention_days"
 
 
