@@ -44,7 +44,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        warehouse = Warehouse(settings.data_dir)
+        warehouse = Warehouse(settings.data_dir, memory_limit=settings.memory_limit)
         app.state.warehouse = warehouse
         app.state.writer = GroupWriter(warehouse, decoding=offload.decoding)
         app.state.retention = RetentionJob(warehouse)
