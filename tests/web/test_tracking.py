@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,9 @@ from credlens.domain.issuers import NewKeys
 from credlens.store.targets import save_targets
 from credlens.store.warehouse import Warehouse
 from credlens.web.app import create_app
+from tests.web.browser import open_link
 from tests.web.conftest import BASE_URL, TEST_SECRET, FakeClock
+from tests.web.world import World
 
 SECRET = TEST_SECRET.encode()
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36"
@@ -408,3 +411,27 @@ def test_no_tracking_route_sets_a_cookie_or_keeps_the_client(
     stored = b"".join(p.read_bytes() for p in Path(settings.data_dir).iterdir() if p.is_file())
     assert b"TrackedClientUA-7Q3Z" not in stored
     assert b"testclient" not in stored  # TestClient's client address
+
+
+def test_the_recipients_own_page_hands_out_the_owner_token(
+    app_client: TestClient, world: World, clock: FakeClock
+) -> None:
+    """The recipient link (/r/…) is the recipient's own: its page links each credential's page with
+    the owner's token, and only there; without a page URL set it shows none."""
+    clock.now = dt.datetime(2026, 3, 1, 12, 0)
+    made = app_client.post(
+        "/api/v1/recipient-links",
+        json={"email": "learner0@alpha-zq.example"},
+        headers={"Authorization": f"Bearer {world.a.keys.ingest}"},
+    )
+    holder = TestClient(app_client.app, base_url=BASE_URL)
+    open_link(holder, made.json()["url"])
+    assert "credlens_owner" not in holder.get("/recipient").text
+    warehouse = app_client.app.state.warehouse  # type: ignore[attr-defined]
+    save_targets(warehouse, world.a.issuer.issuer_id, {"page_url": PAGE}, actor="test")
+    page = holder.get("/recipient").text
+    owners = re.findall(r'href="https://academy\.example/credentials/([^"?]+)\?credlens_owner=([^"]+)"', page)
+    assert len(owners) == 4  # learner0 holds four credentials
+    for credential, token in owners:
+        claim = read_token(SECRET, token)
+        assert (claim.issuer_id, claim.credential_id, claim.owner) == (world.a.issuer.issuer_id, credential, True)
