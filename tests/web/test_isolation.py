@@ -306,7 +306,7 @@ def test_a_route_the_probes_cannot_fill_fails_the_suite(settings: Any, world: Wo
     def mystery(thing_id: str) -> dict[str, str]:
         return {"thing": thing_id}
 
-    known = {"token": ["x"], "user_id": ["u"], "key_id": ["k"]}
+    known = {"token": ["x"], "user_id": ["u"], "key_id": ["k"], "channel": ["x"], "file_format": ["pdf"]}
     with TestClient(app, base_url=BASE_URL), pytest.raises(Uncovered, match="thing_id"):
         run_probes(app, [Principal("anonymous", TestClient(app, base_url=BASE_URL))], Fillers(path=known))
 
