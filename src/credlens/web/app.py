@@ -66,6 +66,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     app.state.secret = secret
     app.state.clock = clock
     app.state.limiter = SignInLimiter(limits or Limits())
+    tracking.install(app)
     errors.install(app)
     openapi.install(app)
     app.add_middleware(FormGuard, secret=secret)

@@ -26,7 +26,7 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import pycountry
-from fastapi import APIRouter, Body, Query, Request
+from fastapi import APIRouter, Body, Depends, FastAPI, Query, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -44,7 +44,8 @@ from credlens.demo.vocab import VERIFIER_INDUSTRIES
 from credlens.domain.issuers import Issuer
 from credlens.ingest import offload
 from credlens.store.targets import credential_title, load_targets
-from credlens.web.auth import Now
+from credlens.store.warehouse import Warehouse
+from credlens.store.writer import GroupWriter
 from credlens.web.deps import IngestIssuer, WarehouseDep, public_base
 from credlens.web.errors import ApiError
 from credlens.web.openapi import refusals
@@ -63,18 +64,19 @@ _COUNTRY_CODES = frozenset(code for code, _ in COUNTRIES)
 _HOST = re.compile(r"^(?=.*[a-z])[a-z0-9.\-]{1,253}\Z")  # a host name; an IP address has no letter
 
 
-def visits(request: Request) -> Visits:
-    state = request.app.state
-    if not hasattr(state, "visits"):
-        state.visits, state.tracking_limits = Visits(), TokenLimiter()
-    counter: Visits = state.visits
-    return counter
+def install(app: FastAPI) -> None:
+    """The in-memory visitor windows and token buckets of one server (never written anywhere)."""
+    app.state.visits, app.state.tracking_limits = Visits(), TokenLimiter()
 
 
-def _limiter(request: Request) -> TokenLimiter:
-    visits(request)
-    limiter: TokenLimiter = request.app.state.tracking_limits
-    return limiter
+async def _now(request: Request) -> dt.datetime:
+    # NOTE: a coroutine, unlike auth.Now: a plain dependency costs a worker-thread hop per hit.
+    clock: Any = request.app.state.clock
+    at: dt.datetime = clock()
+    return at
+
+
+Clock = Annotated[dt.datetime, Depends(_now)]
 
 
 def _claim(request: Request, token: str, warehouse: WarehouseDep) -> tuple[TrackedCredential, Issuer]:
@@ -91,7 +93,8 @@ def _claim(request: Request, token: str, warehouse: WarehouseDep) -> tuple[Track
 
 def _counts(request: Request, token: str, at: dt.datetime) -> bool:
     """Whether a hit may become an event: not a known bot; over the token's rate limit it is a 429."""
-    if not _limiter(request).allow(token, at):
+    limiter: TokenLimiter = request.app.state.tracking_limits
+    if not limiter.allow(token, at):
         raise ApiError(429, "rate_limited", "too many hits for this credential; try again in a minute")
     return not is_bot(request.headers.get("user-agent", ""))
 
@@ -102,8 +105,8 @@ def _actor(claim: TrackedCredential) -> str:
 
 async def _record(request: Request, issuer: Issuer, event: dict[str, Any], at: dt.datetime) -> None:
     """Store one event through the ingestion path of POST /api/v1/events; returns once it is durable."""
-    warehouse: Any = request.app.state.warehouse
-    writer: Any = request.app.state.writer
+    warehouse: Warehouse = request.app.state.warehouse
+    writer: GroupWriter = request.app.state.writer
     event["occurred_at"] = at.replace(tzinfo=dt.UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
     secret = warehouse.remembered_secret(issuer.issuer_id)
     if secret is None:
@@ -133,7 +136,7 @@ async def view(
     request: Request,
     token: str,
     warehouse: WarehouseDep,
-    at: Now,
+    at: Clock,
     ref: Annotated[str | None, Query(max_length=253)] = None,
 ) -> Response:
     """A view of the credential page: counted once per visitor and 30 minutes; 204 either way."""
@@ -141,7 +144,8 @@ async def view(
     if _counts(request, token, at):
         client = request.client.host if request.client else ""
         name = "\x1f".join((str(claim.issuer_id), claim.credential_id, _actor(claim)))
-        window = visits(request).count(client, request.headers.get("user-agent", ""), name, at)
+        visits: Visits = request.app.state.visits
+        window = visits.count(client, request.headers.get("user-agent", ""), name, at)
         if window is not None:
             # NOTE: the id is derived from the visitor's window, so the window decides what counts.
             event: dict[str, Any] = {
@@ -178,7 +182,7 @@ def _share_url(channel: str, page: str, issuer: Issuer, title: str | None, issue
 
 
 @router.get("/t/s/{token}/{channel}")
-async def share(request: Request, token: str, channel: str, warehouse: WarehouseDep, at: Now) -> Response:
+async def share(request: Request, token: str, channel: str, warehouse: WarehouseDep, at: Clock) -> Response:
     """A share (or add-to-profile) click: recorded, then sent on to the network."""
     claim, issuer = await run_in_threadpool(_claim, request, token, warehouse)
     if channel not in SHARE_CHANNELS:
@@ -201,7 +205,7 @@ async def share(request: Request, token: str, channel: str, warehouse: Warehouse
 
 
 @router.get("/t/d/{token}/{file_format}")
-async def download(request: Request, token: str, file_format: str, warehouse: WarehouseDep, at: Now) -> Response:
+async def download(request: Request, token: str, file_format: str, warehouse: WarehouseDep, at: Clock) -> Response:
     """A download click: recorded, then sent on to the issuer's file."""
     claim, issuer = await run_in_threadpool(_claim, request, token, warehouse)
     if file_format not in DOWNLOAD_FORMATS:
@@ -261,7 +265,7 @@ async def verify(
     request: Request,
     token: str,
     warehouse: WarehouseDep,
-    at: Now,
+    at: Clock,
     industry: Annotated[str, Query(max_length=100)] = "",
     size: Annotated[str, Query(max_length=20)] = "",
     country: Annotated[str, Query(max_length=2)] = "",
