@@ -217,6 +217,17 @@ def test_the_api_needs_the_ingest_key_and_a_valid_id(tracked: TestClient, keys: 
     )
     assert bad.status_code == 422
     assert bad.json()["error"]["code"] == "invalid_credential"
+    for body in ({}, {"credential_id": "a", "credential": "b"}):
+        refused = tracked.post(
+            "/api/v1/tracking-links", json=body, headers={"Authorization": f"Bearer {keys['acme'].ingest}"}
+        )
+        assert (refused.status_code, refused.json()["error"]["code"]) == (422, "invalid_credential")
+    named = tracked.post(
+        "/api/v1/tracking-links",
+        json={"credential": "cred-1"},
+        headers={"Authorization": f"Bearer {keys['acme'].ingest}"},
+    )
+    assert named.json()["token"] == _links(tracked, keys["acme"].ingest)["token"]
 
 
 def test_the_command_gives_the_same_json(settings: Settings, keys: dict[str, NewKeys]) -> None:

@@ -297,7 +297,8 @@ async def verify(
 
 
 class LinksRequest(BaseModel):
-    credential_id: str = Field(max_length=128, description="The credential's id, as in its events")
+    credential_id: str | None = Field(default=None, max_length=128, description="The credential's id, as in its events")
+    credential: str | None = Field(default=None, max_length=128, description="The same, named as the CLI's option")
 
 
 @api.post(
@@ -314,7 +315,10 @@ class LinksRequest(BaseModel):
 def tracking_links(request: Request, body: Annotated[LinksRequest, Body()], issuer: IngestIssuer) -> dict[str, Any]:
     """The tracking script, view, share, download and verification links of one credential
     (docs/tracking.md); `owner_view` carries the owner's token: put it only on the recipient's own link."""
+    if (body.credential_id is None) == (body.credential is None):
+        raise ApiError(422, "invalid_credential", "name the credential: `credential_id` (or `credential`), once")
+    credential = body.credential_id or body.credential or ""
     try:
-        return links(public_base(request), request.app.state.secret, issuer.issuer_id, body.credential_id)
+        return links(public_base(request), request.app.state.secret, issuer.issuer_id, credential)
     except TrackingError as exc:
         raise ApiError(422, "invalid_credential", str(exc)) from exc
