@@ -32,6 +32,7 @@ from credlens.web.routes import (
     signin,
     stats,
     timeline,
+    tracking,
 )
 from credlens.web.security import logs
 from credlens.web.security.forms import FormGuard
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     app.state.secret = secret
     app.state.clock = clock
     app.state.limiter = SignInLimiter(limits or Limits())
+    tracking.install(app)
     errors.install(app)
     openapi.install(app)
     app.add_middleware(FormGuard, secret=secret)
@@ -80,6 +82,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
         benchmark_routes.router,
         links.router,
         privacy.router,
+        tracking.api,
     ):
         app.include_router(router)
     for router in (
@@ -90,6 +93,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
         dashboards.router,
         timeline.router,
         admin_pages.router,
+        tracking.router,
     ):
         app.include_router(router)
     app.mount("/static", ASSETS, name="static")
