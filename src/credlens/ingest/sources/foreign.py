@@ -129,7 +129,10 @@ def read_records(path: Path) -> Iterator[tuple[int, Any]]:
         raise SourceError(f"{path}: Parquet is read in credlens's own format only; export as CSV or JSON")
     if fmt == "csv":
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            yield from enumerate(csv.DictReader(handle), start=1)
+            try:
+                yield from enumerate(csv.DictReader(handle), start=1)
+            except UnicodeDecodeError as exc:
+                raise SourceError(f"not UTF-8 ({exc.reason} at byte {exc.start})") from None
     elif fmt == "ndjson":
         with path.open("rb") as handle:
             lines = (line for line in handle if line.strip())
@@ -142,7 +145,7 @@ def read_records(path: Path) -> Iterator[tuple[int, Any]]:
         try:
             document = msgspec.json.decode(path.read_bytes())
         except UNREADABLE as exc:
-            raise SourceError(f"{path}: not JSON ({exc})") from None
+            raise SourceError(f"not JSON ({exc})") from None
         yield from enumerate(_records(document), start=1)
 
 
@@ -189,7 +192,10 @@ def detect(path: Path) -> str:
     if fmt == "csv":
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
-            first = next(reader, None) or dict.fromkeys(reader.fieldnames or (), "")
+            try:
+                first = next(reader, None) or dict.fromkeys(reader.fieldnames or (), "")
+            except UnicodeDecodeError:
+                return "credlens"  # NOTE: its reader names the fault, as before formats existed
     else:
         try:
             first = next(read_records(path), (0, None))[1]
