@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from credlens.cli.main import app
 from credlens.ingest.sources import accredible, credly
 from credlens.ingest.sources.foreign import Skipped, Unmappable, timestamp
+from credlens.ingest.sources.formats import signatures
 from credlens.store.warehouse import Warehouse
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -318,3 +319,27 @@ def test_skipped_and_unmappable_records_say_why() -> None:
 )
 def test_source_timestamps_become_rfc3339(value: str, day_first: bool, expected: str) -> None:
     assert timestamp(value, "f", day_first=day_first) == expected
+
+
+@pytest.mark.parametrize(
+    ("record", "formats"),
+    [
+        ({"id": "v1", "type": "credential.viewed", "credential_id": "c1"}, {"credlens"}),
+        ({"id": 1, "credential_id": 5, "type": "recipient_view_certificate"}, {"accredible"}),
+        ({"id": 1, "credential_id": 5, "event_type": "share_linkedin"}, {"accredible"}),
+        ({"id": 1, "group_id": 5, "recipient": {"email": "a@example.com"}}, {"accredible"}),
+        ({"id": "e", "event_type": "badge.created", "data": {}}, {"credly"}),
+        ({"Earner Badge ID": "7", "Issue Date": "2026-01-01"}, {"credly"}),
+        ({"id": "e", "type": "credential.viewed", "event_type": "badge.created"}, {"credlens", "credly"}),
+        ({"id": "e"}, set()),
+    ],
+)
+def test_detection_reads_the_first_record(record: dict[str, Any], formats: set[str]) -> None:
+    assert signatures(record) == formats
+
+
+def test_an_accredible_event_name_under_type_is_read() -> None:
+    (event,) = accredible.events(
+        {"id": 1, "credential_id": 5, "type": "recipient_view_certificate", "created_at": "2026-03-02"}
+    )
+    assert (event["type"], event["actor"], event["credential_id"]) == ("credential.viewed", "owner", "5")

@@ -15,11 +15,9 @@ from credlens.domain.rejections import Rejection
 from credlens.ingest.decode import BatchError
 from credlens.ingest.pipeline import Outcome, ingest_mapped
 from credlens.ingest.pipeline import import_file as import_events
-from credlens.ingest.sources import accredible, credly
 from credlens.ingest.sources.files import SourceError, count_records, file_format
-from credlens.ingest.sources.foreign import FORMATS, Ambiguous, detect, read_records
-
-MAPPERS = {"accredible": accredible.events, "credly": credly.events}
+from credlens.ingest.sources.foreign import read_records
+from credlens.ingest.sources.formats import FORMATS, MAPPERS, Ambiguous, detect
 
 
 def rejected_path(path: Path) -> Path:

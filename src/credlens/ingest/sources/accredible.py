@@ -13,7 +13,7 @@ from typing import Any
 from credlens.ingest.sources.foreign import Skipped, Unmappable, event_id, flat, required, text, timestamp
 
 SOURCE = "accredible"
-_EVENT_FIELDS = ("event_type", "event", "action")
+EVENT_FIELDS = ("event_type", "event", "action")
 _WHEN_FIELDS = ("created_at", "occurred_at", "timestamp", "date")
 
 # Accredible's event name → (credlens type, its fields). Exact where the name says who acted and what
@@ -45,21 +45,26 @@ SKIPPED = {
     "recipient_privacy_change": "a privacy setting changed: credlens has no event for a credential's visibility",
 }
 
+NAMES = frozenset(ACTIONS) | frozenset(SKIPPED)
+
 
 def events(record: Any) -> list[dict[str, Any]]:
     """The credlens events of one Accredible record (raises Unmappable or Skipped)."""
     if not isinstance(record, Mapping):
         raise Unmappable("record", "is not an object (an unreadable line?)")
     row = flat(record)
-    if text(row, *_EVENT_FIELDS) is not None:
-        return [_analytics(row)]
+    if text(row, *EVENT_FIELDS) is not None:
+        return [_analytics(row, text(row, *EVENT_FIELDS))]
+    if text(row, "type") in NAMES:  # NOTE: an event name under `type`: read, as no credlens type is one
+        return [_analytics(row, text(row, "type"))]
     if text(row, "group_id", "group_name") is not None:
         return _credential(row)
     raise Unmappable("event_type", "neither an analytics event (no event name) nor a credential (no group_id)")
 
 
-def _analytics(row: Mapping[str, Any]) -> dict[str, Any]:
-    action = required(row, *_EVENT_FIELDS)
+def _analytics(row: Mapping[str, Any], action: str | None) -> dict[str, Any]:
+    if action is None:
+        raise Unmappable("event_type", "is required")
     if action in SKIPPED:
         raise Skipped(SKIPPED[action])
     if action not in ACTIONS:

@@ -72,7 +72,8 @@ def _event(record: Mapping[str, Any]) -> dict[str, Any]:
         return {"id": event_id(SOURCE, "event", source_id), "type": "credential.revoked", **envelope} | {
             "reason": "deleted on Credly"
         }
-    state = text(badge, "state")
+    data = flat(record["data"])  # NOTE: the new state in the badge, or beside it
+    state = text(badge, "state") or text(data, "state", "new_state", "badge_state")
     if state == "pending":
         raise Skipped("a badge became pending: its issuance (badge.created) already says so")
     if state not in STATES:
@@ -87,7 +88,7 @@ def _issued(
     recipient = {
         k: v
         for k, v in (
-            ("email", text(badge, "recipient_email", "issued_to_email")),
+            ("email", text(badge, "recipient_email", "issued_to_email", "user_email", "earner_email", "email")),
             ("id", text(badge, "issuer_earner_id")),
         )
         if v
@@ -114,7 +115,7 @@ def _issued(
 
 def _export_row(row: Mapping[str, Any]) -> list[dict[str, Any]]:
     credential = required(row, "earner_badge_id")
-    occurred = timestamp(required(row, "issue_date"), "Issue Date", day_first=False)
+    occurred = timestamp(required(row, "issue_date", "issued_at"), "Issue Date", day_first=False)
     source = ("badge", credential)
     out = [
         _issued(event_id(SOURCE, *source, "credential.issued"), credential, occurred, row, expiry_field="expires_at")

@@ -1,5 +1,5 @@
 """What the importers of other platforms' formats share (docs/importers.md): reading their records,
-telling the formats apart, deterministic event ids and lenient timestamps.
+deterministic event ids and lenient timestamps.
 
 A mapper turns one source record into credlens event dicts (the contract of domain/events.py), which
 then go through the same pipeline as every event: validation, pseudonymization, dedupe. It raises
@@ -23,7 +23,6 @@ import msgspec
 from credlens.ingest.decode import UNREADABLE
 from credlens.ingest.sources.files import SourceError, file_format
 
-FORMATS = ("accredible", "credly", "credlens")
 # NOTE: fixed forever: every event id an import ever derived depends on it (importing again dedupes).
 _NAMESPACE = uuid.UUID("8f0d2a4e-6c1b-5e3a-9d7f-3b2c1a0e4f5d")
 # The keys under which an export or an API page holds its list of records.
@@ -41,10 +40,6 @@ class Unmappable(ValueError):
 
 class Skipped(Exception):
     """A well-formed source record with no credlens event (docs/importers.md says which, and why)."""
-
-
-class Ambiguous(SourceError):
-    """The file could be more than one format: the caller must say which."""
 
 
 def event_id(source: str, *parts: str) -> str:
@@ -164,50 +159,3 @@ def _records(document: Any) -> list[Any]:
                 return list(document[key])
         return [document]
     return [document]
-
-
-def _signatures(record: Any) -> set[str]:
-    """The formats one record looks like."""
-    if not isinstance(record, Mapping):
-        return set()
-    keys = flat(record)
-    found = set()
-    if "type" in record:
-        found.add("credlens")
-    kind = str(keys.get("event_type") or "")
-    if kind.startswith("badge.") or "earner_badge_id" in keys:
-        found.add("credly")
-    action = text(keys, "event_type", "event", "action")
-    analytics = "credential_id" in keys and action is not None and not action.startswith("badge.")
-    issued = ("group_id" in keys or "group_name" in keys) and ("issued_on" in keys or "recipient_email" in keys)
-    if analytics or issued:
-        found.add("accredible")
-    return found
-
-
-def detect(path: Path) -> str:
-    """The format of an import file, from its first record (a CSV's first row, or its header when empty).
-
-    A record looking like no platform's is credlens's own (whose validation then names each fault,
-    as before formats existed); one looking like two is ``Ambiguous``.
-    """
-    fmt = file_format(path)
-    if fmt == "parquet":
-        return "credlens"
-    first: Any = None
-    if fmt == "csv":
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            try:
-                first = next(reader, None) or dict.fromkeys(reader.fieldnames or (), "")
-            except UnicodeDecodeError:
-                return "credlens"  # NOTE: its reader names the fault, as before formats existed
-    else:
-        try:
-            first = next(read_records(path), (0, None))[1]
-        except SourceError:
-            return "credlens"
-    found = _signatures(first)
-    if len(found) > 1:
-        raise Ambiguous(f"{path}: could be {' or '.join(sorted(found))}; say which with --format")
-    return found.pop() if found else "credlens"
