@@ -343,3 +343,11 @@ def test_an_accredible_event_name_under_type_is_read() -> None:
         {"id": 1, "credential_id": 5, "type": "recipient_view_certificate", "created_at": "2026-03-02"}
     )
     assert (event["type"], event["actor"], event["credential_id"]) == ("credential.viewed", "owner", "5")
+
+
+def test_a_file_that_is_not_utf8_is_one_error_line(data_dir: Path, tmp_path: Path) -> None:
+    source = tmp_path / "badges.csv"
+    source.write_bytes(b"Earner Badge ID,Issue Date\n7001,2026-01-01\n\xff\xfe,bad\n")
+    result = run_import(data_dir, source, "--format", "credly")
+    assert result.exit_code == 1
+    assert "not UTF-8" in result.output
