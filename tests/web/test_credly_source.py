@@ -100,3 +100,14 @@ def test_a_mapped_event_the_contract_refuses_is_named_and_nothing_is_stored(
     (detail,) = response.json()["error"]["details"]
     assert (detail["position"], detail["field"]) == (1, "credential_id")
     assert count(client) == 0  # all or nothing, as POST /api/v1/events
+
+
+def test_a_deeply_nested_delivery_is_a_4xx(client: TestClient, keys: dict[str, NewKeys]) -> None:
+    for depth in (900, 5000):
+        nested = '{"x":' * depth + "1" + "}" * depth
+        body = '{"id": "e", "event_type": "badge.created", "occurred_at": "2026-01-01T00:00:00Z", "data": {"badge": '
+        body += nested + "}}"
+        response = client.post(
+            ROUTE, content=body.encode(), headers={**auth(keys["acme"].ingest), "Content-Type": "application/json"}
+        )
+        assert response.status_code in (400, 422), response.text

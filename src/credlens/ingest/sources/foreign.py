@@ -53,13 +53,19 @@ def normalize(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.strip().lower()).strip("_")
 
 
-def flat(record: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+# Deeper objects are no field of any format here; not walking them keeps a hostile body from
+# exhausting the stack (msgspec decodes ~1,000 levels).
+FLAT_DEPTH = 4
+
+
+def flat(record: Mapping[str, Any], prefix: str = "", depth: int = 0) -> dict[str, Any]:
     """Nested objects joined with ``_`` and keys normalized: ``{"recipient": {"email": e}}`` → ``recipient_email``."""
     out: dict[str, Any] = {}
     for key, value in record.items():
         name = normalize(f"{prefix}_{key}" if prefix else str(key))
         if isinstance(value, dict):  # NOTE: what JSON decodes to; an ABC check costs 3x as much per value
-            out.update(flat(value, name))
+            if depth < FLAT_DEPTH:
+                out.update(flat(value, name, depth + 1))
         else:
             out[name] = value
     return out
