@@ -55,35 +55,32 @@ def _event(record: Mapping[str, Any]) -> dict[str, Any]:
     occurred = timestamp(required(record, "occurred_at"), "occurred_at", day_first=False)
     badge = _badge(record)
     credential = required(badge, "id")
-    envelope: dict[str, Any] = {"occurred_at": occurred, "credential_id": credential}
-    envelope["properties"] = {"source": SOURCE, "source_event": kind}
+    properties = {"source": SOURCE, "source_event": kind}
     if kind == "badge.created":
         issued = text(badge, "issued_at")
-        return _issued(
-            event_id(SOURCE, "event", source_id),
-            credential,
-            timestamp(issued, "data.badge.issued_at", day_first=False) if issued else occurred,
-            badge,
-            expiry_field="expires_at",
-        ) | {"properties": envelope["properties"]}
+        when = timestamp(issued, "data.badge.issued_at", day_first=False) if issued else occurred
+        return _issued(event_id(SOURCE, "event", source_id), credential, when, badge) | {"properties": properties}
+    common = {
+        "id": event_id(SOURCE, "event", source_id),
+        "occurred_at": occurred,
+        "credential_id": credential,
+        "properties": properties,
+    }
     if kind == "badge.deleted":
         # NOTE: not exact: a deleted badge is gone rather than revoked; the reason and
         # properties.source_event say which it was (docs/importers.md).
-        return {"id": event_id(SOURCE, "event", source_id), "type": "credential.revoked", **envelope} | {
-            "reason": "deleted on Credly"
-        }
+        return {**common, "type": "credential.revoked", "reason": "deleted on Credly"}
     data = flat(record["data"])  # NOTE: the new state in the badge, or beside it
     state = text(badge, "state") or text(data, "state", "new_state", "badge_state")
     if state == "pending":
         raise Skipped("a badge became pending: its issuance (badge.created) already says so")
     if state not in STATES:
         raise Unmappable("data.badge.state", f"unknown badge state {state!r}; known: pending, {', '.join(STATES)}")
-    return {"id": event_id(SOURCE, "event", source_id), "type": STATES[state], **envelope}
+    return {**common, "type": STATES[state]}
 
 
-def _issued(
-    event: str, credential: str, occurred: str, badge: Mapping[str, Any], *, expiry_field: str
-) -> dict[str, Any]:
+def _issued(event: str, credential: str, occurred: str, badge: Mapping[str, Any]) -> dict[str, Any]:
+    """The issuance of a badge, from an API badge object or an export row (flattened)."""
     program = required(badge, "badge_template_id")
     recipient = {
         k: v
@@ -107,9 +104,9 @@ def _issued(
         | ({"name": name} if (name := text(badge, "badge_template_name", "badge_name")) else {}),
         "recipient": recipient,
     }
-    expiry = text(badge, expiry_field, "expiration_date", "expires_at")
-    if expiry and expiry.lower() not in ("false", "null"):
-        issued["expires_at"] = timestamp(expiry, expiry_field, day_first=False)
+    expiry = text(badge, "expires_at", "expiration_date")
+    if expiry and expiry.lower() not in ("false", "null"):  # NOTE: Credly writes `false` for "no expiry"
+        issued["expires_at"] = timestamp(expiry, "expires_at", day_first=False)
     return issued
 
 
@@ -117,9 +114,7 @@ def _export_row(row: Mapping[str, Any]) -> list[dict[str, Any]]:
     credential = required(row, "earner_badge_id")
     occurred = timestamp(required(row, "issue_date", "issued_at"), "Issue Date", day_first=False)
     source = ("badge", credential)
-    out = [
-        _issued(event_id(SOURCE, *source, "credential.issued"), credential, occurred, row, expiry_field="expires_at")
-    ]
+    out = [_issued(event_id(SOURCE, *source, "credential.issued"), credential, occurred, row)]
     accepted = text(row, "accepted_date", "accepted_at", "accepted_on")
     if text(row, "status") == "accepted" and accepted:
         out.append(
