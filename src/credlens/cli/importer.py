@@ -25,7 +25,9 @@ def rejected_path(path: Path) -> Path:
 
 
 def import_file(
-    file: Annotated[Path, typer.Argument(help="NDJSON, JSON array, CSV (dotted columns) or Parquet.")],
+    file: Annotated[
+        Path, typer.Argument(help="NDJSON, JSON array, CSV (dotted columns) or Parquet; or a platform's export.")
+    ],
     issuer: Annotated[str, typer.Option("--issuer", help="Slug of the issuer the events belong to.")],
     source: Annotated[
         str | None,
