@@ -30,6 +30,7 @@ from credlens.web.routes import (
     privacy,
     recipient,
     signin,
+    sources,
     stats,
     timeline,
     tracking,
@@ -77,6 +78,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     for router in (
         health.router,
         events.router,
+        sources.router,
         stats.router,
         insights.router,
         benchmark_routes.router,
