@@ -90,10 +90,7 @@ def build_report(
         window = {k: v for k, v in params.items() if k != "compare"}
         query = window_of(issuer, programs=scope, **window)  # as the dashboards ask it: the same release key
         benchmarks = stored(warehouse, issuer, query, main["metrics"])
-    label = template.period_label(main["query"])
-    compare = main["query"].get("compare")
-    if compare:
-        label += f", against {template.COMPARE_LABELS.get(compare, compare)}"
+    label = window_label(main["query"])
     named = f" · programs {', '.join(request.programs)}" if request.programs else ""
     title = f"{issuer.name}: credential report{named}"
     state = [
@@ -104,6 +101,17 @@ def build_report(
         main, windows, issuer.suppression_k, title=title, insights=engine.find(main), benchmarks=benchmarks, state=state
     )
     return Report(title, label, document, issuer.slug)
+
+
+def window_label(query: Json) -> str:
+    """ "Last 30 days (2026-11-08 to 2026-12-07), against the window before": a file's subtitle."""
+    if "from" not in query:  # an issuer without data: the state as asked
+        return ", ".join(f"{k} {v}" for k, v in query.items() if k != "issuer") or "no window"
+    label = template.period_label(query)
+    compare = query.get("compare")
+    if compare:
+        label += f", against {template.COMPARE_LABELS.get(compare, compare)}"
+    return label
 
 
 def render(report: Report, fmt: Format) -> bytes:
