@@ -110,6 +110,7 @@ def test_the_xlsx_holds_numbers_as_numbers(built: tuple[Report, Json]) -> None:
     assert all(outcomes[label] == "suppressed" for label in SUPPRESSED)
     funnel = [row[1].value for row in book["funnel"].iter_rows(min_row=4)]
     assert funnel == [s["value"] for s in m["funnel"]["steps"]]
+    assert book["funnel"]["C5"].value == "18 of 30 issued opened it (60\u00a0%)"  # a text column stays text
     channels = {row[0].value: (row[1].value, row[2]) for row in book["share_rate_by_channel"].iter_rows(min_row=4)}
     assert channels["LinkedIn"][0] == m["shared_linkedin"]["value"]
     assert channels["LinkedIn"][1].value == pytest.approx(m["share_rate_linkedin"]["value"])
