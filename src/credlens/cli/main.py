@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from credlens.cli import benchmarks, demo, importer, insights, issuer, links, privacy, query, report, serve, tracking, user
+from credlens.cli import (
+    benchmarks,
+    demo,
+    importer,
+    insights,
+    issuer,
+    links,
+    privacy,
+    query,
+    report,
+    serve,
+    tracking,
+    user,
+)
 
 app = typer.Typer(
     name="credlens",
