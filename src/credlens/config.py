@@ -30,6 +30,8 @@ class Settings:
     query_timeout: float = 30.0  # seconds a request's (or command's) reads may take (docs/deployment.md)
     benchmark_epsilon: float = 1.0  # ε of each noisy statistic of a peer benchmark (docs/privacy.md)
     benchmark_budget: float = 100.0  # total ε per industry and calendar month (docs/privacy.md)
+    smtp_url: str | None = None  # where scheduled reports are sent through (docs/deployment.md, E-mail)
+    smtp_from: str | None = None  # their sender address
 
     def __post_init__(self) -> None:
         if not self.query_timeout > 0:
@@ -50,7 +52,8 @@ class Settings:
     def from_env(cls, **overrides: object) -> Settings:
         """``CREDLENS_DATA_DIR``, ``CREDLENS_HOST``, ``CREDLENS_PORT``, ``CREDLENS_ENV``,
         ``CREDLENS_SECRET_KEY``, ``CREDLENS_PUBLIC_URL``, ``CREDLENS_QUERY_TIMEOUT``,
-        ``CREDLENS_BENCHMARK_EPSILON``, ``CREDLENS_BENCHMARK_BUDGET``; overrides win."""
+        ``CREDLENS_BENCHMARK_EPSILON``, ``CREDLENS_BENCHMARK_BUDGET``, ``CREDLENS_SMTP_URL``,
+        ``CREDLENS_SMTP_FROM``; overrides win."""
         env = os.environ
         try:
             port = int(env.get("CREDLENS_PORT", "8000"))
@@ -78,6 +81,8 @@ class Settings:
             "query_timeout": query_timeout,
             "benchmark_epsilon": budgets["CREDLENS_BENCHMARK_EPSILON"],
             "benchmark_budget": budgets["CREDLENS_BENCHMARK_BUDGET"],
+            "smtp_url": env.get("CREDLENS_SMTP_URL") or None,
+            "smtp_from": env.get("CREDLENS_SMTP_FROM") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -1,0 +1,71 @@
+"""`credlens schedule add|list|remove`: reports e-mailed to an issuer's staff on a schedule.
+
+The running server (`credlens serve`) sends them; these commands open the store, so they run while
+it is stopped, like `credlens user` (docs/reports.md, Scheduled e-mail)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Annotated
+
+import typer
+
+from credlens.cli.common import DataDir, fail, find_issuer, open_store, out
+from credlens.delivery.schedules import ScheduleError, add_schedule, as_json, remove_schedule, status, utcnow
+from credlens.domain.schedules import Every
+
+app = typer.Typer(help="Schedule reports e-mailed to the issuer's staff.", no_args_is_help=True)
+Issuer = Annotated[str, typer.Option("--issuer", help="Issuer slug.")]
+
+
+@app.command("add")
+def add(
+    issuer: Issuer,
+    every: Annotated[str, typer.Option("--every", help="weekly (previous Monday-Sunday) or monthly.")],
+    to: Annotated[list[str], typer.Option("--to", help="A staff user's e-mail; repeat for several.")],
+    program: Annotated[
+        list[str] | None, typer.Option("--program", help="Program id; repeat for several (default: all).")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Schedule a report; prints the schedule as JSON (its `id` removes it)."""
+    try:
+        chosen = Every(every)
+    except ValueError:
+        fail(f"--every: must be weekly or monthly, not {every!r}")
+    now = utcnow()
+    with open_store(data_dir) as warehouse:
+        target = find_issuer(warehouse, issuer)
+        try:
+            schedule = add_schedule(warehouse, target, chosen, program or [], to, actor="cli", now=now)
+        except ScheduleError as exc:
+            fail(str(exc))
+        shown = as_json(target, status(warehouse, target, schedule, now))
+    out.print_json(json.dumps(shown))
+
+
+@app.command("list")
+def list_schedules(issuer: Issuer, data_dir: DataDir = None) -> None:
+    """The issuer's schedules as JSON: recipients, last and next run, failures waiting for a retry."""
+    now: dt.datetime = utcnow()
+    with open_store(data_dir) as warehouse:
+        target = find_issuer(warehouse, issuer)
+        shown = [
+            as_json(target, status(warehouse, target, s, now)) for s in warehouse.schedules.schedules(target.issuer_id)
+        ]
+    out.print_json(json.dumps(shown))
+
+
+@app.command("remove")
+def remove(
+    issuer: Issuer,
+    schedule_id: Annotated[str, typer.Argument(help="The schedule's id (see `credlens schedule list`).")],
+    data_dir: DataDir = None,
+) -> None:
+    """Remove a schedule: it sends nothing more."""
+    with open_store(data_dir) as warehouse:
+        target = find_issuer(warehouse, issuer)
+        if not remove_schedule(warehouse, target, schedule_id, actor="cli"):
+            fail(f"{target.slug} has no schedule {schedule_id!r}; see `credlens schedule list --issuer {target.slug}`")
+    out.print_json(json.dumps({"id": schedule_id, "removed": True}))
