@@ -1,0 +1,98 @@
+"""`credlens schedule add|list|remove`: JSON out, staff-only recipients, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from credlens.cli.main import app
+from credlens.domain.accounts import Role
+from tests.web.world import World, build_world
+
+runner = CliRunner()
+
+
+def cli(data_dir: Path, *args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, [*args, "--data-dir", str(data_dir)])
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def world_dir(tmp_path: Path) -> tuple[Path, World]:
+    data_dir = tmp_path / "data"
+    return data_dir, build_world(data_dir)
+
+
+def test_add_list_and_remove_a_schedule(world_dir: tuple[Path, World]) -> None:
+    data_dir, world = world_dir
+    admin, executive = world.a.email(Role.ADMIN), world.a.email(Role.EXECUTIVE)
+    code, out, err = cli(
+        data_dir,
+        "schedule",
+        "add",
+        "--issuer",
+        "alpha-zq",
+        "--every",
+        "weekly",
+        "--to",
+        admin,
+        "--to",
+        executive.upper(),
+    )
+    assert code == 0, err
+    added = json.loads(out)
+    assert (added["every"], added["programs"], added["recipients"]) == ("weekly", [], [admin, executive])
+    assert added["last_run"] is None
+    assert added["failures"] == []
+    code, out, _ = cli(
+        data_dir,
+        "schedule",
+        "add",
+        "--issuer",
+        "alpha-zq",
+        "--every",
+        "monthly",
+        "--program",
+        "alpha-zq-p2",
+        "--to",
+        admin,
+    )
+    assert code == 0
+    monthly = json.loads(out)["id"]
+
+    code, out, _ = cli(data_dir, "schedule", "list", "--issuer", "alpha-zq")
+    assert code == 0
+    assert [(s["id"], s["every"], s["programs"]) for s in json.loads(out)] == [
+        (added["id"], "weekly", []),
+        (monthly, "monthly", ["alpha-zq-p2"]),
+    ]
+    assert (
+        json.loads(cli(data_dir, "schedule", "list", "--issuer", "bravo")[1]) == []
+    )  # another issuer's are not listed
+    code, _, err = cli(data_dir, "schedule", "remove", "--issuer", "bravo", added["id"])
+    assert code == 1
+    assert "bravo has no schedule" in err
+    code, out, _ = cli(data_dir, "schedule", "remove", "--issuer", "alpha-zq", added["id"])
+    assert (code, json.loads(out)) == (0, {"id": added["id"], "removed": True})
+    assert [s["id"] for s in json.loads(cli(data_dir, "schedule", "list", "--issuer", "alpha-zq")[1])] == [monthly]
+
+
+REFUSED = [
+    (("--every", "weekly", "--to", "someone@gmail.example"), "someone@gmail.example is not a staff user of"),
+    (("--every", "weekly", "--to", "admin@bravo.example"), "admin@bravo.example is not a staff user of"),
+    (("--every", "weekly", "--to", "program_manager@alpha-zq.example"), "program manager of alpha-zq-p1"),
+    (("--every", "daily", "--to", "admin@alpha-zq.example"), "--every: must be weekly or monthly"),
+    (("--every", "weekly", "--program", "bravo-p1", "--to", "admin@alpha-zq.example"), "unknown program(s) bravo-p1"),
+]
+
+
+def test_a_recipient_who_is_not_staff_is_refused(world_dir: tuple[Path, World]) -> None:
+    data_dir, _ = world_dir
+    for args, message in REFUSED:
+        code, out, err = cli(data_dir, "schedule", "add", "--issuer", "alpha-zq", *args)
+        assert (code, out) == (1, ""), args
+        assert message in " ".join(err.split())
+    assert json.loads(cli(data_dir, "schedule", "list", "--issuer", "alpha-zq")[1]) == []
