@@ -226,4 +226,18 @@ def _schedule(row: tuple[Any, ...]) -> Schedule:
 
 
 def _delivery(row: tuple[Any, ...]) -> Delivery:
-    return Delivery(row[0], row[1], Window(row[2], row[3]), DeliveryState(row[4]), *row[5:12], tuple(row[12]))
+    (schedule_id, issuer_id, start, end, state, attempts, message_id, due, sent, failed, reason, retry, skipped) = row
+    return Delivery(
+        schedule_id,
+        issuer_id,
+        Window(start, end),
+        DeliveryState(state),
+        attempts,
+        message_id,
+        due,
+        sent,
+        failed,
+        reason,
+        retry,
+        tuple(skipped),
+    )
