@@ -10,7 +10,11 @@ from typer.testing import CliRunner
 
 from credlens.cli.main import app
 from credlens.domain.accounts import Role
+from credlens.store.warehouse import Warehouse
+from tests.delivery.smtp import SmtpServer, smtp
 from tests.web.world import World, build_world
+
+__all__ = ["smtp"]
 
 runner = CliRunner()
 
@@ -96,3 +100,39 @@ def test_a_recipient_who_is_not_staff_is_refused(world_dir: tuple[Path, World]) 
         assert (code, out) == (1, ""), args
         assert message in " ".join(err.split())
     assert json.loads(cli(data_dir, "schedule", "list", "--issuer", "alpha-zq")[1]) == []
+
+
+def test_report_send_to_mails_it_now_to_staff_only(world_dir: tuple[Path, World], smtp: SmtpServer) -> None:
+    data_dir, world = world_dir
+    window = ("--issuer", "alpha-zq", "--from", "2026-02-09", "--to", "2026-02-15")
+    env = {"CREDLENS_SMTP_URL": smtp.url, "CREDLENS_SMTP_FROM": "reports@alpha-zq.example"}
+
+    def report(*args: str, **extra: str | None) -> tuple[int, str]:
+        result = runner.invoke(app, ["report", *window, *args, "--data-dir", str(data_dir)], env=env | extra)
+        return result.exit_code, " ".join(result.stderr.split())
+
+    assert report("--send-to", "someone@gmail.example") == (
+        1,
+        "error: someone@gmail.example is not a staff user of Alpha-zq Academy; invite them on the admin page first",
+    )
+    code, err = report("--send-to", "admin@alpha-zq.example", CREDLENS_SMTP_URL=None)
+    assert (code, "no SMTP server is configured" in err) == (1, True)
+    assert smtp.inbox.messages == []
+
+    code, err = report("--send-to", world.a.email(Role.EXECUTIVE), "--program", "alpha-zq-p1")
+    assert code == 0, err
+    assert err == "sent the report of alpha-zq to executive@alpha-zq.example"
+    [(msg, envelope)] = smtp.inbox.messages
+    assert envelope == ["executive@alpha-zq.example"]
+    assert "2026-02-09" in msg["Subject"]
+    body = msg.get_body(("plain",))
+    assert body is not None
+    assert "of those downloaded" in body.get_content()
+    [attachment] = msg.iter_attachments()
+    assert attachment.get_content().startswith(b"%PDF")
+    store = Warehouse(data_dir)
+    try:
+        actions = [e.action for e in store.audit_entries(world.a.issuer.issuer_id)]
+    finally:
+        store.close()
+    assert "report.sent" in actions

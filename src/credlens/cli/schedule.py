@@ -7,13 +7,27 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from credlens.cli.common import DataDir, fail, find_issuer, open_store, out
-from credlens.delivery.schedules import ScheduleError, add_schedule, as_json, remove_schedule, status, utcnow
+from credlens.cli.common import DataDir, err, fail, find_issuer, open_store, out, settings
+from credlens.delivery.report import ReportRequest
+from credlens.delivery.schedules import (
+    Outgoing,
+    ScheduleError,
+    add_schedule,
+    as_json,
+    remove_schedule,
+    send_now,
+    status,
+    utcnow,
+)
+from credlens.domain.accounts import normalize_email
+from credlens.domain.query import QueryError
 from credlens.domain.schedules import Every
+from credlens.store import deadlines
 
 app = typer.Typer(help="Schedule reports e-mailed to the issuer's staff.", no_args_is_help=True)
 Issuer = Annotated[str, typer.Option("--issuer", help="Issuer slug.")]
@@ -69,3 +83,25 @@ def remove(
         if not remove_schedule(warehouse, target, schedule_id, actor="cli"):
             fail(f"{target.slug} has no schedule {schedule_id!r}; see `credlens schedule list --issuer {target.slug}`")
     out.print_json(json.dumps({"id": schedule_id, "removed": True}))
+
+
+def send_report(data_dir: Path | None, issuer: str, request: ReportRequest, to: list[str]) -> None:
+    """`credlens report --send-to`: the report e-mailed now, to staff users only (as a schedule's)."""
+    config = settings(data_dir)
+    outgoing = Outgoing.configure(config.smtp_url, config.smtp_from)
+    if outgoing.problem:
+        fail(outgoing.problem)
+    with open_store(data_dir) as warehouse, deadlines.bounded(config.query_timeout):
+        target = find_issuer(warehouse, issuer)
+        try:
+            refused = send_now(warehouse, target, outgoing, request, to, actor="cli")
+        except ScheduleError as exc:
+            fail(str(exc))
+        except QueryError as exc:
+            fail(f"--{exc.field}: {exc.message}")
+        except deadlines.Cancelled as exc:
+            fail(f"{exc}; ask for a shorter window, or raise CREDLENS_QUERY_TIMEOUT")
+    sent = [normalize_email(e) for e in to if normalize_email(e) not in refused]
+    for email, answer in refused.items():
+        err.print(f"[bold yellow]warning:[/] the SMTP server refused {email}: {answer}", soft_wrap=True)
+    err.print(f"sent the report of {target.slug} to {', '.join(sent)}", soft_wrap=True)
