@@ -40,9 +40,9 @@ def error_response(status: int, code: str, message: str, details: list[Any] | No
 
 
 def is_page(path: str) -> bool:
-    """Pages are for people; ``/api/``, the OpenAPI document and the dashboards' ``.json`` and
-    ``.csv`` twins are for programs."""
-    twin = path.startswith(("/dashboards/", "/recipient.")) and path.endswith((".json", ".csv"))
+    """Pages are for people; ``/api/``, the OpenAPI document and the dashboards' ``.json``, ``.csv``,
+    ``.pdf`` and ``.xlsx`` twins are for programs (a file download shows no error page)."""
+    twin = path.startswith(("/dashboards/", "/recipient.")) and path.endswith((".json", ".csv", ".pdf", ".xlsx"))
     return not path.startswith("/api/") and path != "/openapi.json" and not twin
 
 
