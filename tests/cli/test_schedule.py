@@ -136,3 +136,10 @@ def test_report_send_to_mails_it_now_to_staff_only(world_dir: tuple[Path, World]
     finally:
         store.close()
     assert "report.sent" in actions
+
+
+def test_serve_refuses_a_bad_smtp_url_at_start(tmp_path: Path) -> None:
+    env = {"CREDLENS_SMTP_URL": "mail.example.org:587", "CREDLENS_ENV": "development"}
+    result = runner.invoke(app, ["serve", "--data-dir", str(tmp_path / "data")], env=env)
+    assert result.exit_code == 1
+    assert "CREDLENS_SMTP_URL must start with smtp:// or smtps://" in result.stderr
