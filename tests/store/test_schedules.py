@@ -56,6 +56,8 @@ def test_a_failure_waits_for_its_next_attempt_and_removal_takes_the_rows(warehou
     assert warehouse.schedules.ready(NOW) == []
     [retry] = warehouse.schedules.ready(NOW + dt.timedelta(minutes=1))
     assert (retry.reason, retry.failed_at) == ("connection refused", NOW)
+    assert warehouse.schedules.retry_failed_now(NOW) == 1  # what a start does: no waiting out the backoff
+    assert [d.period for d in warehouse.schedules.ready(NOW)] == [WEEK]
     assert warehouse.schedules.schedule(issuer.issuer_id + 1, schedule.schedule_id) is None  # another issuer's id
     assert not warehouse.schedules.remove(issuer.issuer_id + 1, schedule.schedule_id)
     assert warehouse.schedules.remove(issuer.issuer_id, schedule.schedule_id)

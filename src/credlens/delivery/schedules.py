@@ -237,6 +237,7 @@ class ReportScheduler:
         recovered = warehouse.schedules.recover_interrupted(clock())
         if recovered:
             log.warning("%d report send(s) interrupted by the last stop are sent again", recovered)
+        warehouse.schedules.retry_failed_now(clock())
         self._thread = threading.Thread(target=self._run, name="credlens-schedules", daemon=True)
         self._thread.start()
 

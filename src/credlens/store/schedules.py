@@ -220,6 +220,15 @@ class Schedules:
         )
         return len(rows)
 
+    def retry_failed_now(self, now: dt.datetime) -> int:
+        """Bring every failed period's next attempt forward to ``now`` (at start-up: a restart is how a
+        corrected SMTP setting takes effect, and it should not wait out the backoff)."""
+        rows = self._write(
+            "UPDATE report_deliveries SET next_attempt_at = ? WHERE state = ? AND next_attempt_at > ? RETURNING 1",
+            [now, DeliveryState.FAILED.value, now],
+        )
+        return len(rows)
+
 
 def _schedule(row: tuple[Any, ...]) -> Schedule:
     return Schedule(row[0], row[1], Every(row[2]), tuple(row[3]), tuple(row[4]), row[5], row[6], row[7])
