@@ -9,6 +9,7 @@ import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -19,10 +20,11 @@ from credlens.delivery.schedules import (
     ScheduleError,
     add_schedule,
     as_json,
+    message_id,
     status,
 )
 from credlens.domain.accounts import Role
-from credlens.domain.schedules import DeliveryState, Every
+from credlens.domain.schedules import DeliveryState, Every, last_ended
 from credlens.store.warehouse import Warehouse
 from tests.delivery.smtp import SmtpServer, smtp
 from tests.web.world import World, build_world
@@ -79,6 +81,14 @@ class Server:
         self.scheduler = ReportScheduler(self.warehouse, self.outgoing, clock=self.clock, cadence=FAST)
         return self.scheduler
 
+    def shown(self, world: World, schedule_id: str) -> dict[str, Any]:
+        """The schedule as `credlens schedule list` prints it, now."""
+        assert self.warehouse is not None
+        issuer = world.a.issuer
+        schedule = self.warehouse.schedules.schedule(issuer.issuer_id, schedule_id)
+        assert schedule is not None
+        return as_json(issuer, status(self.warehouse, issuer, schedule, self.clock()))
+
     def stop(self) -> None:
         if self.scheduler is not None:
             self.scheduler.close()
@@ -132,20 +142,10 @@ def test_a_due_schedule_sends_one_message_with_the_pdf_and_a_restart_does_not_se
     scheduler = server.start()
     polls(scheduler)
     assert len(smtp.inbox.messages) == 1
-    assert server.warehouse is not None
-    shown = as_json(world.a.issuer, status(server.warehouse, world.a.issuer, _schedule(server, schedule_id), TUESDAY))
-    assert shown["last_run"] is not None
+    shown = server.shown(world, schedule_id)
+    assert shown["last_run"]["from"] == "2026-02-09"
     assert shown["failures"] == []
     assert shown["next_run"] == "2026-02-22T23:00:00"  # the end of the next week, midnight in Paris
-
-
-def _schedule(server: Server, schedule_id: str):  # type: ignore[no-untyped-def]
-    assert server.warehouse is not None
-    issuer = server.warehouse.issuer("alpha-zq")
-    assert issuer is not None
-    found = server.warehouse.schedules.schedule(issuer.issuer_id, schedule_id)
-    assert found is not None
-    return found
 
 
 def test_an_smtp_outage_is_retried_with_backoff_then_delivered_once(
@@ -168,10 +168,7 @@ def test_an_smtp_outage_is_retried_with_backoff_then_delivered_once(
     clock.now += dt.timedelta(seconds=60)  # still down: the wait doubles
     wait_for(lambda: deliveries()[0].attempts == 2 and deliveries()[0].state is DeliveryState.FAILED)
     assert deliveries()[0].next_attempt_at == clock.now + dt.timedelta(seconds=120)
-    shown = as_json(
-        world.a.issuer, status(server.warehouse, world.a.issuer, deliveries_schedule(server, schedule_id), clock.now)
-    )
-    [failure] = shown["failures"]  # type: ignore[misc]
+    [failure] = server.shown(world, schedule_id)["failures"]
     assert failure["attempts"] == 2
     assert "cannot send" in failure["reason"]
 
@@ -183,10 +180,6 @@ def test_an_smtp_outage_is_retried_with_backoff_then_delivered_once(
     assert deliveries()[0].attempts == 3
 
 
-def deliveries_schedule(server: Server, schedule_id: str):  # type: ignore[no-untyped-def]
-    return _schedule(server, schedule_id)
-
-
 def test_an_attempt_cut_short_by_a_stop_is_sent_again_with_the_same_message_id(
     world_dir: tuple[Path, World], server: Server, smtp: SmtpServer, clock: Clock
 ) -> None:
@@ -195,9 +188,6 @@ def test_an_attempt_cut_short_by_a_stop_is_sent_again_with_the_same_message_id(
     store = Warehouse(data_dir)  # what a server stopped between its claim and its mark leaves behind
     schedule = store.schedules.schedule(world.a.issuer.issuer_id, schedule_id)
     assert schedule is not None
-    from credlens.delivery.schedules import message_id  # noqa: PLC0415
-    from credlens.domain.schedules import last_ended  # noqa: PLC0415
-
     period = last_ended(Every.WEEKLY, TUESDAY.date())
     store.schedules.enqueue(schedule, period, message_id(schedule, period, server.outgoing), TUESDAY)
     assert store.schedules.claim(store.schedules.ready(TUESDAY)[0]) is not None
@@ -221,9 +211,8 @@ def test_a_recipient_disabled_since_is_skipped_and_the_skip_shown(
     [(msg, envelope)] = smtp.inbox.messages
     assert envelope == ["admin@alpha-zq.example"]
     assert "executive" not in msg["To"]
-    assert server.warehouse is not None
-    shown = as_json(world.a.issuer, status(server.warehouse, world.a.issuer, _schedule(server, schedule_id), TUESDAY))
-    assert shown["last_run"]["skipped"] == ["executive@alpha-zq.example: executive@alpha-zq.example is disabled"]  # type: ignore[index]
+    shown = server.shown(world, schedule_id)
+    assert shown["last_run"]["skipped"] == ["executive@alpha-zq.example is disabled"]
     assert shown["skipped_now"] == [
         {"email": "executive@alpha-zq.example", "reason": "executive@alpha-zq.example is disabled"}
     ]

@@ -36,14 +36,14 @@ def test_a_period_is_recorded_once_claimed_once_and_survives_a_restart(tmp_path:
     assert "interrupted" in str(again.reason)
     claimed = store.schedules.claim(again)
     assert claimed is not None
-    store.schedules.mark_sent(claimed, NOW, ["b@acme.example: disabled"])
+    store.schedules.mark_sent(claimed, NOW, ["b@acme.example is disabled"])
     store.close()
 
     store = Warehouse(tmp_path / "data")
     assert store.schedules.recover_interrupted(NOW) == 0
     assert store.schedules.ready(NOW + dt.timedelta(days=30)) == []
     [sent] = store.schedules.deliveries(issuer.issuer_id, schedule.schedule_id)
-    assert (sent.state, sent.attempts, sent.skipped) == (DeliveryState.SENT, 2, ("b@acme.example: disabled",))
+    assert (sent.state, sent.attempts, sent.skipped) == (DeliveryState.SENT, 2, ("b@acme.example is disabled",))
     store.close()
 
 

@@ -294,7 +294,7 @@ class ReportScheduler:
         if issuer is None or schedule is None:
             return  # removed meanwhile: its outbox rows went with it
         problems = _problems(warehouse, issuer, schedule.recipients, schedule.programs)
-        skipped = [f"{email}: {why}" for email, why in problems.items()]
+        skipped = list(problems.values())  # each names its address
         to = [e for e in schedule.recipients if e not in problems]
         try:
             if not to:
