@@ -31,6 +31,7 @@ from credlens.domain.schedules import (
     period_of,
     recipient_problem,
 )
+from credlens.store import deadlines
 from credlens.store.catalog import programs as issuer_programs
 from credlens.store.warehouse import Warehouse
 
@@ -202,6 +203,7 @@ def send_now(
     warehouse: Warehouse, issuer: Issuer, outgoing: Outgoing, request: ReportRequest, to: Sequence[str], *, actor: str
 ) -> dict[str, str]:
     """`credlens report --send-to`: the same staff rule, sent at once (audited as an export)."""
+    check_programs(warehouse, issuer, request.programs)
     check_recipients(warehouse, issuer, to, request.programs)
     if outgoing.server is None:
         raise ScheduleError(outgoing.problem or "no SMTP server")
@@ -225,9 +227,16 @@ class ReportScheduler:
     """The server's thread sending due reports; ``clock`` and ``cadence`` are injectable for tests."""
 
     def __init__(
-        self, warehouse: Warehouse, outgoing: Outgoing, *, clock: Clock = utcnow, cadence: Cadence | None = None
+        self,
+        warehouse: Warehouse,
+        outgoing: Outgoing,
+        *,
+        clock: Clock = utcnow,
+        cadence: Cadence | None = None,
+        query_timeout: float | None = None,
     ) -> None:
         self._warehouse = warehouse
+        self._query_timeout = query_timeout  # of each report's reads, as a request's (CREDLENS_QUERY_TIMEOUT)
         self._outgoing = outgoing
         self._clock = clock
         self._cadence = cadence or Cadence()
@@ -308,7 +317,8 @@ class ReportScheduler:
                 programs=schedule.programs,
                 compare="previous",
             )
-            mail = compose(warehouse, issuer, request)
+            with deadlines.bounded(self._query_timeout):
+                mail = compose(warehouse, issuer, request)
             refused = self._outgoing.deliver(mail, to, claimed.message_id)
         except Exception as exc:
             now = self._clock()

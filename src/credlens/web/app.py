@@ -54,7 +54,9 @@ def create_app(
         app.state.retention = RetentionJob(warehouse)
         app.state.purges = PurgeJob(warehouse)
         outgoing = Outgoing.configure(settings.smtp_url, settings.smtp_from)
-        app.state.reports = ReportScheduler(warehouse, outgoing, clock=clock, cadence=cadence)
+        app.state.reports = ReportScheduler(
+            warehouse, outgoing, clock=clock, cadence=cadence, query_timeout=settings.query_timeout
+        )
         try:
             yield
         finally:
