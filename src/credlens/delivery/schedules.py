@@ -218,6 +218,10 @@ def send_now(
     return refused
 
 
+def _span(period: Window) -> str:
+    return f"{period.start}..{period.end}"
+
+
 def message_id(schedule: Schedule, period: Window, outgoing: Outgoing) -> str:
     """Derived from (schedule, period) alone: every attempt of a period carries the same one."""
     return f"<report.{schedule.schedule_id}.{period.start:%Y%m%d}@{sender_domain(outgoing.sender)}>"
@@ -325,16 +329,20 @@ class ReportScheduler:
             retry = now + self._cadence.retry_after(claimed.attempts)
             reason = str(exc) if isinstance(exc, MailError) else f"the report could not be built: {exc!r}"
             if not isinstance(exc, MailError):
-                log.exception("report %s of %s failed", claimed.schedule_id, claimed.period)
+                log.exception("report %s of %s failed", claimed.schedule_id, _span(claimed.period))
             warehouse.schedules.mark_failed(claimed, now, reason, retry, skipped)
             log.warning(
-                "report %s for %s not sent (%s); next attempt %s", schedule.schedule_id, claimed.period, reason, retry
+                "report %s of %s not sent (%s); next attempt %s UTC",
+                schedule.schedule_id,
+                _span(claimed.period),
+                reason,
+                f"{retry:%Y-%m-%d %H:%M:%S}",
             )
             return
         skipped += [f"{email}: refused by the SMTP server ({answer})" for email, answer in refused.items()]
         warehouse.schedules.mark_sent(claimed, self._clock(), skipped)
         sent_to = ", ".join(e for e in to if e not in refused)
-        detail = f"{schedule.schedule_id} {claimed.period.start}..{claimed.period.end} to {sent_to}"
+        detail = f"{schedule.schedule_id} {_span(claimed.period)} to {sent_to}"
         warehouse.audit(
             issuer.issuer_id, "server", "report.sent", detail + (f"; skipped {'; '.join(skipped)}" if skipped else "")
         )
