@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from credlens.cli.main import app
+from credlens.store.warehouse import Warehouse
 from tests.reports.board import build_board
 
 runner = CliRunner()
@@ -35,6 +36,14 @@ def test_report_writes_each_format(data_dir: str, tmp_path: Path) -> None:
     assert (tmp_path / "board.pdf").read_bytes().startswith(b"%PDF-")
     book = openpyxl.load_workbook(io.BytesIO((tmp_path / "board.xlsx").read_bytes()))
     assert book["Summary"]["A1"].value == "Crowd College: credential report · programs p1"
+    store = Warehouse(Path(data_dir))
+    try:
+        issuer = store.issuer("crowd")
+        assert issuer is not None
+        exports = [e.detail for e in store.audit_entries(issuer.issuer_id) if (e.actor, e.action) == ("cli", "export")]
+    finally:
+        store.close()
+    assert "report PDF (2026-01-01 to 2026-01-31, against the window before)" in exports
 
 
 @pytest.mark.parametrize(

@@ -17,9 +17,11 @@ from fastapi.testclient import TestClient
 from credlens.config import Settings
 from credlens.delivery.report import Report, ReportRequest, build_report, render
 from credlens.domain.query import QueryError
-from credlens.reports.report import guide_sentence
+from credlens.insights.engine import run_for as insight_run
+from credlens.reports.report import NOT_RELEASED, guide_sentence
 from credlens.store.warehouse import Warehouse
 from credlens.web.app import create_app
+from tests.cli.test_insights import store_with_a_difference
 from tests.reports.board import FUNNEL, SUPPRESSED, WINDOW, build_board
 from tests.web.conftest import BASE_URL, TEST_SECRET
 
@@ -108,6 +110,7 @@ def test_the_xlsx_holds_numbers_as_numbers(built: tuple[Report, Json]) -> None:
     assert all(outcomes[label] == "suppressed" for label in SUPPRESSED)
     funnel = [row[1].value for row in book["funnel"].iter_rows(min_row=4)]
     assert funnel == [s["value"] for s in m["funnel"]["steps"]]
+    assert book["funnel"]["C5"].value == "18 of 30 issued opened it (60\u00a0%)"  # a text column stays text
     channels = {row[0].value: (row[1].value, row[2]) for row in book["share_rate_by_channel"].iter_rows(min_row=4)}
     assert channels["LinkedIn"][0] == m["shared_linkedin"]["value"]
     assert channels["LinkedIn"][1].value == pytest.approx(m["share_rate_linkedin"]["value"])
@@ -148,3 +151,28 @@ def test_a_bad_window_names_its_parameter(tmp_path: Path) -> None:
         assert unknown.value.field == "program"
     finally:
         store.close()
+
+
+def test_top_findings_and_benchmarks_appear_where_they_exist(tmp_path: Path) -> None:
+    """p1's credentials all verified, p2's none: a tested finding; an industry with published averages."""
+    data_dir = Path(store_with_a_difference(tmp_path))
+    store = Warehouse(data_dir)
+    try:
+        issuer = store.issuer("acme")
+        assert issuer is not None
+        store.set_industry(issuer.issuer_id, "bootcamp", actor="cli")
+        issuer = store.issuer("acme")
+        assert issuer is not None
+        request = ReportRequest(period=None, date_from="2026-02-01", date_to="2026-02-28")
+        found = insight_run(issuer, store.tables(issuer.issuer_id), date_from="2026-02-01", date_to="2026-02-28")
+        with_store = render(build_report(issuer, store.tables(issuer.issuer_id), request, warehouse=store), "md")
+        without = render(build_report(issuer, store.tables(issuer.issuer_id), request), "md")
+    finally:
+        store.close()
+    text = with_store.decode()
+    assert found["insights"]
+    assert "## Top findings" in text
+    assert found["insights"][0]["finding"] in text
+    assert "## Benchmarks" in text
+    assert NOT_RELEASED in text  # published averages alone: a report makes no peer release
+    assert "## Benchmarks" not in without.decode()

@@ -20,6 +20,7 @@ from credlens.web.app import create_app
 from tests.reports.board import SUPPRESSED, build_board
 from tests.web.browser import sign_in
 from tests.web.conftest import BASE_URL, TEST_SECRET
+from tests.web.isolation import readable
 from tests.web.world import A_ISSUED, PASSWORD, World
 
 QUERY = "from=2026-01-01&to=2026-01-31&compare=previous"
@@ -99,3 +100,6 @@ def test_twins_follow_the_sign_in_and_role_rules(app_client: TestClient, world: 
     assert f"{A_ISSUED}" in text
     assert "Alpha-zq Academy: Executive" in text
     assert "Bravo" not in text
+    # the isolation suite reads into the files: a leak of A's markers in a PDF or XLSX would be seen
+    for suffix in (".pdf", ".xlsx"):
+        assert "alpha-zq" in readable(executive.get(f"/dashboards/executive{suffix}?{ALL}")).lower()

@@ -7,6 +7,7 @@ the insights of the same result); ``render`` turns the one value into PDF, XLSX 
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -30,6 +31,7 @@ MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
 }
 ALL = "all"  # the period with nothing before it: its comparison is dropped, as on the dashboards
+RUNS = ThreadPoolExecutor(4, thread_name_prefix="credlens-report")
 
 
 @dataclass(frozen=True)
@@ -78,13 +80,24 @@ def build_report(
     params = request.run_params()
     scope = list(request.programs) or None
     only = executive.METRICS | programs.METRICS | engine.METRICS | frozenset(peer.METRICS)
-    main = run_for(issuer, tables, programs=scope, only=only, funnel=",".join(template.FUNNEL), **params)
-    windows = {}
-    for period, _ in executive.FIXED_WINDOWS:  # the executive page's fixed windows, each against the one before
-        compare = None if period == ALL else "previous"
-        windows[period] = run_for(
-            issuer, tables, programs=scope, only=executive.FIXED_METRICS, period=period, compare=compare
-        )
+
+    def fixed(reader: IssuerTables) -> dict[str, Json]:
+        """The executive page's fixed windows over the same programs, each against the one before."""
+        out = {}
+        for period, _ in executive.FIXED_WINDOWS:
+            compare = None if period == ALL else "previous"
+            out[period] = run_for(
+                issuer, reader, programs=scope, only=executive.FIXED_METRICS, period=period, compare=compare
+            )
+        return out
+
+    # the fixed windows on a second reader while the main run reads (as the executive page runs them)
+    windows_run = RUNS.submit(fixed, tables.fork())
+    try:
+        main = run_for(issuer, tables, programs=scope, only=only, funnel=",".join(template.FUNNEL), **params)
+    finally:
+        wait([windows_run])  # never left running after a failure of the main run
+    windows = windows_run.result()
     benchmarks = None
     if warehouse is not None:
         window = {k: v for k, v in params.items() if k != "compare"}

@@ -86,11 +86,11 @@ def build(
             tile(main, m, label)
             for m, label in (
                 ("issued", "Credentials issued"),
-                ("unique_recipients", "Unique recipients"),
-                ("new_recipients", "New recipients"),
                 ("view_rate", "Opened by the owner"),
+                ("share_rate", "Shared (any channel)"),
                 ("verifications", "Verifications"),
                 ("verification_rate", "Verification rate"),
+                ("hires", "Hires reported"),
             )
         ),
         intro=sentence,
@@ -109,7 +109,7 @@ def build(
     engagement = replace(
         pr["engagement"],
         tables=tuple(t for t in pr["engagement"].tables if t.id != "reengagement"),
-        intro=f"{sentence} {programs.story(steps)}",
+        intro=programs.story(steps),
     )
     verification = Section(
         "verification",
@@ -131,13 +131,41 @@ def build(
     sections = [summary, ex["issued"], recipients, engagement, pr["channels"], verification, ex["trends"]]
     sections.append(side_by_side)
     if benchmarks is not None and any(e["peers"] or e["published"] for e in benchmarks["benchmarks"].values()):
-        sections.append(benchmark_section(benchmarks))
+        panel = benchmark_section(benchmarks)
+        released = any(e["peers"] for e in benchmarks["benchmarks"].values())
+        dropped = () if released else ("why_not",)
+        panel = replace(panel, tables=tuple(without(t, dropped, empty=True) for t in panel.tables))
+        if not released:
+            panel = replace(panel, notes=(NOT_RELEASED, *panel.notes))
+        sections.append(panel)
     if insights:
         top = insight_pages.section(insights, state or [])
-        sections.append(replace(top, notes=()))  # the link is to a page the reader of a file may not have
+        # the evidence links to a page the reader of a file may not have
+        sections.append(replace(top, tables=tuple(without(t, ("evidence",)) for t in top.tables), notes=()))
     sections.append(definitions(sections))
     return Dashboard(
         "report", title, sentence, main["query"], tuple(sections), main.get("comparison", {}).get("window")
+    )
+
+
+NOT_RELEASED = (
+    "No peer values are released for this window yet (opening the Executive or Programs page of the window "
+    "releases them; a report never spends the privacy budget): the published averages are shown alone."
+)
+EMPTY_TEXTS = ("", "—")
+
+
+def without(table: Table, keys: tuple[str, ...], *, empty: bool = False) -> Table:
+    """The table without the columns ``keys`` (and, with ``empty``, those with nothing to show)."""
+    keep = [
+        n
+        for n, column in enumerate(table.columns)
+        if column.key not in keys and not (empty and all(row[n].text in EMPTY_TEXTS for row in table.rows))
+    ]
+    return replace(
+        table,
+        columns=tuple(table.columns[n] for n in keep),
+        rows=tuple(tuple(row[n] for n in keep) for row in table.rows),
     )
 
 
@@ -146,13 +174,13 @@ def definitions(sections: list[Section]) -> Section:
     seen: dict[str, str] = {}
     for section in sections:
         for t in section.tiles:
-            seen.setdefault(t.metric, t.label)
+            seen.setdefault(t.metric, t.label.split(" · ")[0])
         for table in section.tables:
+            if table.metric is not None:
+                seen.setdefault(table.metric, table.title)
             for column in table.columns:
                 if column.metric is not None:
                     seen.setdefault(column.metric, column.label)
-            if table.metric is not None:
-                seen.setdefault(table.metric, table.title)
     rows = tuple(
         (Cell(metric, metric), Cell(label, label), Cell(notes.definition(metric), notes.definition(metric)))
         for metric, label in seen.items()

@@ -44,7 +44,7 @@ def number_format(cell: Cell) -> str | None:
         return None
     if text.endswith("pts"):
         return POINTS
-    if text.endswith("%") and "(" not in text:
+    if "%" in text and not text.startswith(("+", "-")):  # "12.5 %", "66 % (published)"
         return PERCENT
     if text.startswith(("+", "-")) and float(value).is_integer():
         return SIGNED_COUNT
@@ -55,9 +55,10 @@ def number_format(cell: Cell) -> str | None:
     return NUMBER
 
 
-def write_cell(sheet: Worksheet, row: int, col: int, cell: Cell, formats: _Formats) -> None:
+def write_cell(sheet: Worksheet, row: int, col: int, cell: Cell, formats: _Formats, *, numeric: bool = True) -> None:
+    """A number with its format; text (a text column's, `suppressed`, `n/a`) as the screen shows it."""
     value = cell.value
-    if cell.suppressed or isinstance(value, bool) or not isinstance(value, int | float):
+    if not numeric or cell.suppressed or isinstance(value, bool) or not isinstance(value, int | float):
         text = cell.text if cell.text or value is None else str(value)
         if text:
             sheet.write_string(row, col, text)
@@ -118,8 +119,8 @@ def _table(sheet: Worksheet, table: Table, formats: _Formats) -> None:
     for col, column in enumerate(table.columns):
         sheet.write_string(2, col, column.label, formats.bold)
     for r, row in enumerate(table.rows, start=3):
-        for col, cell in enumerate(row):
-            write_cell(sheet, r, col, cell, formats)
+        for col, (column, cell) in enumerate(zip(table.columns, row, strict=True)):
+            write_cell(sheet, r, col, cell, formats, numeric=column.numeric)
     if not table.rows:
         sheet.write_string(3, 0, table.empty)
     if table.note:
