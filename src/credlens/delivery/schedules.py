@@ -283,17 +283,21 @@ class ReportScheduler:
             self.attempt(delivery)
 
     def enqueue_due(self) -> int:
+        """Record every period ended since the latest one recorded (or the schedule's first): a few
+        queries per poll, whatever the number of schedules."""
         now = self._clock()
+        issuers = {issuer.issuer_id: issuer for issuer in self._warehouse.issuers()}
+        latest = self._warehouse.schedules.latest_periods()
         added = 0
-        for issuer in self._warehouse.issuers():
-            for schedule in self._warehouse.schedules.schedules(issuer.issuer_id):
-                known = {
-                    d.period.start for d in self._warehouse.schedules.deliveries(issuer.issuer_id, schedule.schedule_id)
-                }
-                for period in ended_since(schedule.every, schedule.first_period, _today(issuer, now)):
-                    if period.start not in known:
-                        mid = message_id(schedule, period, self._outgoing)
-                        added += self._warehouse.schedules.enqueue(schedule, period, mid, now)
+        for schedule in self._warehouse.schedules.schedules():
+            issuer = issuers.get(schedule.issuer_id)
+            if issuer is None:
+                continue
+            last = latest.get(schedule.schedule_id)
+            first = next_start(schedule.every, last) if last is not None else schedule.first_period
+            for period in ended_since(schedule.every, first, _today(issuer, now)):
+                mid = message_id(schedule, period, self._outgoing)
+                added += self._warehouse.schedules.enqueue(schedule, period, mid, now)
         return added
 
     def attempt(self, delivery: Delivery) -> None:

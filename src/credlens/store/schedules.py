@@ -145,6 +145,11 @@ class Schedules:
         )
         return [_delivery(row) for row in rows]
 
+    def latest_periods(self) -> dict[str, dt.date]:
+        """The first day of each schedule's latest period in the outbox (periods are recorded in order)."""
+        rows = self._read("SELECT schedule_id, max(period_start) FROM report_deliveries GROUP BY schedule_id", [])
+        return {row[0]: row[1] for row in rows}
+
     def enqueue(self, schedule: Schedule, period: Window, message_id: str, now: dt.datetime) -> bool:
         """Record a due period once; False when it already was (whatever its state)."""
         rows = self._write(
