@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import ssl
+from pathlib import Path
+
 import pytest
+import trustme
+from aiosmtpd.controller import Controller
 
 from credlens.delivery.mail import Mail, MailError, SmtpServer, message, send
-from tests.delivery.smtp import USER, free_port, smtp
+from tests.delivery.smtp import USER, Inbox, free_port, smtp
 from tests.delivery.smtp import SmtpServer as Sink
 
 __all__ = ["smtp"]
@@ -64,3 +69,37 @@ def test_no_server_is_a_failure_not_a_crash() -> None:
     msg = message(MAIL, "credlens@acme.example", ["ann@acme.example"])
     with pytest.raises(MailError, match=r"cannot send through smtp://127\.0\.0\.1"):
         send(SmtpServer.parse(f"smtp://127.0.0.1:{free_port()}"), msg)
+
+
+def test_a_local_relay_without_tls_is_used_plainly_unless_tls_is_required() -> None:
+    inbox = Inbox()
+    port = free_port()
+    relay = Controller(inbox, hostname="127.0.0.1", port=port)  # no STARTTLS offered, no login
+    relay.start()
+    try:
+        msg = message(MAIL, "credlens@acme.example", ["ann@acme.example"])
+        assert send(SmtpServer.parse(f"smtp://127.0.0.1:{port}"), msg) == {}
+        assert inbox.tls == [False]
+        for url in (f"smtp://127.0.0.1:{port}?starttls=required", f"smtp://u:p@127.0.0.1:{port}"):
+            with pytest.raises(MailError, match="does not offer STARTTLS"):  # never a password in clear
+                send(SmtpServer.parse(url), msg)
+        assert len(inbox.messages) == 1
+    finally:
+        relay.stop()
+
+
+def test_smtps_speaks_tls_from_the_first_byte(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    authority = trustme.CA()
+    bundle = tmp_path / "ca.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    inbox, port = Inbox(), free_port()
+    server = Controller(inbox, hostname="127.0.0.1", port=port, ssl_context=context)
+    server.start()
+    try:
+        send(SmtpServer.parse(f"smtps://127.0.0.1:{port}"), message(MAIL, "credlens@acme.example", ["a@acme.example"]))
+    finally:
+        server.stop()
+    assert len(inbox.messages) == 1  # over the TLS socket SMTP_SSL opened (it speaks nothing else)
