@@ -180,7 +180,7 @@ def status(warehouse: Warehouse, issuer: Issuer, schedule: Schedule, now: dt.dat
     return Status(
         schedule,
         sent[0] if sent else None,
-        max(next_run, now) if waiting else next_run,
+        max(next_run, now),  # a period ended but not recorded yet is due at the next poll
         tuple(d for d in waiting if d.state is DeliveryState.FAILED),
         waiting,
         tuple((e, problems.get(e)) for e in schedule.recipients),
