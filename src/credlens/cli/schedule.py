@@ -31,6 +31,7 @@ from credlens.store import deadlines
 
 app = typer.Typer(help="Schedule reports e-mailed to the issuer's staff.", no_args_is_help=True)
 Issuer = Annotated[str, typer.Option("--issuer", help="Issuer slug.")]
+LOCKED = "a running `credlens serve` holds the database: use its admin page (/admin/reports), or stop it first"
 
 
 @app.command("add")
@@ -49,7 +50,7 @@ def add(
     except ValueError:
         fail(f"--every: must be weekly or monthly, not {every!r}")
     now = utcnow()
-    with open_store(data_dir) as warehouse:
+    with open_store(data_dir, when_locked=LOCKED) as warehouse:
         target = find_issuer(warehouse, issuer)
         try:
             schedule = add_schedule(warehouse, target, chosen, program or [], to, actor="cli", now=now)
@@ -63,7 +64,7 @@ def add(
 def list_schedules(issuer: Issuer, data_dir: DataDir = None) -> None:
     """The issuer's schedules as JSON: recipients, last and next run, failures waiting for a retry."""
     now: dt.datetime = utcnow()
-    with open_store(data_dir) as warehouse:
+    with open_store(data_dir, when_locked=LOCKED) as warehouse:
         target = find_issuer(warehouse, issuer)
         shown = [
             as_json(target, status(warehouse, target, s, now)) for s in warehouse.schedules.schedules(target.issuer_id)
@@ -78,7 +79,7 @@ def remove(
     data_dir: DataDir = None,
 ) -> None:
     """Remove a schedule: it sends nothing more."""
-    with open_store(data_dir) as warehouse:
+    with open_store(data_dir, when_locked=LOCKED) as warehouse:
         target = find_issuer(warehouse, issuer)
         if not remove_schedule(warehouse, target, schedule_id, actor="cli"):
             fail(f"{target.slug} has no schedule {schedule_id!r}; see `credlens schedule list --issuer {target.slug}`")
@@ -91,7 +92,7 @@ def send_report(data_dir: Path | None, issuer: str, request: ReportRequest, to: 
     outgoing = Outgoing.configure(config.smtp_url, config.smtp_from)
     if outgoing.problem:
         fail(outgoing.problem)
-    with open_store(data_dir) as warehouse, deadlines.bounded(config.query_timeout):
+    with open_store(data_dir, when_locked=LOCKED) as warehouse, deadlines.bounded(config.query_timeout):
         target = find_issuer(warehouse, issuer)
         try:
             refused = send_now(warehouse, target, outgoing, request, to, actor="cli")
