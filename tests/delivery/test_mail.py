@@ -26,6 +26,8 @@ MAIL = Mail("Acme: credential report — 1 to 7 December 2026", "22 of 43 opened
         ("smtp://relay.local", ("relay.local", 25, False, False, None, None)),
         ("smtp://relay.local:2525?starttls=required", ("relay.local", 2525, False, True, None, None)),
         ("smtp://u%40x:p%2Fw@relay.local:25", ("relay.local", 25, False, True, "u@x", "p/w")),
+        ("smtp://u:p@127.0.0.1:1025", ("127.0.0.1", 1025, False, False, "u", "p")),  # this machine: no network
+        ("smtp://u:p@localhost:587", ("localhost", 587, False, True, "u", "p")),
     ],
 )
 def test_the_url_names_the_server_and_when_tls_is_required(url: str, expected: tuple[object, ...]) -> None:
@@ -80,7 +82,7 @@ def test_a_local_relay_without_tls_is_used_plainly_unless_tls_is_required() -> N
         msg = message(MAIL, "credlens@acme.example", ["ann@acme.example"])
         assert send(SmtpServer.parse(f"smtp://127.0.0.1:{port}"), msg) == {}
         assert inbox.tls == [False]
-        for url in (f"smtp://127.0.0.1:{port}?starttls=required", f"smtp://u:p@127.0.0.1:{port}"):
+        for url in (f"smtp://127.0.0.1:{port}?starttls=required", f"smtp://u:p@127.0.0.1:{port}?starttls=required"):
             with pytest.raises(MailError, match="does not offer STARTTLS"):  # never a password in clear
                 send(SmtpServer.parse(url), msg)
         assert len(inbox.messages) == 1

@@ -1,14 +1,16 @@
 """Sending a report by e-mail through the SMTP server of ``CREDLENS_SMTP_URL`` (stdlib smtplib).
 
 ``smtps://host[:465]`` speaks TLS from the first byte; ``smtp://host[:25]`` upgrades with STARTTLS
-when the server offers it, and requires it on port 587 or when the URL carries a password (a
-password never crosses the network in clear); ``?starttls=required`` asks for it anywhere. The
+when the server offers it, and requires it on port 587 or when the URL carries a password for
+another machine (a password never crosses the network in clear); ``?starttls=required`` asks for it
+anywhere. The
 certificate is checked against the system's CAs (``SSL_CERT_FILE`` names another bundle).
 docs/deployment.md (E-mail) has the settings.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import smtplib
 import ssl
 from dataclasses import dataclass
@@ -55,7 +57,9 @@ class SmtpServer:
             host=parts.hostname,
             port=port,
             implicit_tls=parts.scheme == "smtps",
-            starttls_required=starttls == "required" or port == SUBMISSION_PORT or password is not None,
+            starttls_required=starttls == "required"
+            or port == SUBMISSION_PORT
+            or (password is not None and not _loopback(parts.hostname)),
             user=unquote(parts.username) if parts.username else None,
             password=password,
         )
@@ -126,6 +130,16 @@ def send(server: SmtpServer, msg: EmailMessage) -> dict[str, str]:
     except (OSError, smtplib.SMTPException) as exc:  # ssl.SSLError and socket errors are OSErrors
         raise MailError(f"cannot send through {server.describe()}: {exc or type(exc).__name__}") from exc
     return {address: _code(answer) for address, answer in refused.items()}
+
+
+def _loopback(host: str) -> bool:
+    """This machine: a password sent to it in clear crosses no network."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _code(answer: tuple[int, bytes]) -> str:
