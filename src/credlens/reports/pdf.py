@@ -190,7 +190,7 @@ def _fixed_width(value: Any) -> Any:
 
 
 LINE = 3.4  # mm per line of a table cell at TABLE_SIZE
-PAD = 0.9
+PAD = 1.4
 TABLE_SIZE = 7.5
 
 
