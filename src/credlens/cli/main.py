@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from credlens.cli import benchmarks, demo, importer, insights, issuer, links, privacy, query, serve, user
+from credlens.cli import benchmarks, demo, importer, insights, issuer, links, privacy, query, serve, user, webhook
 
 app = typer.Typer(
     name="credlens",
@@ -16,6 +16,7 @@ app = typer.Typer(
 app.add_typer(issuer.app, name="issuer")
 app.add_typer(user.app, name="user")
 app.add_typer(benchmarks.app, name="benchmarks")
+app.add_typer(webhook.app, name="webhook")
 app.command("import")(importer.import_file)
 app.command("query")(query.query)
 app.command("insights")(insights.insights)

@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from credlens.domain.events import CHANNELS
 from credlens.domain.industries import BY_FOLDED
-from credlens.store import cohorts
+from credlens.store import cohorts, webhooks
 from credlens.store.portfolios import DAYS_DDL, RECIPIENT_DAYS, days_sql, refresh_sql
 
 # 2: recipient_hash in credentials and enrollments; 3: portfolio rollups; 4: cohort_days, recipient_days;
@@ -294,6 +294,7 @@ TABLES: tuple[str, ...] = (
     actor VARCHAR NOT NULL,
     action VARCHAR NOT NULL,
     detail VARCHAR)""",
+    *webhooks.TABLES,  # subscriptions, outbox and delivery log (store/webhooks.py)
 )
 
 

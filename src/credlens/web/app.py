@@ -37,9 +37,17 @@ from credlens.web.security import logs
 from credlens.web.security.forms import FormGuard
 from credlens.web.security.headers import SecurityHeaders
 from credlens.web.sessions import Clock, utcnow
+from credlens.webhooks.sender import Sender
+from credlens.webhooks.settings import WebhookSettings
 
 
-def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | None = None) -> FastAPI:
+def create_app(
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    limits: Limits | None = None,
+    webhook_settings: WebhookSettings | None = None,
+) -> FastAPI:
     """The app for a data directory; ``clock`` and ``limits`` are there for tests of expiry and limits."""
 
     @asynccontextmanager
@@ -49,9 +57,11 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
         app.state.writer = GroupWriter(warehouse, decoding=offload.decoding)
         app.state.retention = RetentionJob(warehouse)
         app.state.purges = PurgeJob(warehouse)
+        app.state.webhooks = Sender(warehouse, secret, app.state.webhook_settings)  # docs/webhooks.md
         try:
             yield
         finally:
+            app.state.webhooks.close()
             app.state.purges.close()
             app.state.retention.close()
             app.state.writer.close()
@@ -64,6 +74,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     app.state.settings = settings
     app.state.secret = secret
     app.state.clock = clock
+    app.state.webhook_settings = webhook_settings or WebhookSettings.from_env()
     app.state.limiter = SignInLimiter(limits or Limits())
     errors.install(app)
     openapi.install(app)
