@@ -48,7 +48,7 @@ TABLES: tuple[str, ...] = (
     sub_id VARCHAR NOT NULL,
     delivery_id VARCHAR NOT NULL,
     attempt INTEGER NOT NULL,
-    at TIMESTAMP NOT NULL,
+    attempted_at TIMESTAMP NOT NULL,
     status INTEGER,
     millis DOUBLE NOT NULL,
     outcome VARCHAR NOT NULL,
@@ -298,8 +298,8 @@ class Webhooks:
     def attempts(self, issuer_id: int, limit: int = 50) -> list[Attempt]:
         """The issuer's latest attempts, newest first."""
         rows = self._read(
-            "SELECT issuer_id, sub_id, delivery_id, attempt, at, status, millis, outcome, error FROM webhook_attempts "
-            "WHERE issuer_id = ? ORDER BY at DESC LIMIT ?",
+            "SELECT issuer_id, sub_id, delivery_id, attempt, attempted_at, status, millis, outcome, error FROM webhook_attempts "
+            "WHERE issuer_id = ? ORDER BY attempted_at DESC, attempt DESC LIMIT ?",
             [issuer_id, limit],
         )
         return [Attempt(*row) for row in rows]
@@ -307,7 +307,7 @@ class Webhooks:
     def forget_attempts(self, now: dt.datetime) -> None:
         """The log keeps ATTEMPTS_KEPT of history."""
         with self._lock:
-            self._con.execute("DELETE FROM webhook_attempts WHERE at < ?", [now - ATTEMPTS_KEPT])
+            self._con.execute("DELETE FROM webhook_attempts WHERE attempted_at < ?", [now - ATTEMPTS_KEPT])
 
     def _log(self, attempt: Attempt) -> None:
         self._con.execute(

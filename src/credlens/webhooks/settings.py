@@ -32,7 +32,7 @@ class WebhookSettings:
 
     def backoff(self, attempts: int) -> dt.timedelta:
         """The wait after the ``attempts``-th failed attempt (1, 2, ...): exponential, capped."""
-        return dt.timedelta(seconds=min(self.retry_base * 2 ** max(attempts - 1, 0), self.retry_cap))
+        return dt.timedelta(seconds=min(self.retry_base * 2 ** min(max(attempts - 1, 0), 60), self.retry_cap))
 
     @classmethod
     def from_env(cls) -> WebhookSettings:
