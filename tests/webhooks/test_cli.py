@@ -30,23 +30,30 @@ def webhook(data_dir: str, *args: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
-def test_add_prints_id_and_secret_then_list_test_and_remove(
-    data_dir: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_add_prints_id_and_secret_then_list_test_and_remove(data_dir: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CREDLENS_WEBHOOKS_ALLOW_PRIVATE", "1")
     receiver = Receiver().start()
     try:
         code, output = webhook(
-            data_dir, "add", "--issuer", "acme", "--url", receiver.url, "--events", "credential.issued,credential.verified"
+            data_dir,
+            "add",
+            "--issuer",
+            "acme",
+            "--url",
+            receiver.url,
+            "--events",
+            "credential.issued,credential.verified",
         )
         assert code == 0, output
         added = json.loads(output)
         assert set(added) == {"id", "secret"}
-        assert added["id"].startswith("wh_") and added["secret"].startswith("whsec_")
+        assert added["id"].startswith("wh_")
+        assert added["secret"].startswith("whsec_")
 
         code, output = webhook(data_dir, "list", "--issuer", "acme")
         (listed,) = json.loads(output)
-        assert listed["id"] == added["id"] and listed["url"] == receiver.url
+        assert listed["id"] == added["id"]
+        assert listed["url"] == receiver.url
         assert listed["events"] == ["credential.issued", "credential.verified"]
         assert (listed["status"], listed["pending"]) == ("active", 0)
         assert added["secret"] not in output  # shown once, at add
@@ -66,11 +73,13 @@ def test_add_prints_id_and_secret_then_list_test_and_remove(
 
         receiver.status = 500
         code, output = webhook(data_dir, "test", added["id"], "--issuer", "acme")
-        assert code == 1 and json.loads(output)["status"] == 500
+        assert code == 1
+        assert json.loads(output)["status"] == 500
 
         assert webhook(data_dir, "remove", added["id"], "--issuer", "globex")[0] == 1  # not globex's
         code, output = webhook(data_dir, "remove", added["id"], "--issuer", "acme")
-        assert code == 0 and json.loads(output) == {"removed": added["id"]}
+        assert code == 0
+        assert json.loads(output) == {"removed": added["id"]}
         assert json.loads(webhook(data_dir, "list", "--issuer", "acme")[1]) == []
         assert webhook(data_dir, "test", added["id"])[0] == 1
     finally:
@@ -89,10 +98,14 @@ def test_add_prints_id_and_secret_then_list_test_and_remove(
 def test_add_refuses_bad_urls_and_event_types_in_one_line(data_dir: str, url: str, events: str, message: str) -> None:
     code, output = webhook(data_dir, "add", "--issuer", "acme", "--url", url, "--events", events)
     assert code == 1
-    assert message in output and "Traceback" not in output
+    assert message in output
+    assert "Traceback" not in output
     assert json.loads(webhook(data_dir, "list", "--issuer", "acme")[1]) == []
 
 
 def test_unknown_issuer_is_one_line(data_dir: str) -> None:
-    code, output = webhook(data_dir, "add", "--issuer", "nope", "--url", "https://x.example/", "--events", "credential.issued")
-    assert code == 1 and "unknown issuer" in output
+    code, output = webhook(
+        data_dir, "add", "--issuer", "nope", "--url", "https://x.example/", "--events", "credential.issued"
+    )
+    assert code == 1
+    assert "unknown issuer" in output

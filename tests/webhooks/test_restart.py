@@ -85,7 +85,19 @@ def setup(tmp_path: Path, url: str, monkeypatch: pytest.MonkeyPatch) -> tuple[Pa
     store.close()
     monkeypatch.setenv("CREDLENS_WEBHOOKS_ALLOW_PRIVATE", "1")
     result = CliRunner().invoke(
-        app, ["webhook", "add", "--issuer", "acme", "--url", url, "--events", "credential.issued", "--data-dir", str(data_dir)]
+        app,
+        [
+            "webhook",
+            "add",
+            "--issuer",
+            "acme",
+            "--url",
+            url,
+            "--events",
+            "credential.issued",
+            "--data-dir",
+            str(data_dir),
+        ],
     )
     assert result.exit_code == 0, result.output
     return data_dir, keys.ingest, json.loads(result.output)["secret"]
@@ -95,9 +107,8 @@ def post(port: int, key: str, batch: list[dict[str, Any]], *, accepted: int | No
     response = httpx2.post(
         f"http://127.0.0.1:{port}/api/v1/events", json=batch, headers={"Authorization": f"Bearer {key}"}, timeout=30
     )
-    assert response.status_code == 200 and response.json()["accepted"] == (
-        len(batch) if accepted is None else accepted
-    ), response.text
+    assert response.status_code == 200, response.text
+    assert response.json()["accepted"] == (len(batch) if accepted is None else accepted), response.text
 
 
 def test_a_receiver_down_gets_every_event_once_back_across_a_killed_server(
@@ -170,7 +181,8 @@ def test_a_failing_subscription_is_disabled_by_the_server(tmp_path: Path, monkey
     try:
         (subscription,) = store.webhooks.subscriptions(1)
         assert subscription.disabled_at is not None
-        assert subscription.disabled_reason is not None and "every delivery failed" in subscription.disabled_reason
+        assert subscription.disabled_reason is not None
+        assert "every delivery failed" in subscription.disabled_reason
         assert store.webhooks.pending() == 0
     finally:
         store.close()

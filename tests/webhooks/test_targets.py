@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import time
 
 import pytest
 from standardwebhooks.webhooks import Webhook
 
 from credlens.webhooks import signing
+from credlens.webhooks.sender import send
 from credlens.webhooks.settings import WebhookSettings
 from credlens.webhooks.targets import TargetRefused, check
 from tests.webhooks.receiver import Receiver
@@ -40,15 +42,32 @@ def test_only_http_urls_without_credentials_are_targets(url: str) -> None:
 
 @pytest.mark.parametrize(
     "address",
-    ["127.0.0.1", "10.0.0.7", "192.168.1.20", "172.16.5.4", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1",
-     "fe80::1", "fd00::5", "::ffff:127.0.0.1", "224.0.0.1"],
+    [
+        "127.0.0.1",
+        "10.0.0.7",
+        "192.168.1.20",
+        "172.16.5.4",
+        "169.254.169.254",
+        "100.64.0.1",
+        "0.0.0.0",
+        "::1",
+        "fe80::1",
+        "fd00::5",
+        "::ffff:127.0.0.1",
+        "224.0.0.1",
+    ],
 )
 def test_a_name_resolving_to_a_non_public_address_is_refused(address: str) -> None:
     resolve = resolving({"intranet.example.org": [PUBLIC, address]})  # one bad address is enough
     with pytest.raises(TargetRefused, match=r"resolves to .*CREDLENS_WEBHOOKS_ALLOW_PRIVATE"):
         check("https://intranet.example.org/hook", allow_private=False, resolve=resolve)
     target, addresses = check("https://intranet.example.org/hook", allow_private=True, resolve=resolve)
-    assert (target.host, target.port, target.path, addresses) == ("intranet.example.org", 443, "/hook", [PUBLIC, address])
+    assert (target.host, target.port, target.path, addresses) == (
+        "intranet.example.org",
+        443,
+        "/hook",
+        [PUBLIC, address],
+    )
 
 
 def test_loopback_is_refused_for_real_names_and_literals_unless_allowed() -> None:
@@ -59,27 +78,26 @@ def test_loopback_is_refused_for_real_names_and_literals_unless_allowed() -> Non
 
 
 def test_a_public_address_is_accepted() -> None:
-    target, addresses = check("http://hooks.example.org/in", allow_private=False, resolve=resolving({"hooks.example.org": [PUBLIC]}))
+    target, addresses = check(
+        "http://hooks.example.org/in", allow_private=False, resolve=resolving({"hooks.example.org": [PUBLIC]})
+    )
     assert (target.port, addresses) == (80, [PUBLIC])
 
 
 def test_the_signature_is_standard_webhooks_and_an_independent_hmac() -> None:
     secret = signing.new_secret()
-    assert secret.startswith("whsec_") and len(base64.b64decode(secret[6:])) == 32
+    assert secret.startswith("whsec_")
+    assert len(base64.b64decode(secret[6:])) == 32
     body = b'{"type":"credential.issued","data":{"id":"e1"}}'
     headers = signing.headers(secret, "msg_1", 1_760_000_000, body)
     expected = hmac.new(base64.b64decode(secret[6:]), b"msg_1.1760000000." + body, hashlib.sha256).digest()
     assert headers["webhook-signature"] == "v1," + base64.b64encode(expected).decode()
-    import time
-
     now = int(time.time())
     fresh = signing.headers(secret, "msg_2", now, body)
     assert Webhook(secret).verify(body, fresh) == {"type": "credential.issued", "data": {"id": "e1"}}
 
 
 def test_a_redirect_is_not_followed() -> None:
-    from credlens.webhooks.sender import send
-
     receiver = Receiver(status=307).start()
     try:
         answer = send(WebhookSettings(allow_private=True), receiver.url, signing.new_secret(), "msg_r", b"{}")
@@ -91,14 +109,14 @@ def test_a_redirect_is_not_followed() -> None:
 
 def test_the_check_runs_again_at_delivery_and_connects_to_the_checked_address() -> None:
     """DNS rebinding: a name public when subscribed that resolves to a private address later is not reached."""
-    from credlens.webhooks.sender import send
-
     receiver = Receiver().start()
     try:
         url = f"http://hooks.example.org:{receiver.port}/in"
         rebound = resolving({"hooks.example.org": ["127.0.0.1"]})
         refused = send(WebhookSettings(allow_private=False), url, signing.new_secret(), "msg_x", b"{}", resolve=rebound)
-        assert refused.status is None and refused.error is not None and refused.error.startswith("refused:")
+        assert refused.status is None
+        assert refused.error is not None
+        assert refused.error.startswith("refused:")
         assert receiver.requests == []
         # allowed, the request goes to the address resolved (no second lookup of the made-up name)
         allowed = send(WebhookSettings(allow_private=True), url, signing.new_secret(), "msg_y", b"{}", resolve=rebound)

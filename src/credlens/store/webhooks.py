@@ -298,8 +298,8 @@ class Webhooks:
     def attempts(self, issuer_id: int, limit: int = 50) -> list[Attempt]:
         """The issuer's latest attempts, newest first."""
         rows = self._read(
-            "SELECT issuer_id, sub_id, delivery_id, attempt, attempted_at, status, millis, outcome, error FROM webhook_attempts "
-            "WHERE issuer_id = ? ORDER BY attempted_at DESC, attempt DESC LIMIT ?",
+            "SELECT issuer_id, sub_id, delivery_id, attempt, attempted_at, status, millis, outcome, error "
+            "FROM webhook_attempts WHERE issuer_id = ? ORDER BY attempted_at DESC, attempt DESC LIMIT ?",
             [issuer_id, limit],
         )
         return [Attempt(*row) for row in rows]
