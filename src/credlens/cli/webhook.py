@@ -48,7 +48,7 @@ def _find(warehouse: Warehouse, sub_id: str, issuer: str | None) -> Subscription
 def add(
     issuer: Annotated[str, typer.Option("--issuer", help="Issuer slug.")],
     url: Annotated[str, typer.Option("--url", help="The receiver's http(s) URL.")],
-    events: Annotated[str, typer.Option("--events", help="Event types, comma-separated: TYPE[,TYPE].")],
+    events: Annotated[list[str], typer.Option("--events", help="Event types, comma-separated: TYPE[,TYPE].")],
     data_dir: DataDir = None,
 ) -> None:
     """Subscribe URL to the issuer's events of these types; prints {"id", "secret"} (the secret only now)."""
@@ -56,7 +56,7 @@ def add(
     with open_store(data_dir, when_locked=LOCKED) as warehouse:
         target = find_issuer(warehouse, issuer)
         try:
-            sub_id, secret = subscribe(warehouse, config.server_secret(), target.issuer_id, url, [events], hooks)
+            sub_id, secret = subscribe(warehouse, config.server_secret(), target.issuer_id, url, events, hooks)
         except SubscriptionError as exc:
             fail(str(exc))
         warehouse.audit(target.issuer_id, "cli", "webhook.added", f"{sub_id} {url}")
