@@ -204,8 +204,9 @@ class Webhooks:
 
     # -- the outbox -------------------------------------------------------------------------
 
-    def due(self, now: dt.datetime, limit: int, event_columns: Sequence[str]) -> list[Due]:
-        """Outbox rows of active subscriptions due at ``now``, oldest first, with their events."""
+    def due(self, now: dt.datetime, limit: int, event_columns: Sequence[str], skip: Sequence[str] = ()) -> list[Due]:
+        """Outbox rows of active subscriptions due at ``now``, oldest first, with their events; none of
+        the subscriptions in ``skip`` (waiting for their backoff: they must not crowd out the others)."""
         columns = ", ".join(f"e.{name}" for name in event_columns)
         sub_columns = ", ".join("s." + c for c in _SUB_COLUMNS.split(", "))
         rows = self._read(
@@ -216,8 +217,9 @@ class Webhooks:
                 JOIN issuers i ON i.issuer_id = o.issuer_id
                 LEFT JOIN events e ON e.issuer_id = o.issuer_id AND e.seq = o.seq
                 WHERE o.next_attempt_at <= ? AND s.removed_at IS NULL AND s.disabled_at IS NULL
+                  AND NOT list_contains(?::VARCHAR[], o.sub_id)
                 ORDER BY o.next_attempt_at, o.seq LIMIT ?""",
-            [now, limit],
+            [now, list(skip), limit],
         )
         width = len(_SUB_COLUMNS.split(", "))
         found = []

@@ -198,7 +198,8 @@ class Sender:
             store.forget_attempts(now)
             self._forgot = now
         tried = 0
-        for due in store.due(now, BATCH, payloads.EVENT_COLUMNS):
+        waiting = [sub_id for sub_id, until in self._paused.items() if until > now]
+        for due in store.due(now, BATCH, payloads.EVENT_COLUMNS, waiting):
             if self._stop.is_set():
                 break
             sub_id = due.subscription.sub_id

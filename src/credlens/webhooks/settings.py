@@ -21,7 +21,7 @@ class WebhookSettingsError(ValueError):
 class WebhookSettings:
     allow_private: bool = False  # CREDLENS_WEBHOOKS_ALLOW_PRIVATE=1: loopback and private targets allowed
     poll: float = 1.0  # seconds between looks at the outbox
-    retry_base: float = 10.0  # seconds before the first retry; doubled after each failure
+    retry_base: float = 5.0  # seconds before the first retry; doubled after each failure
     retry_cap: float = 6 * 3600.0  # the longest wait between two attempts
     give_up: float = 3 * DAY  # a delivery is retried this long; a subscription failing this long is disabled
     timeout: float = 10.0  # seconds a receiver has to answer
