@@ -109,3 +109,10 @@ def test_unknown_issuer_is_one_line(data_dir: str) -> None:
     )
     assert code == 1
     assert "unknown issuer" in output
+
+
+def test_a_bad_webhook_setting_stops_serve_with_one_line(data_dir: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CREDLENS_WEBHOOKS_RETRY_BASE", "-1")
+    result = runner.invoke(app, ["serve", "--data-dir", data_dir])
+    assert result.exit_code == 1
+    assert "CREDLENS_WEBHOOKS_RETRY_BASE must be a positive number of seconds" in result.output

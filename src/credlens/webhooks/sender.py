@@ -29,6 +29,7 @@ from credlens.webhooks.targets import Resolver, Target, TargetRefused, check, sy
 log = logging.getLogger("credlens.webhooks")
 Clock = Callable[[], dt.datetime]
 BATCH = 200  # due deliveries read per look at the outbox
+FLUSH_EVERY = 25  # attempts recorded per transaction: a crash may repeat at most these (same delivery ids)
 ERROR_LENGTH = 200
 FORGET_EVERY = dt.timedelta(hours=1)
 
@@ -169,6 +170,7 @@ class Sender:
         self._failures: dict[str, int] = {}  # consecutive failed attempts per subscription (in memory)
         self._paused: dict[str, dt.datetime] = {}  # a failing subscription's next attempt, any delivery
         self._forgot = dt.datetime.min
+        self._results: list[tuple[Attempt, dt.datetime | None]] = []  # attempts not recorded yet
         self.rounds = 0
         self._thread = threading.Thread(target=self._run, name="credlens-webhooks", daemon=True)
         self._thread.start()
@@ -199,23 +201,33 @@ class Sender:
             self._forgot = now
         tried = 0
         waiting = [sub_id for sub_id, until in self._paused.items() if until > now]
-        for due in store.due(now, BATCH, payloads.EVENT_COLUMNS, waiting):
-            if self._stop.is_set():
-                break
-            sub_id = due.subscription.sub_id
-            if self._paused.get(sub_id, dt.datetime.min) > self._clock():
-                continue  # it failed a moment ago: its other deliveries wait for its backoff too
-            self._attempt(due)
-            tried += 1
+        try:
+            for due in store.due(now, BATCH, payloads.EVENT_COLUMNS, waiting):
+                if self._stop.is_set():
+                    break
+                sub_id = due.subscription.sub_id
+                if self._paused.get(sub_id, dt.datetime.min) > self._clock():
+                    continue  # it failed a moment ago: its other deliveries wait for its backoff too
+                self._attempt(due)
+                tried += 1
+                if len(self._results) >= FLUSH_EVERY:
+                    self._flush()
+        finally:
+            self._flush()
         return tried
 
+    def _flush(self) -> None:
+        results, self._results = self._results, []
+        self._warehouse.webhooks.record(results)
+
     def _attempt(self, due: Due) -> None:
-        store = self._warehouse.webhooks
+        """One attempt; its result waits in ``_results`` for the round's next flush."""
         sub = due.subscription
         number = due.attempts + 1
         at = self._clock()
         if due.event is None:  # erased or retired before it was delivered
-            store.gone(Attempt(sub.issuer_id, sub.sub_id, due.delivery_id, number, at, None, 0.0, "gone", None))
+            gone = Attempt(sub.issuer_id, sub.sub_id, due.delivery_id, number, at, None, 0.0, "gone", None)
+            self._results.append((gone, None))
             return
         try:
             secret = unseal(self._secret, sub.sub_id, sub.secret_sealed)
@@ -227,19 +239,10 @@ class Sender:
         if answer.ok:
             self._failures.pop(sub.sub_id, None)
             self._paused.pop(sub.sub_id, None)
-            store.delivered(
-                Attempt(
-                    sub.issuer_id,
-                    sub.sub_id,
-                    due.delivery_id,
-                    number,
-                    at,
-                    answer.status,
-                    answer.millis,
-                    "delivered",
-                    None,
-                )
+            delivered = Attempt(
+                sub.issuer_id, sub.sub_id, due.delivery_id, number, at, answer.status, answer.millis, "delivered", None
             )
+            self._results.append((delivered, None))
             return
         failures = self._failures[sub.sub_id] = self._failures.get(sub.sub_id, 0) + 1
         self._paused[sub.sub_id] = self._clock() + self._settings.backoff(failures)
@@ -250,7 +253,7 @@ class Sender:
         attempt = Attempt(
             sub.issuer_id, sub.sub_id, due.delivery_id, number, at, answer.status, answer.millis, outcome, answer.error
         )
-        store.failed(attempt, retry_at)
+        self._results.append((attempt, retry_at))
 
 
 def _ms(started: float) -> float:
