@@ -77,7 +77,8 @@ def test_add_prints_id_and_secret_then_list_test_and_remove(data_dir: str, monke
         assert json.loads(output)["status"] == 500
 
         assert webhook(data_dir, "remove", added["id"], "--issuer", "globex")[0] == 1  # not globex's
-        code, output = webhook(data_dir, "remove", added["id"], "--issuer", "acme")
+        assert webhook(data_dir, "remove")[0] == 1  # which one?
+        code, output = webhook(data_dir, "remove", "--id", added["id"], "--issuer", "acme")
         assert code == 0
         assert json.loads(output) == {"removed": added["id"]}
         assert json.loads(webhook(data_dir, "list", "--issuer", "acme")[1]) == []

@@ -20,7 +20,8 @@ LOCKED = (
     "the running `credlens serve` holds the database: manage webhooks on its admin page (Admin → Webhooks), "
     "or stop it first"
 )
-SubId = Annotated[str, typer.Argument(help="The subscription id (wh_…), as `credlens webhook list` shows it.")]
+SubId = Annotated[str | None, typer.Argument(help="The subscription id (wh_…), as `credlens webhook list` shows it.")]
+SubIdOption = Annotated[str | None, typer.Option("--id", help="The subscription id, instead of the argument.")]
 MaybeIssuer = Annotated[str | None, typer.Option("--issuer", help="Issuer slug (checked against the subscription).")]
 
 
@@ -33,6 +34,12 @@ def _settings() -> WebhookSettings:
 
 def _echo(value: Any) -> None:
     typer.echo(json.dumps(value, default=lambda v: v.isoformat() if isinstance(v, dt.datetime) else str(v)))
+
+
+def _id(argument: str | None, option: str | None) -> str:
+    if (argument is None) == (option is None):
+        fail("name the subscription once: `credlens webhook … ID` or `--id ID`")
+    return str(argument or option)
 
 
 def _find(warehouse: Warehouse, sub_id: str, issuer: str | None) -> Subscription:
@@ -86,8 +93,9 @@ def list_(issuer: Annotated[str, typer.Option("--issuer", help="Issuer slug.")],
 
 
 @app.command("remove")
-def remove(sub_id: SubId, issuer: MaybeIssuer = None, data_dir: DataDir = None) -> None:
+def remove(sub_id: SubId = None, issuer: MaybeIssuer = None, id_: SubIdOption = None, data_dir: DataDir = None) -> None:
     """Unsubscribe; deliveries not made yet are dropped."""
+    sub_id = _id(sub_id, id_)
     with open_store(data_dir, when_locked=LOCKED) as warehouse:
         found = _find(warehouse, sub_id, issuer)
         warehouse.webhooks.remove(found.issuer_id, sub_id, dt.datetime.now(dt.UTC).replace(tzinfo=None))
@@ -96,8 +104,11 @@ def remove(sub_id: SubId, issuer: MaybeIssuer = None, data_dir: DataDir = None) 
 
 
 @app.command("test")
-def send_test_delivery(sub_id: SubId, issuer: MaybeIssuer = None, data_dir: DataDir = None) -> None:
+def send_test_delivery(
+    sub_id: SubId = None, issuer: MaybeIssuer = None, id_: SubIdOption = None, data_dir: DataDir = None
+) -> None:
     """Send a signed `webhook.test` delivery now; prints its id, HTTP status and time; exit 1 if not acknowledged."""
+    sub_id = _id(sub_id, id_)
     hooks, config = _settings(), settings(data_dir)
     with open_store(data_dir, when_locked=LOCKED) as warehouse:
         found = _find(warehouse, sub_id, issuer)
