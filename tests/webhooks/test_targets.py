@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
+import ssl
 import time
+from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from standardwebhooks.webhooks import Webhook
 
 from credlens.webhooks import signing
@@ -124,3 +131,40 @@ def test_the_check_runs_again_at_delivery_and_connects_to_the_checked_address() 
         assert receiver.requests[0].headers["host"] == f"hooks.example.org:{receiver.port}"
     finally:
         receiver.stop()
+
+
+def test_https_targets_are_verified_against_the_system_authorities(tmp_path: Path) -> None:
+    """The pinned TLS connection checks the certificate (a self-signed one is refused): no skipping."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hooks.example.org")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("hooks.example.org")]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(tmp_path / "cert.pem", tmp_path / "key.pem")
+    receiver = Receiver().start()
+    assert receiver._server is not None
+    receiver._server.socket = context.wrap_socket(receiver._server.socket, server_side=True)
+    try:
+        url = f"https://hooks.example.org:{receiver.port}/in"
+        resolve = resolving({"hooks.example.org": ["127.0.0.1"]})
+        answer = send(WebhookSettings(allow_private=True), url, signing.new_secret(), "msg_t", b"{}", resolve=resolve)
+    finally:
+        receiver.stop()
+    assert answer.status is None
+    assert answer.error is not None
+    assert "CERTIFICATE_VERIFY_FAILED" in answer.error
+    assert receiver.requests == []
