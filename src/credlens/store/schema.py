@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from credlens.domain.events import CHANNELS
 from credlens.domain.industries import BY_FOLDED
-from credlens.store import cohorts, schedules
+from credlens.store import cohorts, schedules, webhooks
 from credlens.store.portfolios import DAYS_DDL, RECIPIENT_DAYS, days_sql, refresh_sql
 
 # 2: recipient_hash in credentials and enrollments; 3: portfolio rollups; 4: cohort_days, recipient_days;
@@ -296,6 +296,7 @@ TABLES: tuple[str, ...] = (
     detail VARCHAR)""",
     # Scheduled reports and their outbox (schedules.py); new tables need no migration.
     *schedules.DDL,
+    *webhooks.TABLES,  # subscriptions, outbox and delivery log (store/webhooks.py)
 )
 
 
