@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from credlens.domain.issuers import Issuer
-from credlens.insights import changes, delivery, market, portfolios, programs
+from credlens.insights import changes, delivery, designs, market, portfolios, programs, renewals
 from credlens.insights.finding import Candidate, Json
 from credlens.insights.registry import Q_LEVEL
 from credlens.insights.statistics import adjust
@@ -31,6 +31,8 @@ METRICS = frozenset(
         "program_sequences",
         "verifications_by_industry",
         "verifications_by_country",
+        "program_renewals",
+        "designs",
     }
 )
 
@@ -44,6 +46,8 @@ def find(result: Json) -> list[Json]:
         *delivery.candidates(metrics),
         *portfolios.candidates(metrics),
         *market.candidates(result),
+        *renewals.candidates(metrics),
+        *designs.candidates(metrics),
     ]
     q_values = adjust([c.p_value for c in found])  # every test of the run, meaningful or not
     kept = []

@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 from credlens.domain.issuers import Issuer
 from credlens.domain.periods import Preset, Window
 from credlens.domain.query import Filters, Query, QueryError, parse_query
-from credlens.metrics import attributes, market, programs, recipients, verification
+from credlens.metrics import attributes, designs, market, programs, recipients, verification
 from credlens.metrics.buckets import bucket_rows, per_bucket
 from credlens.metrics.cohort import (
     DEFAULT_FUNNEL,
@@ -29,7 +29,14 @@ from credlens.metrics.cohort import (
     rolled_up_new_recipients,
     rolled_up_unique_recipients,
 )
-from credlens.metrics.issuance import enrollment_rows, enrollment_totals, enrollments_by_program, state_reductions
+from credlens.metrics.issuance import (
+    enrollment_rows,
+    enrollment_totals,
+    enrollments_by_program,
+    renewal_rows,
+    renewals_by_program,
+    state_reductions,
+)
 from credlens.metrics.plan import SENTINELS, Plan
 from credlens.metrics.registry import REGISTRY, Shape
 from credlens.privacy.suppression import DEFAULT_K, HIDDEN_CELLS, Rule, check_k, suppress_crossing, suppress_sensitive
@@ -48,6 +55,7 @@ VERIFICATION_TOTALS = (
     "hires",
     "verification_to_hire_rate",
 )
+STATE = ("active_credentials", "expiring_next_90d", "revoked", "due_for_renewal", "renewed", "renewal_rate")
 BREAKDOWNS = ("verifications_by_industry", "verifications_by_size", "verifications_by_country", "top_verifiers")
 SEGMENT_TRENDS = ("verifications_by_industry_trend", "verifications_by_country_trend")
 TRENDS = ("issued_trend", "verification_trend", "verifications_per_1k_active", *SEGMENT_TRENDS)
@@ -258,7 +266,7 @@ def _independent(plan: Plan, need: Callable[..., bool], s: Scoped) -> dict[str, 
     by name: `compute` starts them aside and reads them where they are used."""
     query, tables, w = plan.query, plan.tables, SENTINELS
     builds: dict[str, Callable[[], ir.Expr]] = {}
-    if need("active_credentials", "expiring_next_90d", "revoked"):
+    if need(*STATE):
         builds["state"] = lambda: s.all.aggregate(**state_reductions(s.all, w.start, w.end))
     rolled_up = reads_rollups(query)
     if need("new_recipients"):
@@ -269,10 +277,14 @@ def _independent(plan: Plan, need: Callable[..., bool], s: Scoped) -> dict[str, 
         )
     if need("enrollments", "completions", "completion_rate", "programs"):
         builds["enrollments"] = lambda: enrollments_by_program(query, tables, w.start, w.end)
-    if need("programs", "co_held_programs", "program_sequences"):
+    if need("programs", "co_held_programs", "program_sequences", "program_renewals", "designs"):
         builds["programs"] = lambda: programs.names(query, tables)
     if need("programs"):
         builds["per_program"] = lambda: programs.per_program(query, tables, w.first_day, w.last_day)
+    if need("program_renewals"):
+        builds["program_renewals"] = lambda: renewals_by_program(s.all, w.start, w.end)
+    if need("designs"):
+        builds["designs"] = lambda: designs.per_design(s.cohort)
     if need("share_channels", "feedback"):
         builds["daily_activity"] = lambda: recipients.daily_activity(query, tables, w.first_day, w.last_day)
     if need("career_outcomes"):
@@ -381,6 +393,12 @@ def _programs_and_recipients(plan: Plan, need: Callable[..., bool], inputs: Inpu
     if "per_program" in side:
         counts = programs.count_rows(plan.rows("per_program", side["per_program"]))
         shaped["programs"] = {"rows": programs.program_rows(info, counts, enrollments, shaped)}
+    if "program_renewals" in side:
+        shaped["program_renewals"] = {
+            "rows": renewal_rows(plan.rows("program_renewals", side["program_renewals"]), names)
+        }
+    if "designs" in side:
+        shaped["designs"] = {"rows": designs.design_rows(plan.rows("designs", side["designs"]), names)}
     if held is not None:  # a portfolio metric is asked for; the pairs need the holders per program too
         sizes = plan.rows("portfolio", lambda: recipients.portfolio(held.holdings, held.people))
         shaped["credentials_per_recipient"] = {"rows": recipients.credentials_per_recipient(sizes)}

@@ -154,6 +154,8 @@ def _compare(ctx: Context) -> Dashboard:
     state = ctx.state
     if state.departments and ctx.staff.user.role is Role.PROGRAM_MANAGER:
         raise ApiError(403, "forbidden", "program managers compare their programs, not departments")
+    if state.designs and not state.departments:
+        return _compare_designs(ctx)
     groups: list[tuple[str, str, dict[str, Any]]] = []
     if state.departments:
         groups = [(d, d, {"department": d}) for d in state.departments]
@@ -167,12 +169,29 @@ def _compare(ctx: Context) -> Dashboard:
         )
         raise ApiError(400, "invalid_query", message, [{"field": "groups", "reason": message}])
     if len(groups) < 2:
-        return compare.choose(ctx.run(only=compare.METRICS, compare=None))
+        return compare.choose(ctx.run(only=compare.METRICS | compare.DESIGN_METRICS, compare=None))
     groups.sort(key=lambda group: group[0] != state.baseline)  # the baseline first, the others in order
     # the page compares groups, not windows: no comparison window is computed (the form hides the control)
     results = ctx.run_many({key: {**job, "only": compare.METRICS, "compare": None} for key, _, job in groups})
     by = "department" if state.departments else "program"
     return compare.build([(key, label, results[key]) for key, label, _ in groups], by)
+
+
+def _compare_designs(ctx: Context) -> Dashboard:
+    """Credential designs side by side, each pooled over the programs in scope (the ticked programs; a
+    program manager's own): one run of the `designs` metric."""
+    wanted = ctx.state.designs
+    if len(wanted) > compare.MAX_GROUPS:
+        message = (
+            f"compare 2 to {compare.MAX_GROUPS} designs, not {len(wanted)}: untick {len(wanted) - compare.MAX_GROUPS}"
+        )
+        raise ApiError(400, "invalid_query", message, [{"field": "groups", "reason": message}])
+    result = ctx.run(only=compare.METRICS | compare.DESIGN_METRICS, compare=None)
+    if len(wanted) < 2:
+        return compare.choose(result)
+    groups = compare.design_groups(result, wanted)
+    groups.sort(key=lambda group: group[0] != ctx.state.baseline)  # the baseline first, the others in order
+    return compare.build_designs(groups, result)
 
 
 @dataclass(frozen=True)
@@ -190,7 +209,9 @@ PAGES: dict[str, Page] = {
             "executive", "Executive", _executive, "Issuance over fixed windows, verification, top programs, outcomes."
         ),
         Page("programs", "Programs", _programs, "Completion, the engagement funnel, shares by channel, feedback."),
-        Page("compare", "Compare", _compare, "2 to 4 programs or departments side by side, with 95 % intervals."),
+        Page(
+            "compare", "Compare", _compare, "2 to 4 programs, departments or designs side by side, with 95 % intervals."
+        ),
         Page("market", "Verification & market", _market, "Who verifies: trends, industries, sizes, countries."),
         Page("portfolios", "Recipients & portfolios", _portfolios, "Portfolios, co-held programs, sequences."),
         Page("insights", "Insights", _insights, "Tested findings with their evidence, and what to do about them."),
