@@ -1,9 +1,10 @@
 """Credential designs (the `design` of credential.issued): one planted difference for insights to find.
 
 SkillStream's "Python for Everyone" is issued in two designs, half each: the Modern design is
-shared 1.8× as often as the Classic one (docs/insights.md, "What the demo shows"); the program's
-mean share rate is unchanged. A design is a function of the credential's number, not a draw, so the
-other issuers' streams are untouched.
+shared 3× as often as the Classic one (docs/insights.md, "What the demo shows"), clear at the
+small scale's ~250 credentials of each a year; the program's mean share rate is unchanged. A
+design is a function of the credential's number, not a draw, so the other issuers' streams are
+untouched.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from credlens.demo.sampling import FloatArray, IntArray
 
 # program id → its designs: (id, name, share multiplier); each design gets an equal share of the awards.
 PLANTED: dict[str, tuple[tuple[str, str, float], ...]] = {
-    "ss-python": (("ss-classic", "Classic", 2 / 2.8), ("ss-modern", "Modern", 3.6 / 2.8)),
+    "ss-python": (("ss-classic", "Classic", 0.5), ("ss-modern", "Modern", 1.5)),
 }
 _GOLDEN = 0x9E3779B1  # Knuth's multiplicative hash: credential numbers spread evenly over designs
 

@@ -8,7 +8,7 @@ from typing import Any
 from credlens.domain.issuers import Issuer
 from credlens.insights import changes, delivery, designs, market, portfolios, programs, renewals
 from credlens.insights.finding import Candidate, Json
-from credlens.insights.registry import Q_LEVEL
+from credlens.insights.registry import CHANGE_COUNTS, CHANGE_RATES, Q_LEVEL
 from credlens.insights.statistics import adjust
 from credlens.metrics import runner
 from credlens.store.scope import IssuerTables
@@ -35,6 +35,10 @@ METRICS = frozenset(
         "designs",
     }
 )
+
+
+# What the families read of the comparison window (changes.py, market.py): a run computes those alone there.
+COMPARED = frozenset({*CHANGE_RATES, *CHANGE_COUNTS, "programs", *market.AXES.values()})
 
 
 def find(result: Json) -> list[Json]:
@@ -79,5 +83,5 @@ def _sig(p: float) -> float:
 def run_for(issuer: Issuer, tables: IssuerTables, programs: list[str] | None = None, **params: Any) -> Json:
     """The insights JSON of docs/insights.md: the metrics of the query (with the issuer's suppression
     threshold, scoped to ``programs``), then ``find``."""
-    result = runner.run_for(issuer, tables, programs=programs, only=METRICS, **params)
+    result = runner.run_for(issuer, tables, programs=programs, only=METRICS, compared=COMPARED, **params)
     return {"query": result["query"], "insights": find(result)}

@@ -512,6 +512,7 @@ def run_for(
     programs: list[str] | None = None,
     funnel: str | None = None,
     only: frozenset[str] | None = None,
+    compared: frozenset[str] | None = None,
     **params: str | None,
 ) -> Json:
     """What every surface calls: parse the parameters as received (`from`/`to` or `period`, filters,
@@ -519,7 +520,7 @@ def run_for(
     issuer's suppression threshold. Raises QueryError naming the bad parameter."""
     query = parse_query(issuer.slug, issuer.timezone, programs=tuple(programs or ()), **params)  # type: ignore[arg-type]
     steps = DEFAULT_FUNNEL if not funnel else tuple(step.strip() for step in funnel.split(","))
-    result = run(query, tables, steps, k=issuer.suppression_k, only=only)
+    result = run(query, tables, steps, k=issuer.suppression_k, only=only, compared=compared)
     first = first_event_day(query, tables)
     if first is not None:
         result["query"]["from"] = first.isoformat()
@@ -548,10 +549,13 @@ def run(
     *,
     k: int = DEFAULT_K,
     only: frozenset[str] | None = None,
+    compared: frozenset[str] | None = None,
 ) -> Json:
     """The metrics JSON of docs/api.md, suppressed per privacy.md, with the comparison window and
     changes when asked (a change involving a suppressed cell is null). ``only`` limits it to some
-    metric ids (a page that shows a few numbers of another window)."""
+    metric ids (a page that shows a few numbers of another window); ``compared`` limits the comparison
+    window to some of them (None: all), and only those get a change: a page whose other metrics are
+    read in the window alone (the insights' portfolios, renewals, designs) does not compute them twice."""
     if only is not None and not only <= REGISTRY.keys():
         raise QueryError("metrics", f"unknown metric(s) {', '.join(sorted(only - REGISTRY.keys()))}")
     bad = [step for step in funnel if step not in FUNNEL_STEPS]
@@ -562,28 +566,35 @@ def run(
     if comparison is None:
         metrics = protect(compute(query, tables, funnel, only), k)
     else:  # NOTE: the two windows on two readers at once: see _both
-        metrics, before = _both(query, comparison, tables, funnel, only)
+        earlier = only if compared is None else (compared if only is None else only & compared)
+        metrics, before = _both(query, comparison, tables, funnel, (only, earlier))
         metrics, before = protect(metrics, k), protect(before, k)
     result: Json = {"query": {**describe(query), "funnel": list(funnel)}, "metrics": metrics}
     if comparison is not None:
         for name, value in metrics.items():
-            _add_change(name, value, before[name])
+            if name in before:
+                _add_change(name, value, before[name])
         result["comparison"] = {"window": _window(comparison), "metrics": before}
     return result
 
 
 def _both(
-    query: Query, comparison: Query, tables: IssuerTables, funnel: tuple[str, ...], only: frozenset[str] | None
+    query: Query,
+    comparison: Query,
+    tables: IssuerTables,
+    funnel: tuple[str, ...],
+    only: tuple[frozenset[str] | None, frozenset[str] | None],
 ) -> tuple[Json, Json]:
-    """The window and its comparison window computed at once, on two readers.
+    """The window and its comparison window computed at once, on two readers; ``only`` is what each
+    computes (the window's metrics, the comparison window's).
 
     NOTE: measured on the medium demo, most statements of a dashboard's run take 2-20 ms and use
     one core (planning, small scans): with the two windows in two threads, the executive page's
     runs took ~150 ms instead of ~290 ms. The program filter is checked by the window's run alone.
     """
-    earlier = WINDOWS.submit(compute, comparison, tables.fork(), funnel, only, check=False)
+    earlier = WINDOWS.submit(compute, comparison, tables.fork(), funnel, only[1], check=False)
     try:
-        now = compute(query, tables, funnel, only)
+        now = compute(query, tables, funnel, only[0])
     except BaseException:
         wait([earlier])  # nothing of a failed run keeps running (or holds a reader) after it
         raise
