@@ -76,37 +76,53 @@ def active_at(scope: ir.Table, instant: ir.Value | dt.datetime) -> ir.BooleanVal
 
 
 def state_reductions(scope: ir.Table, start: dt.datetime, end: dt.datetime) -> dict[str, ir.Scalar]:
-    """`active_credentials` and `expiring_next_90d` at the window's end; `revoked`, `due_for_renewal`
-    and `renewed` in the window."""
+    """`active_credentials` and `expiring_next_90d` at the window's end; `revoked` in the window."""
     active = active_at(scope, end)
+    horizon = ibis.literal(end) + ibis.interval(days=EXPIRY_HORIZON_DAYS)
+    expiring = active & (scope.expires_at >= end) & (scope.expires_at < horizon)
     revoked = (scope.revoked_at >= start) & (scope.revoked_at < end)
     return {
         "active_credentials": active.ifelse(1, 0).sum(),
+        "expiring_next_90d": expiring.ifelse(1, 0).sum(),
         "revoked": revoked.ifelse(1, 0).sum(),
-        **renewal_reductions(scope, start, end),
     }
 
 
+def renewable(scope: ir.Table) -> ir.Table:
+    """The credentials that can expire or be renewed at all: the others (most of them, in programs
+    without validity) count in no renewal metric, so the renewal statements skip them first."""
+    return scope.filter(scope.expires_at.notnull() | scope.expired_at.notnull() | scope.renewed_at.notnull())
+
+
 def renewal_reductions(scope: ir.Table, start: dt.datetime, end: dt.datetime) -> dict[str, ir.Scalar]:
-    """`expiring_next_90d` at the window's end; `due_for_renewal` and `renewed` in the window (metrics.md):
-    a credential came due when it was renewed in the window or its validity ran out in it (``ended_at``
-    by expiry, not by revocation) without a renewal since. `renewed_at` is the latest renewal, so a
-    credential renewed again later counts in the window of that renewal."""
-    horizon = ibis.literal(end) + ibis.interval(days=EXPIRY_HORIZON_DAYS)
-    expiring = active_at(scope, end) & (scope.expires_at >= end) & (scope.expires_at < horizon)
+    """`due_for_renewal` and `renewed` in the window (metrics.md): a credential came due when it was
+    renewed in the window or its validity ran out in it (``ended_at`` by expiry, not by revocation)
+    without a renewal since. `renewed_at` is the latest renewal, so a credential renewed again later
+    counts in the window of that renewal."""
     renewed = (scope.renewed_at >= start) & (scope.renewed_at < end)
     ended = ended_at(scope)
     lapsed = (ended >= start) & (ended < end) & (scope.revoked_at.isnull() | (scope.revoked_at > ended))
     return {
-        "expiring_next_90d": expiring.ifelse(1, 0).sum(),
         "due_for_renewal": (renewed.fill_null(False) | lapsed.fill_null(False)).ifelse(1, 0).sum(),
         "renewed": renewed.fill_null(False).ifelse(1, 0).sum(),
     }
 
 
+def renewal_totals(scope: ir.Table, start: dt.datetime, end: dt.datetime) -> ir.Table:
+    """`due_for_renewal` and `renewed` of the scope."""
+    s = renewable(scope)
+    return s.aggregate(**renewal_reductions(s, start, end))
+
+
 def renewals_by_program(scope: ir.Table, start: dt.datetime, end: dt.datetime) -> ir.Table:
-    """``renewal_reductions`` per program of the scope (the `program_renewals` rows)."""
-    return scope.group_by("program_id").aggregate(**renewal_reductions(scope, start, end))
+    """`expiring_next_90d` (as ``state_reductions``), `due_for_renewal` and `renewed` per program of the
+    scope (the `program_renewals` rows)."""
+    s = renewable(scope)
+    horizon = ibis.literal(end) + ibis.interval(days=EXPIRY_HORIZON_DAYS)
+    expiring = active_at(s, end) & (s.expires_at >= end) & (s.expires_at < horizon)
+    return s.group_by("program_id").aggregate(
+        expiring_next_90d=expiring.ifelse(1, 0).sum(), **renewal_reductions(s, start, end)
+    )
 
 
 def renewal_rows(rows: list[dict[str, Any]], names: dict[str, str | None]) -> list[dict[str, Any]]:

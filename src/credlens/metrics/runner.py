@@ -34,6 +34,7 @@ from credlens.metrics.issuance import (
     enrollment_totals,
     enrollments_by_program,
     renewal_rows,
+    renewal_totals,
     renewals_by_program,
     state_reductions,
 )
@@ -55,7 +56,7 @@ VERIFICATION_TOTALS = (
     "hires",
     "verification_to_hire_rate",
 )
-STATE = ("active_credentials", "expiring_next_90d", "revoked", "due_for_renewal", "renewed", "renewal_rate")
+RENEWALS = ("due_for_renewal", "renewed", "renewal_rate")
 BREAKDOWNS = ("verifications_by_industry", "verifications_by_size", "verifications_by_country", "top_verifiers")
 SEGMENT_TRENDS = ("verifications_by_industry_trend", "verifications_by_country_trend")
 TRENDS = ("issued_trend", "verification_trend", "verifications_per_1k_active", *SEGMENT_TRENDS)
@@ -194,7 +195,7 @@ def _compute(
         if rollup and "cohort_recipients" not in side:
             assert cells is not None  # asked with the cohort's recipients: they are counted together
             row["unique_recipients"] = sum(int(r["value"]) for r in cells if r["attribute"] == "country")
-        for name in ("state", "new_recipients"):
+        for name in ("state", "new_recipients", "renewals"):
             if name in side:
                 row.update(plan.rows(name, side[name])[0])
         enrollments: dict[str, dict[str, int]] = {}
@@ -266,7 +267,7 @@ def _independent(plan: Plan, need: Callable[..., bool], s: Scoped) -> dict[str, 
     by name: `compute` starts them aside and reads them where they are used."""
     query, tables, w = plan.query, plan.tables, SENTINELS
     builds: dict[str, Callable[[], ir.Expr]] = {}
-    if need(*STATE):
+    if need("active_credentials", "expiring_next_90d", "revoked"):
         builds["state"] = lambda: s.all.aggregate(**state_reductions(s.all, w.start, w.end))
     rolled_up = reads_rollups(query)
     if need("new_recipients"):
@@ -281,6 +282,8 @@ def _independent(plan: Plan, need: Callable[..., bool], s: Scoped) -> dict[str, 
         builds["programs"] = lambda: programs.names(query, tables)
     if need("programs"):
         builds["per_program"] = lambda: programs.per_program(query, tables, w.first_day, w.last_day)
+    if need(*RENEWALS):
+        builds["renewals"] = lambda: renewal_totals(s.all, w.start, w.end)
     if need("program_renewals"):
         builds["program_renewals"] = lambda: renewals_by_program(s.all, w.start, w.end)
     if need("designs"):
