@@ -39,6 +39,7 @@ from credlens.store.releases import Release, ReleaseKey
 from credlens.store.retention import RetentionRun, retire
 from credlens.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
 from credlens.store.scope import SCOPED_TABLES, IssuerTables
+from credlens.store.shares import Shares
 
 DB_FILE = "credlens.duckdb"
 log = logging.getLogger("credlens.store")
@@ -88,6 +89,7 @@ class Warehouse:
         self._keys = _KeyCache()
         self._schemas: dict[str, ibis.Schema] | None = None
         self.accounts = Accounts(lambda: self._db.con, self.cursor, self._write_lock)
+        self.shares = Shares(lambda: self._db.con, self.cursor, self._write_lock)
         if not read_only:
             try:
                 self._migrate()

@@ -29,6 +29,7 @@ from credlens.web.routes import (
     links,
     privacy,
     recipient,
+    shares,
     signin,
     stats,
     timeline,
@@ -65,6 +66,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     app.state.secret = secret
     app.state.clock = clock
     app.state.limiter = SignInLimiter(limits or Limits())
+    app.state.share_limiter = SignInLimiter(limits or Limits())  # shared links' passwords, per link
     errors.install(app)
     openapi.install(app)
     app.add_middleware(FormGuard, secret=secret)
@@ -87,6 +89,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
         signin.router,
         invitations.router,
         recipient.router,
+        shares.router,
         dashboards.router,
         timeline.router,
         admin_pages.router,

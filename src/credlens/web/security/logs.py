@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 import re
 
-# Routes whose last path segment is a bearer token (web/routes/recipient.py, invitations.py).
-TOKEN_PATHS = ("/r/", "/invite/")
-_TOKEN_IN_PATH = re.compile(r"(/(?:r|invite)/)[^\s/?#\"]+")
+# Routes whose last path segment is a bearer token (web/routes/recipient.py, invitations.py, shares.py).
+TOKEN_PATHS = ("/r/", "/invite/", "/share/")
+_TOKEN_IN_PATH = re.compile(r"(/(?:r|invite|share)/)[^\s/?#\"]+")
 _TOKEN_IN_QUERY = re.compile(r"((?:token|csrf_token)=)[^&\s\"]+")
 REDACTED = "[redacted]"
 
