@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from credlens.access.shares import cookie_name
 from credlens.access.tokens import token_hash
 from credlens.domain.accounts import Role
+from credlens.web.security.logs import redact
 from tests.web.browser import csrf, post_form, sign_in
 from tests.web.conftest import BASE_URL, FakeClock
 from tests.web.world import World
@@ -357,3 +358,7 @@ def test_only_admins_manage_links(app_client: TestClient, world: World) -> None:
     assert visitor(app_client).get("/admin/shares", follow_redirects=False).status_code == 303
     admin = signed_in(app_client, world.a.email(Role.ADMIN))
     assert 'href="/admin/shares"' in admin.get("/admin").text
+
+
+def test_access_log_hides_share_tokens() -> None:
+    assert redact("GET /share/Q7DANyud-NX_IW5w?period=all HTTP/1.1") == "GET /share/[redacted]?period=all HTTP/1.1"
