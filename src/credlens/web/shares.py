@@ -54,9 +54,10 @@ def state_of(filters: str) -> State:
 
 
 def filters_of(state: State, page: str) -> str:
-    """The query string a link keeps: the state as the page would put it in its address."""
+    """The query string a link keeps: the state as the page would put it in its address (no window
+    given: the pages' default window, the comparison as chosen)."""
     if state.bare:
-        state = state.with_defaults()
+        state = replace(state, period=url_state.DEFAULT_PERIOD)
     return urlencode(state.for_page(page).items())
 
 
@@ -65,7 +66,7 @@ def describe(state: State, names: dict[str, str]) -> str:
     window = dict(url_state.PERIODS).get(state.period or "", "") or f"{state.date_from} to {state.date_to}"
     parts = [window]
     if state.compare:
-        parts.append(f"compared with {dict(url_state.COMPARES)[state.compare].lower()}")
+        parts.append(f"compared with {dict(url_state.COMPARES).get(state.compare, state.compare).lower()}")
     programs = ", ".join(names.get(p, p) for p in state.programs) or "all programs"
     parts.append(programs)
     if state.kind:
@@ -97,7 +98,7 @@ def view(page: Page, ctx: Context, warehouse: Warehouse, settings: Settings) -> 
     return _without_links(_build(page, ctx, warehouse, settings))
 
 
-def page_context(link: SharedLink, dashboard: Dashboard, ctx: Context, at: dt.datetime) -> dict[str, Any]:
+def page_context(link: SharedLink, dashboard: Dashboard, ctx: Context) -> dict[str, Any]:
     return {
         "page": PAGES[link.page],
         "dashboard": dashboard,
@@ -107,7 +108,6 @@ def page_context(link: SharedLink, dashboard: Dashboard, ctx: Context, at: dt.da
         "issuer": ctx.staff.issuer,
         "definitions": notes.definition,
         "link": link,
-        "now": at,
     }
 
 

@@ -79,7 +79,7 @@ def shared_view(request: Request, token: str, warehouse: WarehouseDep, at: Now) 
     dashboard = shared.view(page, ctx, warehouse, request.app.state.settings)
     warehouse.shares.used(issuer.issuer_id, link.share_id, at)
     warehouse.audit(issuer.issuer_id, link.actor, "share.viewed", f"{page.title} dashboard ({link.filters})")
-    return render(request, "share.html", shared.page_context(link, dashboard, ctx, at))
+    return render(request, "share.html", shared.page_context(link, dashboard, ctx))
 
 
 @router.post("/share/{token}")
