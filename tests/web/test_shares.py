@@ -362,3 +362,11 @@ def test_only_admins_manage_links(app_client: TestClient, world: World) -> None:
 
 def test_access_log_hides_share_tokens() -> None:
     assert redact("GET /share/Q7DANyud-NX_IW5w?period=all HTTP/1.1") == "GET /share/[redacted]?period=all HTTP/1.1"
+
+
+def test_a_link_without_a_window_takes_the_pages_default(app_client: TestClient, world: World) -> None:
+    admin = signed_in(app_client, world.a.email(Role.ADMIN))
+    path = create(admin, period="", compare="")  # "Custom dates" with none given, no comparison
+    links = app_client.app.state.warehouse.shares.links(world.a.issuer.issuer_id)  # type: ignore[attr-defined]
+    assert [link.filters for link in links] == ["period=90d"]
+    assert visitor(app_client).get(path).status_code == 200
