@@ -43,6 +43,8 @@ _EXTRAS: Final[dict[str, dict[str, Any]]] = {
     "credential.shared": {"channel": "linkedin"},
     "credential.profile_added": {},
     "credential.referral_clicked": {},
+    "credential.accepted": {},
+    "credential.declined": {},
     "credential.verified": {"verifier": {}},
     "verification.outcome": {"verification_id": "ver-1", "outcome": "hired"},
     "recipient.feedback": {"rating": 5},

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from credlens.config import Settings, SettingsError
+from credlens.store.warehouse import Warehouse
 
 GOOD = "q7Vw2pL9xK4mZ8rT1bN6hJ3dF0sY5gCe"
 
@@ -73,4 +74,23 @@ def test_benchmark_epsilon_and_budget_from_env(monkeypatch: pytest.MonkeyPatch) 
     for bad in ("0", "-1", "lots", "inf", "nan"):  # ε = inf would release without noise
         monkeypatch.setenv("CREDLENS_BENCHMARK_EPSILON", bad)
         with pytest.raises(SettingsError, match="CREDLENS_BENCHMARK_EPSILON"):
+            Settings.from_env()
+
+
+def test_duckdb_memory_is_bounded_by_default_and_configurable(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """DuckDB's default is 80 % of RAM: one heavy query grew a server on 10M events to 1.4 GB
+    (docs/deployment.md#what-is-bounded), so the stores the server and the CLI open are bounded."""
+    monkeypatch.delenv("CREDLENS_MEMORY_LIMIT", raising=False)
+    assert Settings.from_env().memory_limit == "400MB"
+    monkeypatch.setenv("CREDLENS_MEMORY_LIMIT", "1.5GB")
+    settings = Settings.from_env(data_dir=tmp_path)
+    store = Warehouse(settings.data_dir, memory_limit=settings.memory_limit)
+    try:
+        applied = store.cursor().execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    finally:
+        store.close()
+    assert applied == "1.3 GiB"  # 1.5 GB as DuckDB prints it, in binary units
+    for bad in ("lots", "512", "-1GB", "1GB; DROP TABLE events"):
+        monkeypatch.setenv("CREDLENS_MEMORY_LIMIT", bad)
+        with pytest.raises(SettingsError, match="CREDLENS_MEMORY_LIMIT"):
             Settings.from_env()

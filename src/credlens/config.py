@@ -12,6 +12,8 @@ from pathlib import Path
 SECRET_FILE = "secret.key"  # noqa: S105 - a file name, not a secret
 _MIN_SECRET_LENGTH = 32
 # Words of at least 7 letters: a random key contains one by chance about once in 10^8.
+# DuckDB's size syntax, e.g. 512MB, 1.5GB, 2GiB (CREDLENS_MEMORY_LIMIT).
+MEMORY = re.compile(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 _PLACEHOLDERS = ("changeme", "placeholder", "example", "secretkey", "yoursecret", "default", "insecure", "password")
 
 
@@ -30,12 +32,17 @@ class Settings:
     query_timeout: float = 30.0  # seconds a request's (or command's) reads may take (docs/deployment.md)
     benchmark_epsilon: float = 1.0  # ε of each noisy statistic of a peer benchmark (docs/privacy.md)
     benchmark_budget: float = 100.0  # total ε per industry and calendar month (docs/privacy.md)
+    # DuckDB's buffer memory; queries past it spill to disk. The default keeps a server on a 10M-event
+    # store under 1 GB however it is queried (docs/deployment.md#what-is-bounded).
+    memory_limit: str = "400MB"
 
     def __post_init__(self) -> None:
         if not self.query_timeout > 0:
             raise SettingsError("CREDLENS_QUERY_TIMEOUT must be a positive number of seconds")
         if not all(0 < v < math.inf for v in (self.benchmark_epsilon, self.benchmark_budget)):
             raise SettingsError("CREDLENS_BENCHMARK_EPSILON and CREDLENS_BENCHMARK_BUDGET must be positive numbers")
+        if not MEMORY.fullmatch(self.memory_limit):
+            raise SettingsError(f"CREDLENS_MEMORY_LIMIT must be a size such as 512MB or 2GB, not {self.memory_limit!r}")
         if self.environment not in ("development", "production", "test"):
             raise SettingsError("CREDLENS_ENV must be development, production or test")
         if self.environment != "development":
@@ -50,7 +57,7 @@ class Settings:
     def from_env(cls, **overrides: object) -> Settings:
         """``CREDLENS_DATA_DIR``, ``CREDLENS_HOST``, ``CREDLENS_PORT``, ``CREDLENS_ENV``,
         ``CREDLENS_SECRET_KEY``, ``CREDLENS_PUBLIC_URL``, ``CREDLENS_QUERY_TIMEOUT``,
-        ``CREDLENS_BENCHMARK_EPSILON``, ``CREDLENS_BENCHMARK_BUDGET``; overrides win."""
+        ``CREDLENS_BENCHMARK_EPSILON``, ``CREDLENS_BENCHMARK_BUDGET``, ``CREDLENS_MEMORY_LIMIT``; overrides win."""
         env = os.environ
         try:
             port = int(env.get("CREDLENS_PORT", "8000"))
@@ -78,6 +85,7 @@ class Settings:
             "query_timeout": query_timeout,
             "benchmark_epsilon": budgets["CREDLENS_BENCHMARK_EPSILON"],
             "benchmark_budget": budgets["CREDLENS_BENCHMARK_BUDGET"],
+            "memory_limit": env.get("CREDLENS_MEMORY_LIMIT", "400MB").strip(),
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -95,7 +95,7 @@ def in_minutes(minutes: int) -> str:
 
 def test_factory_knows_every_event_type_of_the_contract() -> None:
     assert set(EVENT_TYPES) == set(EVENT_CLASSES)
-    assert len(EVENT_TYPES) == 17
+    assert len(EVENT_TYPES) == 19  # 17 of v1, and credential.accepted and .declined (docs/importers.md)
 
 
 def test_factory_ids_are_unique_and_overrides_replace_or_drop_keys() -> None:

@@ -132,6 +132,7 @@ def test_every_documented_refusal_has_the_error_shape(client: TestClient) -> Non
     ("operation", "statuses"),
     [
         ("POST /api/v1/events", {"200", "400", "401", "403", "413", "415", "422"}),
+        ("POST /api/v1/sources/credly", {"200", "400", "401", "403", "413", "415", "422"}),
         ("GET /api/v1/stats", {"200", "400", "401", "403", "422", "503"}),
         ("POST /api/v1/recipient-links", {"200", "400", "401", "403", "422"}),
         ("POST /api/v1/erasures", {"200", "202", "400", "401", "403", "503"}),

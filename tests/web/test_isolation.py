@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 from credlens.access.links import RecipientClaim, make_token
 from credlens.access.passwords import hash_password
 from credlens.access.tokens import new_token, token_hash
+from credlens.access.tracking import make_token as tracking_token
 from credlens.domain.accounts import Role
 from credlens.privacy.pseudonyms import recipient_key
 from credlens.store.warehouse import Warehouse
@@ -181,6 +182,8 @@ def fillers(client: TestClient, world: World, b_link: str, shares: SharedLinks) 
         "credential_id": world.a.credentials[:2],
         "share_id": shares.a_ids,
     }
+    secret: bytes = client.app.state.secret  # type: ignore[attr-defined]
+    b_tracking = tracking_token(secret, world.b.issuer.issuer_id, world.b.credentials[0])
     return Fillers(
         path={
             **a_ids,
@@ -191,7 +194,15 @@ def fillers(client: TestClient, world: World, b_link: str, shares: SharedLinks) 
                 shares.b_token,
                 forged_link(b_link, world.a.issuer.issuer_id, a_recipient),
                 "x" * 40,
+                # tracking tokens (web/routes/tracking.py): B's genuine one, and one naming A's credential
+                # that carries the signature of B's
+                b_tracking,
+                tracking_token(b"not the server's", world.a.issuer.issuer_id, world.a.credentials[0]).split(".")[0]
+                + "."
+                + b_tracking.split(".")[1],
             ],
+            "channel": ["linkedin", "profile_added"],
+            "file_format": ["pdf"],
         },
         query={"program": world.a.programs, "credential": world.a.credentials[:2]},
         plain_query={"period": ["all"]},
@@ -351,7 +362,10 @@ def test_a_route_the_probes_cannot_fill_fails_the_suite(settings: Any, world: Wo
     def mystery(thing_id: str) -> dict[str, str]:
         return {"thing": thing_id}
 
-    known = {"token": ["x"], "user_id": ["u"], "key_id": ["k"], "share_id": ["s"]}
+    known = {
+        **{"token": ["x"], "user_id": ["u"], "key_id": ["k"], "share_id": ["s"]},
+        **{"channel": ["x"], "file_format": ["pdf"]},
+    }
     with TestClient(app, base_url=BASE_URL), pytest.raises(Uncovered, match="thing_id"):
         run_probes(app, [Principal("anonymous", TestClient(app, base_url=BASE_URL))], Fillers(path=known))
 

@@ -29,6 +29,9 @@ def test_redact_hides_link_and_invitation_tokens_and_token_parameters() -> None:
     assert redact("/invite/Zm9v?x=1") == "/invite/[redacted]?x=1"
     assert redact("/x?token=abc&csrf_token=def&y=2") == "/x?token=[redacted]&csrf_token=[redacted]&y=2"
     assert redact("/recipient /admin/users/ab12/disable") == "/recipient /admin/users/ab12/disable"
+    tracked = "GET /t/p/eyJ2.sig?ref=x.org /t/s/eyJ2.sig/linkedin"
+    assert redact(tracked) == "GET /t/p/[redacted]?ref=x.org /t/s/[redacted]/linkedin"
+    assert redact("/t/credlens.js") == "/t/credlens.js"
 
 
 def test_the_filter_rewrites_uvicorn_access_records_and_drops_the_client_address() -> None:

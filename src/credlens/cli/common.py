@@ -41,7 +41,8 @@ def settings(data_dir: Path | None = None, **overrides: object) -> Settings:
 def open_store(data_dir: Path | None, *, when_locked: str | None = None) -> Iterator[Warehouse]:
     """The store, or one line and exit 1; ``when_locked`` replaces the message if a server holds it."""
     try:
-        warehouse = Warehouse(settings(data_dir).data_dir)
+        config = settings(data_dir)
+        warehouse = Warehouse(config.data_dir, memory_limit=config.memory_limit)
     except StoreLocked as exc:
         url = running.server_url(settings(data_dir).data_dir)
         fail(when_locked or (f"{exc} (at {url})" if url else str(exc)))

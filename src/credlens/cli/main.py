@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from credlens.cli import benchmarks, demo, importer, insights, issuer, links, privacy, query, serve, user
+from credlens.cli import benchmarks, demo, importer, insights, issuer, links, privacy, query, serve, tracking, user
 
 app = typer.Typer(
     name="credlens",
@@ -26,6 +26,8 @@ app.command("erase")(privacy.erase)
 app.command("purge")(privacy.purge)
 app.command("retention")(privacy.retention)
 app.command("timeline")(privacy.timeline)
+app.command("tracking-links")(tracking.tracking_links)
+issuer.app.command("set-tracking")(tracking.set_tracking)
 
 
 def main() -> None:

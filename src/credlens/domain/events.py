@@ -231,6 +231,15 @@ class CredentialReferralClicked(Event, tag="credential.referral_clicked"):
     pass
 
 
+class CredentialAccepted(Event, tag="credential.accepted"):
+    """The recipient claimed the credential on the issuing platform (Credly's "accepted"): a decision
+    to keep it, not a view of it, so it is neither `credential.viewed` nor `credential.delivered`."""
+
+
+class CredentialDeclined(Event, tag="credential.declined"):
+    """The recipient refused the credential on the issuing platform (Credly's "rejected")."""
+
+
 class CredentialVerified(Event, tag="credential.verified"):
     verifier: Verifier
     result: VerificationResult = "valid"
@@ -289,6 +298,8 @@ AnyEvent = (
     | CredentialShared
     | CredentialProfileAdded
     | CredentialReferralClicked
+    | CredentialAccepted
+    | CredentialDeclined
     | CredentialVerified
     | VerificationOutcomeReported
     | RecipientFeedback

@@ -9,12 +9,14 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+import itertools
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -22,8 +24,9 @@ from credlens.domain.events import AnyEvent
 from credlens.domain.issuers import Issuer
 from credlens.domain.rejections import Rejection
 from credlens.ingest.columnar.split import Judged, Proven
-from credlens.ingest.decode import Decoded
-from credlens.ingest.sources.files import read_chunks
+from credlens.ingest.decode import Decoded, decode_raw
+from credlens.ingest.sources.files import CHUNK_ROWS, read_chunks
+from credlens.ingest.sources.foreign import Skipped, Unmappable
 from credlens.ingest.steps import to_table
 from credlens.memory import collector_paused
 from credlens.store.appends import WriteRequest, WriteResult
@@ -113,3 +116,67 @@ def import_file(
             progress(decoded.valid + len(decoded.decoded.rejections))
     warehouse.compact()
     return outcome, originals
+
+
+@dataclass
+class Mapped:
+    """What an import of another platform's file did: the outcome of its events (rejections at the
+    file's record positions), the records skipped as carrying nothing credlens counts, and the
+    original record of every rejected position."""
+
+    outcome: Outcome = field(default_factory=Outcome)
+    skipped: int = 0
+    originals: dict[int, Any] = field(default_factory=dict)
+
+
+def map_records(
+    records: Iterable[tuple[int, Any]], mapper: Callable[[Any], list[dict[str, Any]]], mapped: Mapped
+) -> tuple[list[tuple[int, bytes]], dict[int, int], dict[int, Any]]:
+    """One chunk's events as JSON documents numbered 1..n, the record position of each, and the
+    records themselves; unmappable records become rejections in ``mapped`` at once."""
+    items: list[tuple[int, bytes]] = []
+    where: dict[int, int] = {}
+    kept: dict[int, Any] = {}
+    for position, record in records:
+        try:
+            events = mapper(record)
+        except Skipped:
+            mapped.skipped += 1
+            continue
+        except Unmappable as exc:
+            source_id = record.get("id") if isinstance(record, dict) else None
+            rejection = Rejection(position, exc.field, exc.reason, str(source_id) if source_id is not None else None)
+            mapped.outcome.rejections.append(rejection)
+            mapped.originals[position] = record
+            continue
+        kept[position] = record
+        for event in events:
+            items.append((len(items) + 1, msgspec.json.encode(event)))
+            where[len(items)] = position
+    return items, where, kept
+
+
+def ingest_mapped(
+    warehouse: Warehouse,
+    issuer: Issuer,
+    records: Iterable[tuple[int, Any]],
+    mapper: Callable[[Any], list[dict[str, Any]]],
+) -> Mapped:
+    """Bulk import of another platform's records through the one pipeline (decode, pseudonymize,
+    dedupe), in chunks, folding once at the end; every rejection names the record it came from."""
+    mapped = Mapped()
+    iterator = iter(records)
+    with collector_paused():
+        while chunk := list(itertools.islice(iterator, CHUNK_ROWS)):
+            items, where, kept = map_records(chunk, mapper, mapped)
+            if not items:
+                continue
+            outcome = ingest_decoded(warehouse, issuer, decode_raw(items), fold=False)
+            mapped.outcome.accepted += outcome.accepted
+            mapped.outcome.duplicates += outcome.duplicates
+            for rejection in outcome.rejections:
+                position = where[rejection.position]
+                mapped.outcome.rejections.append(msgspec.structs.replace(rejection, position=position))
+                mapped.originals[position] = kept[position]
+    warehouse.compact()
+    return mapped

@@ -51,9 +51,10 @@ class Connection:
     A fold makes a connection of its own from ``con`` under the fold lock and closes it before
     releasing the lock (Warehouse.fold); it does not count as a reader."""
 
-    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False, memory_limit: str | None = None) -> None:
         self.path = path
         self.read_only = read_only
+        self.memory_limit = memory_limit  # DuckDB's buffer memory (None: its default, 80 % of RAM)
         self._gate = threading.Condition()
         self._swapping = False
         self._openings = 0  # how many times the gate was opened again (``_open_gate``)
@@ -76,6 +77,9 @@ class Connection:
                 raise ConnectionLocked(str(exc)) from exc
             raise
         con.execute("SET enable_progress_bar = false")
+        if self.memory_limit:
+            # Beyond it DuckDB spills to `<file>.tmp` beside the database (docs/deployment.md).
+            con.execute(f"SET memory_limit = '{self.memory_limit}'")  # checked by config.MEMORY
         return con
 
     def cursor(self, holder: Any = None) -> Any:

@@ -66,11 +66,11 @@ class StoreLocked(StoreError):
 
 
 class Warehouse:
-    def __init__(self, data_dir: Path, *, read_only: bool = False) -> None:
+    def __init__(self, data_dir: Path, *, read_only: bool = False, memory_limit: str | None = None) -> None:
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / DB_FILE
         try:
-            self._db = Connection(self.path, read_only=read_only)
+            self._db = Connection(self.path, read_only=read_only, memory_limit=memory_limit)
         except ConnectionLocked as exc:
             raise StoreLocked(
                 f"the database {self.path} is held by another process (a running `credlens serve`?); "

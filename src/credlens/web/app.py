@@ -31,8 +31,10 @@ from credlens.web.routes import (
     recipient,
     shares,
     signin,
+    sources,
     stats,
     timeline,
+    tracking,
 )
 from credlens.web.security import logs
 from credlens.web.security.forms import FormGuard
@@ -45,7 +47,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        warehouse = Warehouse(settings.data_dir)
+        warehouse = Warehouse(settings.data_dir, memory_limit=settings.memory_limit)
         app.state.warehouse = warehouse
         app.state.writer = GroupWriter(warehouse, decoding=offload.decoding)
         app.state.retention = RetentionJob(warehouse)
@@ -67,6 +69,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     app.state.clock = clock
     app.state.limiter = SignInLimiter(limits or Limits())
     app.state.share_limiter = SignInLimiter(limits or Limits())  # shared links' passwords, per link
+    tracking.install(app)
     errors.install(app)
     openapi.install(app)
     app.add_middleware(FormGuard, secret=secret)
@@ -77,11 +80,13 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
     for router in (
         health.router,
         events.router,
+        sources.router,
         stats.router,
         insights.router,
         benchmark_routes.router,
         links.router,
         privacy.router,
+        tracking.api,
     ):
         app.include_router(router)
     for router in (
@@ -93,6 +98,7 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
         dashboards.router,
         timeline.router,
         admin_pages.router,
+        tracking.router,
     ):
         app.include_router(router)
     app.mount("/static", ASSETS, name="static")

@@ -10,11 +10,13 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from credlens.access.links import LinkError, RecipientClaim, read_token
+from credlens.access.tracking import make_token as make_tracking_token
 from credlens.domain.issuers import Issuer
 from credlens.recipients.holdings import holdings
 from credlens.recipients.verifications import verifications_of
 from credlens.reports import exports, notes, recipient
 from credlens.reports.view import Dashboard
+from credlens.store.targets import load_targets
 from credlens.web import sessions
 from credlens.web.auth import Holder, Now, SignedIn
 from credlens.web.deps import WarehouseDep
@@ -67,12 +69,32 @@ def _dashboard(holder: Holder, warehouse: WarehouseDep, at: Now) -> Dashboard:
     return recipient.build(holder.issuer.name, held, verifications_of(tables, holder.recipient_key))
 
 
+def _own_pages(request: Request, holder: Holder, warehouse: WarehouseDep, at: Now) -> list[tuple[str, str]]:
+    """The issuer's page of each credential held, carrying the owner's tracking token (docs/tracking.md):
+    this page is the recipient's own link, the one place the owner's token is handed out."""
+    issuer_id = holder.issuer.issuer_id
+    targets = load_targets(warehouse, issuer_id)
+    if targets.page_url is None:
+        return []
+    pages = []
+    for held in holdings(warehouse.tables(issuer_id), holder.recipient_key, at):
+        page = targets.render("page_url", held.credential_id) or ""
+        owner = make_tracking_token(request.app.state.secret, issuer_id, held.credential_id, owner=True)
+        separator = "&" if "?" in page else "?"
+        pages.append((held.program_name or held.credential_id, f"{page}{separator}credlens_owner={owner}"))
+    return pages
+
+
 @router.get("/recipient")
 def recipient_page(request: Request, holder: Holder, warehouse: WarehouseDep, at: Now) -> Response:
     dashboard = _dashboard(holder, warehouse, at)
-    return render(
-        request, "recipient.html", {"issuer": holder.issuer, "dashboard": dashboard, "definitions": notes.definition}
-    )
+    context = {
+        "issuer": holder.issuer,
+        "dashboard": dashboard,
+        "definitions": notes.definition,
+        "own_pages": _own_pages(request, holder, warehouse, at),
+    }
+    return render(request, "recipient.html", context)
 
 
 @router.get("/recipient.json")

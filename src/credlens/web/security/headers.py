@@ -34,13 +34,16 @@ class SecurityHeaders:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        static = scope["path"].startswith("/static/")
+        # NOTE: the tracking script keeps its own long cache, like a static asset (docs/tracking.md).
+        static = scope["path"].startswith("/static/") or scope["path"] == "/t/credlens.js"
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
                 for name, value in SECURITY_HEADERS.items():
-                    headers[name] = value
+                    # a route's own CSP (a page whose form leads to another site) is kept
+                    if name != "Content-Security-Policy" or name not in headers:
+                        headers[name] = value
                 if not static:
                     headers["Cache-Control"] = "no-store"
                 if self.hsts:
