@@ -32,6 +32,7 @@ bench: $(STAMP)  ## benchmarks (figures, not assertions)
 	$(BIN)/python bench/privacy.py
 	$(BIN)/python bench/dashboards.py
 	$(BIN)/python bench/pageload.py
+	$(BIN)/python bench/reports.py
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

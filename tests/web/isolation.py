@@ -12,6 +12,7 @@ tokens), and read the ``Probe`` list it returns.
 
 from __future__ import annotations
 
+import io
 import itertools
 import json
 import re
@@ -21,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import openpyxl
+import pypdf
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import iter_route_contexts
@@ -213,12 +216,23 @@ def run_probes(app: FastAPI, principals: Sequence[Principal], fillers: Fillers) 
                             str(endpoint),
                             url,
                             response.status_code,
-                            response.text,
+                            readable(response),
                             dict(response.headers),
                             (*path_sent, *query_sent, *body_sent),
                         )
                     )
     return probes
+
+
+def readable(response: Any) -> str:
+    """An answer's text; a PDF's or XLSX's as its text and cells (compressed, a leak would go unseen)."""
+    kind = response.headers.get("content-type", "")
+    if response.status_code == 200 and kind == "application/pdf":
+        return "\n".join(page.extract_text() for page in pypdf.PdfReader(io.BytesIO(response.content)).pages)
+    if response.status_code == 200 and kind.startswith("application/vnd.openxmlformats"):
+        book = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
+        return "\n".join(json.dumps(row, default=str) for sheet in book for row in sheet.iter_rows(values_only=True))
+    return str(response.text)
 
 
 def leaks(probe: Probe, markers: Sequence[str], numbers: Sequence[int] = ()) -> list[str]:

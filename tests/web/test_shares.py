@@ -254,13 +254,15 @@ def test_token_and_pass_reach_nothing_else(app_client: TestClient, world: World)
     for url in (
         "/dashboards/executive.json?period=all",
         "/dashboards/executive.csv?period=all",
+        "/dashboards/executive.pdf?period=all",
+        "/dashboards/programs.xlsx?period=all",
         "/api/v1/stats?period=all",
         "/api/v1/insights?period=all",
         "/recipient",
         "/recipient.json",
     ):
         assert client.get(url).status_code in (401, 403), url
-    for suffix in (".json", ".csv", "/executive", ".json?period=all", "/../../dashboards/executive"):
+    for suffix in (".json", ".csv", ".pdf", ".xlsx", "/executive", ".json?period=all", "/../../dashboards/executive"):
         assert client.get(path + suffix, follow_redirects=False).status_code in (303, 404), suffix
     # the token is no key
     bearer = {"Authorization": f"Bearer {token}"}

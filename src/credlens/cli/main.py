@@ -4,7 +4,20 @@ from __future__ import annotations
 
 import typer
 
-from credlens.cli import benchmarks, demo, importer, insights, issuer, links, privacy, query, serve, tracking, user
+from credlens.cli import (
+    benchmarks,
+    demo,
+    importer,
+    insights,
+    issuer,
+    links,
+    privacy,
+    query,
+    report,
+    serve,
+    tracking,
+    user,
+)
 
 app = typer.Typer(
     name="credlens",
@@ -19,6 +32,7 @@ app.add_typer(benchmarks.app, name="benchmarks")
 app.command("import")(importer.import_file)
 app.command("query")(query.query)
 app.command("insights")(insights.insights)
+app.command("report")(report.report)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.command("recipient-link")(links.recipient_link)

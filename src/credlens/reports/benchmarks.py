@@ -237,3 +237,32 @@ class _Peers:
             for rates in self._rates
             if (rates["issued"]["value"] or 0) >= N_MIN and rates[metric]["denominator"] >= N_MIN
         ]
+
+
+NOT_RELEASED = "no peer release for this window yet (the Executive or Programs page of the window makes one)"
+
+
+def stored(warehouse: Warehouse, issuer: Issuer, query: Query, own: Json) -> Json:
+    """The benchmarks JSON from the releases already stored for the window and the issuer's own
+    ``own`` metrics: what a report shows (it never draws a release, so never spends ε)."""
+    industry = known(issuer.industry)
+    out: Json = {}
+    for metric in METRICS:
+        mine = own.get(metric) or {"value": None, "numerator": 0, "denominator": 0}
+        entry: Json = {
+            "issuer": {k: mine.get(k) for k in ("value", "numerator", "denominator")},
+            "peers": None,
+            "percentile_band": None,
+            "published": published(industry, metric),
+            "why_not": NO_INDUSTRY if industry is None else None,
+        }
+        if industry is not None:
+            key = ReleaseKey(industry, metric, query.window.start, query.window.end, issuer.issuer_id)
+            release = warehouse.benchmark_release(key)
+            if release is None:
+                entry["why_not"] = NOT_RELEASED
+            else:
+                entry["peers"] = _shown(release)
+                entry["percentile_band"] = band(mine.get("value"), release)
+        out[metric] = entry
+    return {"query": describe(query), "industry": industry, "benchmarks": out}

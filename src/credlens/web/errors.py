@@ -40,10 +40,10 @@ def error_response(status: int, code: str, message: str, details: list[Any] | No
 
 
 def is_page(path: str) -> bool:
-    """Pages are for people; ``/api/``, the OpenAPI document, the dashboards' ``.json`` and ``.csv``
-    twins and the tracking routes ``/t/`` (answered in JSON: an error page would set a CSRF cookie)
-    are for programs."""
-    twin = path.startswith(("/dashboards/", "/recipient.")) and path.endswith((".json", ".csv"))
+    """Pages are for people; ``/api/``, the OpenAPI document, the dashboards' ``.json``, ``.csv``,
+    ``.pdf`` and ``.xlsx`` twins (a file download shows no error page) and the tracking routes ``/t/``
+    (answered in JSON: an error page would set a CSRF cookie) are for programs."""
+    twin = path.startswith(("/dashboards/", "/recipient.")) and path.endswith((".json", ".csv", ".pdf", ".xlsx"))
     return not path.startswith(("/api/", "/t/")) and path != "/openapi.json" and not twin
 
 

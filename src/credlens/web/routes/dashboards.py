@@ -1,4 +1,5 @@
-"""The staff dashboards: ``/dashboards/{name}`` and its ``.json`` and ``.csv`` twins, from one result.
+"""The staff dashboards: ``/dashboards/{name}`` and its ``.json`` and ``.csv`` twins (and ``.pdf`` and
+``.xlsx`` for Executive and Programs), from one result.
 
 Every page is behind the sign-in; program managers are held to their programs (refused, never
 narrowed). A URL without a window redirects to the default state, so the URL always holds the state.
@@ -7,13 +8,14 @@ narrowed). A URL without a window redirects to the default state, so the URL alw
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from credlens.config import Settings
+from credlens.delivery.report import MEDIA_TYPES, render_document, window_label
 from credlens.domain.accounts import Role
 from credlens.reports import exports, notes
 from credlens.reports.catalog import Catalog, catalog
@@ -165,6 +167,33 @@ def _add(page: Page) -> None:
             body,
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="credlens-{staff.issuer.slug}-{name}.csv"'},
+        )
+
+    if page.name in FILE_TWINS:
+        for fmt in ("pdf", "xlsx"):
+            _add_file(page, fmt)
+
+
+FILE_TWINS = ("executive", "programs")  # the pages a board is sent (docs/reports.md)
+
+
+def _add_file(page: Page, fmt: Literal["pdf", "xlsx"]) -> None:
+    """The page as a PDF or XLSX file: the same value as the page, so the same numbers and suppression."""
+    path = f"/dashboards/{page.name}.{fmt}"
+
+    @router.get(path, name=f"{page.name}_{fmt}")
+    def as_file(request: Request, staff: StaffUser, warehouse: WarehouseDep, state: StateDep) -> Response:
+        redirect = _canonical(request, staff, state, f".{fmt}", page)
+        if redirect is not None:
+            return redirect
+        dashboard, _ = _dashboard(page, staff, warehouse, state, request.app.state.settings)
+        title = f"{staff.issuer.name}: {page.title}"
+        body = render_document(dashboard, fmt, title, window_label(dashboard.query))
+        warehouse.audit(staff.issuer.issuer_id, staff.user.actor, "export", f"{page.title} dashboard {fmt.upper()}")
+        return Response(
+            body,
+            media_type=MEDIA_TYPES[fmt],
+            headers={"Content-Disposition": f'attachment; filename="credlens-{staff.issuer.slug}-{page.name}.{fmt}"'},
         )
 
 
