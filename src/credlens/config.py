@@ -35,6 +35,8 @@ class Settings:
     # DuckDB's buffer memory; queries past it spill to disk. The default keeps a server on a 10M-event
     # store under 1 GB however it is queried (docs/deployment.md#what-is-bounded).
     memory_limit: str = "400MB"
+    smtp_url: str | None = None  # where scheduled reports are sent through (docs/deployment.md, E-mail)
+    smtp_from: str | None = None  # their sender address
 
     def __post_init__(self) -> None:
         if not self.query_timeout > 0:
@@ -57,7 +59,8 @@ class Settings:
     def from_env(cls, **overrides: object) -> Settings:
         """``CREDLENS_DATA_DIR``, ``CREDLENS_HOST``, ``CREDLENS_PORT``, ``CREDLENS_ENV``,
         ``CREDLENS_SECRET_KEY``, ``CREDLENS_PUBLIC_URL``, ``CREDLENS_QUERY_TIMEOUT``,
-        ``CREDLENS_BENCHMARK_EPSILON``, ``CREDLENS_BENCHMARK_BUDGET``, ``CREDLENS_MEMORY_LIMIT``; overrides win."""
+        ``CREDLENS_BENCHMARK_EPSILON``, ``CREDLENS_BENCHMARK_BUDGET``, ``CREDLENS_MEMORY_LIMIT``,
+        ``CREDLENS_SMTP_URL``, ``CREDLENS_SMTP_FROM``; overrides win."""
         env = os.environ
         try:
             port = int(env.get("CREDLENS_PORT", "8000"))
@@ -86,6 +89,8 @@ class Settings:
             "benchmark_epsilon": budgets["CREDLENS_BENCHMARK_EPSILON"],
             "benchmark_budget": budgets["CREDLENS_BENCHMARK_BUDGET"],
             "memory_limit": env.get("CREDLENS_MEMORY_LIMIT", "400MB").strip(),
+            "smtp_url": env.get("CREDLENS_SMTP_URL") or None,
+            "smtp_from": env.get("CREDLENS_SMTP_FROM") or None,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

@@ -21,6 +21,7 @@ STAFF_PAGES = (
     "/admin",
     "/admin/audit",
     "/admin/erasure",
+    "/admin/reports",
 )
 
 # WCAG contrast of every visible text (HTML and the charts' SVG alike); answers the failures as "text: ratio".

@@ -19,6 +19,7 @@ from credlens.access.passwords import hash_password
 from credlens.access.tokens import new_token, token_hash
 from credlens.access.tracking import make_token as tracking_token
 from credlens.domain.accounts import Role
+from credlens.domain.schedules import Every
 from credlens.privacy.pseudonyms import recipient_key
 from credlens.store.warehouse import Warehouse
 from credlens.web import sessions
@@ -153,6 +154,7 @@ def snapshot(client: TestClient, world: World) -> dict[str, Any]:
         "stats": stats,
         "users": warehouse.accounts.users(a),
         "keys": warehouse.api_keys(a),
+        "schedules": warehouse.schedules.schedules(a),
         # less the exports this snapshot's own pulls of A's stats add (a pull is audited)
         "audit": [(e.actor, e.action, e.detail) for e in warehouse.audit_entries(a) if e.actor != own_pulls],
         "tables": {
@@ -166,6 +168,19 @@ def snapshot(client: TestClient, world: World) -> dict[str, Any]:
     }
 
 
+def a_schedule_id(client: TestClient, world: World) -> str:
+    """A report schedule of A, for the Reports section's routes (made once, before the snapshot)."""
+    warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
+    existing = warehouse.schedules.schedules(world.a.issuer.issuer_id)
+    if existing:
+        return str(existing[0].schedule_id)
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    admin = [world.a.email(Role.ADMIN)]
+    return str(
+        warehouse.schedules.add(world.a.issuer.issuer_id, Every.MONTHLY, [], admin, now.date(), now, "test").schedule_id
+    )
+
+
 def fillers(client: TestClient, world: World, b_link: str, shares: SharedLinks) -> Fillers:
     warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
     b_manager = world.b.users[Role.PROGRAM_MANAGER]
@@ -176,6 +191,7 @@ def fillers(client: TestClient, world: World, b_link: str, shares: SharedLinks) 
     )
     a_recipient = recipient_key(warehouse.pseudonym_secret(world.a.issuer.issuer_id), email=world.a.recipient_email)
     a_ids = {
+        "schedule_id": [a_schedule_id(client, world)],
         "user_id": [u.user_id for u in world.a.users.values()],
         "key_id": world.a.key_ids,
         "program_id": world.a.programs,
@@ -215,6 +231,8 @@ def fillers(client: TestClient, world: World, b_link: str, shares: SharedLinks) 
             "page": ["executive"],  # a shared link of A's programs (refused: B knows none of them)
             "days": ["3"],
             "program": world.a.programs,
+            "every": ["weekly"],
+            "to": [world.a.email(Role.ADMIN)],  # a schedule of B's reports sent to A's admin
             # the erasure and timeline forms: A's recipient (consenting, 4 credentials at A), typed twice
             "recipient_email": [world.a.recipient_email],
             "repeat": [world.a.recipient_email],
@@ -266,6 +284,7 @@ def test_no_route_shows_or_changes_anything_of_another_issuer(
 ) -> None:
     app: FastAPI = app_client.app  # type: ignore[assignment]
     shares = shared_links(app_client, world)
+    a_schedule_id(app_client, world)
     before = snapshot(app_client, world)
 
     principals, probes = probe_as_issuer_b(app_client, world)
@@ -363,8 +382,13 @@ def test_a_route_the_probes_cannot_fill_fails_the_suite(settings: Any, world: Wo
         return {"thing": thing_id}
 
     known = {
-        **{"token": ["x"], "user_id": ["u"], "key_id": ["k"], "share_id": ["s"]},
-        **{"channel": ["x"], "file_format": ["pdf"]},
+        "token": ["x"],
+        "user_id": ["u"],
+        "key_id": ["k"],
+        "channel": ["x"],
+        "file_format": ["pdf"],
+        "schedule_id": ["s"],
+        "share_id": ["s"],
     }
     with TestClient(app, base_url=BASE_URL), pytest.raises(Uncovered, match="thing_id"):
         run_probes(app, [Principal("anonymous", TestClient(app, base_url=BASE_URL))], Fillers(path=known))

@@ -14,6 +14,7 @@ from credlens.cli import (
     privacy,
     query,
     report,
+    schedule,
     serve,
     tracking,
     user,
@@ -29,6 +30,7 @@ app = typer.Typer(
 app.add_typer(issuer.app, name="issuer")
 app.add_typer(user.app, name="user")
 app.add_typer(benchmarks.app, name="benchmarks")
+app.add_typer(schedule.app, name="schedule")
 app.command("import")(importer.import_file)
 app.command("query")(query.query)
 app.command("insights")(insights.insights)

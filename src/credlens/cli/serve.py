@@ -12,6 +12,7 @@ import uvicorn
 from credlens.cli import running
 from credlens.cli.common import DataDir, err, settings
 from credlens.config import Settings
+from credlens.delivery.schedules import Outgoing
 from credlens.store import deadlines
 from credlens.store.warehouse import StoreError, Warehouse
 
@@ -60,6 +61,9 @@ def run_server(data_dir: Path | None, host: str | None, port: int | None) -> Non
     except StoreError as exc:
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(code=1) from None
+    if config.smtp_url and (problem := Outgoing.configure(config.smtp_url, config.smtp_from).problem):
+        err.print(f"[bold red]error:[/] {problem}")  # scheduled reports would fail one by one: say it now
+        raise typer.Exit(code=1)
     err.print(f"credlens serving {config.data_dir} on http://{config.host}:{config.port} (Ctrl-C stops it)")
     announced = running.announce(config.data_dir, config.host, config.port)  # `credlens query` asks it
     try:

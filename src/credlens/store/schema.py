@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from credlens.domain.events import CHANNELS
 from credlens.domain.industries import BY_FOLDED
-from credlens.store import cohorts, shares
+from credlens.store import cohorts, schedules, shares
 from credlens.store.portfolios import DAYS_DDL, RECIPIENT_DAYS, days_sql, refresh_sql
 
 # 2: recipient_hash in credentials and enrollments; 3: portfolio rollups; 4: cohort_days, recipient_days;
@@ -295,6 +295,8 @@ TABLES: tuple[str, ...] = (
     actor VARCHAR NOT NULL,
     action VARCHAR NOT NULL,
     detail VARCHAR)""",
+    # Scheduled reports and their outbox (schedules.py); new tables need no migration.
+    *schedules.DDL,
 )
 
 

@@ -37,6 +37,7 @@ from credlens.store.folds import FOLD_MAX_EVENTS, compact_daily, fold_pending, u
 from credlens.store.purges import PurgeStatus
 from credlens.store.releases import Release, ReleaseKey
 from credlens.store.retention import RetentionRun, retire
+from credlens.store.schedules import Schedules
 from credlens.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
 from credlens.store.scope import SCOPED_TABLES, IssuerTables
 from credlens.store.shares import Shares
@@ -89,6 +90,7 @@ class Warehouse:
         self._keys = _KeyCache()
         self._schemas: dict[str, ibis.Schema] | None = None
         self.accounts = Accounts(lambda: self._db.con, self.cursor, self._write_lock)
+        self.schedules = Schedules(lambda: self._db.con, self.cursor, self._write_lock)
         self.shares = Shares(lambda: self._db.con, self.cursor, self._write_lock)
         if not read_only:
             try:

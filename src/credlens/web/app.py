@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from credlens import __version__
 from credlens.access.ratelimit import Limits, SignInLimiter
 from credlens.config import Settings
+from credlens.delivery.schedules import Cadence, Outgoing, ReportScheduler
 from credlens.ingest import offload
 from credlens.store.maintenance import PurgeJob, RetentionJob
 from credlens.store.warehouse import Warehouse
@@ -42,8 +43,11 @@ from credlens.web.security.headers import SecurityHeaders
 from credlens.web.sessions import Clock, utcnow
 
 
-def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | None = None) -> FastAPI:
-    """The app for a data directory; ``clock`` and ``limits`` are there for tests of expiry and limits."""
+def create_app(
+    settings: Settings, *, clock: Clock = utcnow, limits: Limits | None = None, cadence: Cadence | None = None
+) -> FastAPI:
+    """The app for a data directory; ``clock``, ``limits`` and ``cadence`` (of the report scheduler)
+    are there for tests of expiry, limits and scheduled e-mail."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -52,9 +56,14 @@ def create_app(settings: Settings, *, clock: Clock = utcnow, limits: Limits | No
         app.state.writer = GroupWriter(warehouse, decoding=offload.decoding)
         app.state.retention = RetentionJob(warehouse)
         app.state.purges = PurgeJob(warehouse)
+        outgoing = Outgoing.configure(settings.smtp_url, settings.smtp_from)
+        app.state.reports = ReportScheduler(
+            warehouse, outgoing, clock=clock, cadence=cadence, query_timeout=settings.query_timeout
+        )
         try:
             yield
         finally:
+            app.state.reports.close()
             app.state.purges.close()
             app.state.retention.close()
             app.state.writer.close()
