@@ -7,12 +7,16 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from credlens.demo.generator import SCALES, generate, generate_single_issuer
 from credlens.demo.profiles import DemoIssuer, demo_issuers, every_demo_issuer
 from credlens.demo.rates import PUBLISHED
+from credlens.insights.engine import run_for
+from credlens.store.warehouse import Warehouse
+from tests.conftest import ingest
 
 TODAY = dt.date(2026, 3, 1)
 Event = dict[str, object]
@@ -24,7 +28,7 @@ COUNTRY = re.compile(r"^[A-Z]{2}$")
 HOST = re.compile(r"^[a-z0-9.\-]+\.[a-z]{2,}$")
 ENVELOPE = {"id", "type", "occurred_at", "credential_id", "properties"}
 FIELDS: dict[str, tuple[set[str], set[str]]] = {  # type: (required extra fields, optional extra fields)
-    "credential.issued": ({"program", "recipient"}, {"expires_at"}),
+    "credential.issued": ({"program", "recipient"}, {"expires_at", "design"}),
     "program.enrolled": ({"program", "recipient"}, set()),
     "credential.delivered": (set(), set()),
     "credential.delivery_failed": (set(), {"reason"}),
@@ -89,6 +93,9 @@ def _nested_problems(type_: str, event: Event) -> list[str]:
     problems = _program_problems(type_, event.get("program", {"id": "p"}))
     if "recipient" in event:
         problems += _recipient_problems(type_, event["recipient"])
+    design = event.get("design", {"id": "d"})
+    if not isinstance(design, dict) or design.keys() - {"id", "name"} or not ID.match(str(design.get("id"))):
+        problems.append(f"bad design {design}")
     verifier = event.get("verifier", {"size": "1-10", "country": "US"})
     assert isinstance(verifier, dict)
     if verifier.keys() - {"consent", "organization", "industry", "size", "country"} or verifier["size"] not in SIZES:
@@ -330,3 +337,22 @@ def test_generate_has_a_peer_group_for_benchmarks(small: dict[str, list[Event]])
         recent = [e for e in small[issuer.slug] if e["type"] == "credential.issued" and str(e["occurred_at"]) >= since]
         assert len(recent) >= 60, issuer.slug
     assert every_demo_issuer()[: len(demo_issuers())] == demo_issuers()
+
+
+def test_the_planted_design_difference_is_an_insight(small: dict[str, list[Event]], tmp_path: Path) -> None:
+    """SkillStream's Python for Everyone in two designs, Modern shared 3× as often as Classic
+    (demo/designs.py): design_effect finds it over the year to TODAY, and no other program has designs."""
+    events = small["skillstream"]
+    designs = {(e["program"]["id"], e["design"]["id"]) for e in events if "design" in e}  # type: ignore[index]
+    assert designs == {("ss-python", "ss-classic"), ("ss-python", "ss-modern")}
+    store = Warehouse(tmp_path / "data")
+    issuer, _ = store.create_issuer("skillstream", "SkillStream", timezone="America/Los_Angeles")
+    assert ingest(store, issuer, events).rejections == []
+    window = {"date_from": (TODAY - dt.timedelta(days=364)).isoformat(), "date_to": TODAY.isoformat()}
+    found = run_for(issuer, store.tables(issuer.issuer_id), **window)["insights"]
+    design = [(i["subject"], i["metric"], i["direction"]) for i in found if i["kind"] == "design_effect"]
+    assert ({"program": "ss-python", "design": "ss-modern"}, "share_rate", "above") in design
+    share = next(i for i in found if i["kind"] == "design_effect" and i["metric"] == "share_rate")
+    ratio = share["evidence"]["value"] / share["evidence"]["reference"]
+    assert 2 < ratio < 6, share["finding"]  # planted 3
+    store.close()

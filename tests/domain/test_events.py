@@ -337,6 +337,18 @@ VALID = [
     ),
     pytest.param(make_event("credential.revoked", reason="r" * 200), {"reason": "r" * 200}, id="revoked-reason-200"),
     pytest.param(make_event("credential.revoked"), {"reason": None}, id="revoked-without-reason"),
+    # the credential's design (issue 16): optional, an id and an optional name
+    pytest.param(
+        make_event("credential.issued", design={"id": "tpl-modern", "name": "Modern landscape"}),
+        {"design.id": "tpl-modern", "design.name": "Modern landscape"},
+        id="issued-design-id-and-name",
+    ),
+    pytest.param(
+        make_event("credential.issued", design={"id": "tpl-modern"}),
+        {"design.id": "tpl-modern", "design.name": None},
+        id="issued-design-id-only",
+    ),
+    pytest.param(make_event("credential.issued"), {"design": None}, id="issued-without-design"),
 ]
 
 
@@ -952,3 +964,25 @@ def test_a_row_that_is_not_a_mapping_is_a_rejection() -> None:
     decoded = convert_rows([(0, make_event("credential.viewed")), (1, None)])  # type: ignore[list-item]
     assert len(decoded.events) == 1
     assert [(r.position, r.field, r.id) for r in decoded.rejections] == [(1, "event", None)]
+
+
+# issue 16: the credential's design is an object {id, name?} of credential.issued only
+INVALID += [
+    case("design-not-an-object", make_event("credential.issued", design="modern"), "design", "object"),
+    case("design-id-missing", make_event("credential.issued", design={"name": "Modern"}), "design.id", "required"),
+    case("design-id-bad", make_event("credential.issued", design={"id": "tpl modern"}), "design.id"),
+    case("design-name-empty", make_event("credential.issued", design={"id": "tpl", "name": ""}), "design.name"),
+    case(
+        "design-name-personal",
+        make_event("credential.issued", design={"id": "tpl", "name": "ada@example.org"}),
+        "design.name",
+        "personal data",
+    ),
+    case(
+        "design-unknown-field",
+        make_event("credential.issued", design={"id": "tpl", "colour": "red"}),
+        "design.colour",
+        "not a field",
+    ),
+    case("design-on-a-view", v(design={"id": "tpl"}), "design", "not a field"),
+]

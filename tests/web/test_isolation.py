@@ -142,6 +142,7 @@ def share_visitor(app: FastAPI, name: str, token: str) -> Principal:
 def snapshot(client: TestClient, world: World) -> dict[str, Any]:
     """Everything of A that B could try to change."""
     warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
+    a_webhook(client, world)
     warehouse.fold()
     a = world.a.issuer.issuer_id
     own_pulls = f"key:{world.a.keys.read.split('_')[2]}"
@@ -165,6 +166,7 @@ def snapshot(client: TestClient, world: World) -> dict[str, Any]:
         "credentials": cursor.execute(
             "SELECT sum(public_views), sum(owner_views), sum(shares) FROM credentials WHERE issuer_id = ?", [a]
         ).fetchall(),
+        "webhooks": (warehouse.webhooks.subscriptions(a), warehouse.webhooks.attempts(a)),
     }
 
 
@@ -181,6 +183,17 @@ def a_schedule_id(client: TestClient, world: World) -> str:
     )
 
 
+def a_webhook(client: TestClient, world: World) -> str:
+    """A's webhook subscription (B may not test, remove or enable it), made once, before any snapshot."""
+    warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
+    a_hook = "wh_isolation0a"
+    if warehouse.webhooks.subscription(a_hook) is None:
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        hook_url, hook_types = "https://hooks.alpha-zq.example/", ["credential.issued"]
+        warehouse.webhooks.add(a_hook, world.a.issuer.issuer_id, hook_url, hook_types, "v1:unused", now)
+    return a_hook
+
+
 def fillers(client: TestClient, world: World, b_link: str, shares: SharedLinks) -> Fillers:
     warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
     b_manager = world.b.users[Role.PROGRAM_MANAGER]
@@ -190,6 +203,7 @@ def fillers(client: TestClient, world: World, b_link: str, shares: SharedLinks) 
         world.b.issuer.issuer_id, b_manager.user_id, token_hash(b_invitation), now, now + dt.timedelta(days=7)
     )
     a_recipient = recipient_key(warehouse.pseudonym_secret(world.a.issuer.issuer_id), email=world.a.recipient_email)
+    a_hook = a_webhook(client, world)
     a_ids = {
         "schedule_id": [a_schedule_id(client, world)],
         "user_id": [u.user_id for u in world.a.users.values()],
@@ -197,6 +211,7 @@ def fillers(client: TestClient, world: World, b_link: str, shares: SharedLinks) 
         "program_id": world.a.programs,
         "credential_id": world.a.credentials[:2],
         "share_id": shares.a_ids,
+        "sub_id": [a_hook],
     }
     secret: bytes = client.app.state.secret  # type: ignore[attr-defined]
     b_tracking = tracking_token(secret, world.b.issuer.issuer_id, world.b.credentials[0])
@@ -389,6 +404,7 @@ def test_a_route_the_probes_cannot_fill_fails_the_suite(settings: Any, world: Wo
         "file_format": ["pdf"],
         "schedule_id": ["s"],
         "share_id": ["s"],
+        "sub_id": ["s"],
     }
     with TestClient(app, base_url=BASE_URL), pytest.raises(Uncovered, match="thing_id"):
         run_probes(app, [Principal("anonymous", TestClient(app, base_url=BASE_URL))], Fillers(path=known))

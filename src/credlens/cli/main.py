@@ -18,6 +18,7 @@ from credlens.cli import (
     serve,
     tracking,
     user,
+    webhook,
 )
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ app.add_typer(issuer.app, name="issuer")
 app.add_typer(user.app, name="user")
 app.add_typer(benchmarks.app, name="benchmarks")
 app.add_typer(schedule.app, name="schedule")
+app.add_typer(webhook.app, name="webhook")
 app.command("import")(importer.import_file)
 app.command("query")(query.query)
 app.command("insights")(insights.insights)

@@ -15,6 +15,7 @@ from credlens.config import Settings
 from credlens.delivery.schedules import Outgoing
 from credlens.store import deadlines
 from credlens.store.warehouse import StoreError, Warehouse
+from credlens.webhooks.settings import WebhookSettings, WebhookSettingsError
 
 # Seconds a stopping server waits for requests still in flight (their reads are interrupted at once).
 GRACEFUL_SECONDS = 3
@@ -56,6 +57,11 @@ def run_server(data_dir: Path | None, host: str | None, port: int | None) -> Non
     from credlens.web.app import create_app  # noqa: PLC0415 - keeps FastAPI out of other commands
 
     config = settings(data_dir, host=host, port=port)
+    try:
+        WebhookSettings.from_env()  # a bad CREDLENS_WEBHOOKS_* is one line here, not a traceback later
+    except WebhookSettingsError as exc:
+        err.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(code=1) from None
     try:
         Warehouse(config.data_dir).close()  # fail here, plainly, if another process holds the file
     except StoreError as exc:

@@ -94,7 +94,9 @@ def build_report(
     # the fixed windows on a second reader while the main run reads (as the executive page runs them)
     windows_run = RUNS.submit(fixed, tables.fork())
     try:
-        main = run_for(issuer, tables, programs=scope, only=only, funnel=",".join(template.FUNNEL), **params)
+        main = run_for(
+            issuer, tables, programs=scope, only=only, funnel=",".join(template.FUNNEL), compared=None, **params
+        )
     finally:
         wait([windows_run])  # never left running after a failure of the main run
     windows = windows_run.result()

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from credlens.demo import vocab
+from credlens.demo import designs, vocab
 from credlens.demo.cohort import Cohort, Setting
 from credlens.demo.events import Emitter
 from credlens.demo.sampling import (
@@ -132,7 +132,7 @@ def _shares(
 ) -> tuple[BoolArray, FloatArray, IntArray, IntArray, IntArray]:
     """Owner shares on the issuer's channel mix; returns who shared and each share's row, time, channel."""
     u = rng.random(cohort.size)
-    rate = setting.programs.share[cohort.program]
+    rate = setting.programs.share[cohort.program] * designs.share_multiplier(setting, cohort)
     shared, anchor = _after_view(opened, cohort, rate, AFTER_VIEW["share"], u, rng)
     rows, first = expand(rng, shared, 0.35)
     at = anchor[rows] + delays(rng, 20 * MINUTE, 1.5, len(rows))

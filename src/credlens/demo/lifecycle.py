@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from credlens.demo import vocab
+from credlens.demo import designs, vocab
 from credlens.demo.cohort import Cohort, Setting
 from credlens.demo.events import Emitter, timestamps
 from credlens.demo.recipients import RecipientPool
@@ -37,18 +37,25 @@ def enroll(setting: Setting, cohort: Cohort, pool: RecipientPool, out: Emitter, 
 
 
 def issue(setting: Setting, cohort: Cohort, out: Emitter) -> None:
-    """credential.issued with the program, the recipient and, for programs with validity, expires_at."""
+    """credential.issued with the program, the recipient, for programs with validity expires_at, and a design
+    where the program has designs (designs.py)."""
     programs = setting.programs
     templates = programs.templates
     program = objects([dict(templates[p]) for p in cohort.program.tolist()])
     recipient = setting.people.profiles(cohort.recipient)
     validity = programs.validity_days[cohort.program]
+    design = objects(designs.objects_for(setting, cohort))
+    has_design = np.array([d is not None for d in design], dtype=bool)
     for expiring in (True, False):
-        rows = np.flatnonzero((validity > 0) == expiring)
-        fields = {"program": program[rows], "recipient": recipient[rows]}
-        if expiring:
-            fields["expires_at"] = objects(timestamps(cohort.issued[rows] + validity[rows] * DAY))
-        out.emit("credential.issued", cohort.issued[rows], rows, fields)
+        for styled in (False, True):
+            rows = np.flatnonzero(((validity > 0) == expiring) & (has_design == styled))
+            fields = {"program": program[rows], "recipient": recipient[rows]}
+            if expiring:
+                fields["expires_at"] = objects(timestamps(cohort.issued[rows] + validity[rows] * DAY))
+            if styled:
+                fields["design"] = design[rows]
+            if len(rows) or not styled:
+                out.emit("credential.issued", cohort.issued[rows], rows, fields)
 
 
 def deliver(setting: Setting, cohort: Cohort, out: Emitter, rng: np.random.Generator) -> BoolArray:

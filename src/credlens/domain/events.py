@@ -148,6 +148,18 @@ class IssuedProgram(ProgramRef):
         screen_text(self, ("name", "department"))
 
 
+class Design(Strict):
+    """The certificate or badge template a credential was issued with (docs/ingestion.md): its designs
+    are compared on view, share and profile-add rates (docs/insights.md, design_effect)."""
+
+    id: Id
+    name: Label | None = None
+
+    def __post_init__(self) -> None:
+        screen_id(self, ("id",))
+        screen_text(self, ("name",))
+
+
 class Verifier(Strict):
     consent: bool = False
     organization: Label | None = None
@@ -177,6 +189,7 @@ class CredentialIssued(Event, tag="credential.issued"):
     program: IssuedProgram
     recipient: IssuedRecipient
     expires_at: Timestamp | None = None
+    design: Design | None = None
 
     def __post_init__(self) -> None:
         super().__post_init__()

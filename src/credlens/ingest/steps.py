@@ -38,6 +38,7 @@ INPUT_SCHEMA = pa.schema(
             ),
         ),
         ("expires_at", _TS),
+        ("design", pa.struct([("id", _S), ("name", _S)])),
         ("reason", _S),
         ("actor", _S),
         ("referrer_domain", _S),
@@ -91,6 +92,7 @@ def to_table(secret: str, events: Sequence[AnyEvent], received_at: dt.datetime) 
         row.pop("properties", None)
     t = pa.Table.from_pylist(rows, schema=INPUT_SCHEMA)
     program, recipient, verifier = t["program"].combine_chunks(), t["recipient"].combine_chunks(), t["verifier"]
+    design = t["design"].combine_chunks()
     demographics = pc.struct_field(recipient, "demographics")
     received = pa.scalar(received_at.astimezone(dt.UTC).replace(tzinfo=None), pa.timestamp("us"))
     columns: dict[str, Any] = {
@@ -132,5 +134,7 @@ def to_table(secret: str, events: Sequence[AnyEvent], received_at: dt.datetime) 
         ),
         **{f"verifier_{name}": pc.struct_field(verifier, name) for name in ("industry", "size", "country")},
         "properties": properties_json(events),
+        "design_id": pc.struct_field(design, "id"),
+        "design_name": pc.struct_field(design, "name"),
     }
     return pa.table({name: columns[name] for name in EVENT_ARROW_SCHEMA.names}, schema=EVENT_ARROW_SCHEMA)

@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from credlens.domain.issuers import Issuer
-from credlens.insights import changes, delivery, market, portfolios, programs
+from credlens.insights import changes, delivery, designs, market, portfolios, programs, renewals
 from credlens.insights.finding import Candidate, Json
-from credlens.insights.registry import Q_LEVEL
+from credlens.insights.registry import CHANGE_COUNTS, CHANGE_RATES, Q_LEVEL
 from credlens.insights.statistics import adjust
 from credlens.metrics import runner
 from credlens.store.scope import IssuerTables
@@ -31,8 +31,14 @@ METRICS = frozenset(
         "program_sequences",
         "verifications_by_industry",
         "verifications_by_country",
+        "program_renewals",
+        "designs",
     }
 )
+
+
+# What the families read of the comparison window (changes.py, market.py): a run computes those alone there.
+COMPARED = frozenset({*CHANGE_RATES, *CHANGE_COUNTS, "programs", *market.AXES.values()})
 
 
 def find(result: Json) -> list[Json]:
@@ -44,6 +50,8 @@ def find(result: Json) -> list[Json]:
         *delivery.candidates(metrics),
         *portfolios.candidates(metrics),
         *market.candidates(result),
+        *renewals.candidates(metrics),
+        *designs.candidates(metrics),
     ]
     q_values = adjust([c.p_value for c in found])  # every test of the run, meaningful or not
     kept = []
@@ -75,5 +83,5 @@ def _sig(p: float) -> float:
 def run_for(issuer: Issuer, tables: IssuerTables, programs: list[str] | None = None, **params: Any) -> Json:
     """The insights JSON of docs/insights.md: the metrics of the query (with the issuer's suppression
     threshold, scoped to ``programs``), then ``find``."""
-    result = runner.run_for(issuer, tables, programs=programs, only=METRICS, **params)
+    result = runner.run_for(issuer, tables, programs=programs, only=METRICS, compared=COMPARED, **params)
     return {"query": result["query"], "insights": find(result)}

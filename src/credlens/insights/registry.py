@@ -13,7 +13,8 @@ MIN_COUNT_CHANGE = 0.2  # counts: a change of at least 20 % of the comparison wi
 DELIVERY_TARGET = 0.95
 MIN_LIFT = 1.5
 MIN_PATHWAY_SHARE = 0.6  # A then B in at least 60 % of those who earned both in one order
-RENEWAL_WINDOW_DAYS = 90
+RENEWAL_WINDOW_DAYS = 90  # metrics.issuance.EXPIRY_HORIZON_DAYS: `expiring_next_90d`
+MIN_EXPIRING = 30  # renewal_risk: "many" credentials expiring in the next 90 days
 
 # Program rates and their counts in the `programs` metric's rows: (numerator, denominator).
 PROGRAM_RATES = {
@@ -34,6 +35,7 @@ LABELS = {
     "delivery_rate": "delivery rate",
     "issued": "credentials issued",
     "verifications": "verifications",
+    "renewal_rate": "renewal rate",
 }
 CHANGE_RATES = (*PROGRAM_RATES, "delivery_rate")
 CHANGE_COUNTS = ("issued", "verifications")
@@ -98,6 +100,25 @@ KINDS = {
             "As changed_since_previous counts (two Poisson counts), on the verifier breakdown's released cells.",
             f"≥ {RANKING_MINIMUM} verifications in the window; growth of ≥ {MIN_COUNT_CHANGE * 100:.0f} %.",
         ),
+        Kind(
+            "renewal_risk",
+            f"Many credentials of a program expire in the next {RENEWAL_WINDOW_DAYS} days, and the program's "
+            "renewal rate (`program_renewals`: renewed / due for renewal in the window) is below the rate of the "
+            "issuer's other programs in scope, pooled.",
+            "Two proportions as program_above_average, on renewed / due; only a program below the others is reported.",
+            f"≥ {MIN_EXPIRING} credentials expiring in the next {RENEWAL_WINDOW_DAYS} days; ≥ {RANKING_MINIMUM} "
+            f"credentials due in the program and in the rest; ≥ {MIN_EFFECT * 100:.0f} percentage points below.",
+        ),
+        Kind(
+            "design_effect",
+            "A credential design (the `design` of `credential.issued`) is opened, shared or added to a profile more "
+            "(or less) often than the program's other design(s); and, for a design several programs use, than the "
+            "issuer's other designs pooled.",
+            "Two proportions as program_above_average: two designs, one test of the pair (the better one the "
+            "subject); three or more, each against the others pooled.",
+            f"≥ {RANKING_MINIMUM} credentials of the design and of the rest; ≥ {MIN_EFFECT * 100:.0f} percentage "
+            "points apart.",
+        ),
     )
 }
 
@@ -120,6 +141,8 @@ RECOMMENDATIONS = {
     ("completion_rate", "above"): "Learn from this program's course design for the others.",
     ("delivery_rate", "below"): "Fix the failing addresses (bounces, invalid addresses) and resend.",
     ("delivery_rate", "above"): "",
+    ("renewal_rate", "below"): "Remind the holders of expiring credentials before they expire (at 60, 30 and 7 "
+    "days), make renewal one click, and ask lapsed holders why they did not renew.",
 }
 
 

@@ -86,3 +86,61 @@ def state_reductions(scope: ir.Table, start: dt.datetime, end: dt.datetime) -> d
         "expiring_next_90d": expiring.ifelse(1, 0).sum(),
         "revoked": revoked.ifelse(1, 0).sum(),
     }
+
+
+def renewable(scope: ir.Table) -> ir.Table:
+    """The credentials that can expire or be renewed at all: the others (most of them, in programs
+    without validity) count in no renewal metric, so the renewal statements skip them first."""
+    return scope.filter(scope.expires_at.notnull() | scope.expired_at.notnull() | scope.renewed_at.notnull())
+
+
+def renewal_reductions(scope: ir.Table, start: dt.datetime, end: dt.datetime) -> dict[str, ir.Scalar]:
+    """`due_for_renewal` and `renewed` in the window (metrics.md): a credential came due when it was
+    renewed in the window or its validity ran out in it (``ended_at`` by expiry, not by revocation)
+    without a renewal since. `renewed_at` is the latest renewal, so a credential renewed again later
+    counts in the window of that renewal."""
+    renewed = (scope.renewed_at >= start) & (scope.renewed_at < end)
+    ended = ended_at(scope)
+    lapsed = (ended >= start) & (ended < end) & (scope.revoked_at.isnull() | (scope.revoked_at > ended))
+    return {
+        "due_for_renewal": (renewed.fill_null(False) | lapsed.fill_null(False)).ifelse(1, 0).sum(),
+        "renewed": renewed.fill_null(False).ifelse(1, 0).sum(),
+    }
+
+
+def renewal_totals(scope: ir.Table, start: dt.datetime, end: dt.datetime) -> ir.Table:
+    """`due_for_renewal` and `renewed` of the scope."""
+    s = renewable(scope)
+    return s.aggregate(**renewal_reductions(s, start, end))
+
+
+def renewals_by_program(scope: ir.Table, start: dt.datetime, end: dt.datetime) -> ir.Table:
+    """`expiring_next_90d` (as ``state_reductions``), `due_for_renewal` and `renewed` per program of the
+    scope (the `program_renewals` rows)."""
+    s = renewable(scope)
+    horizon = ibis.literal(end) + ibis.interval(days=EXPIRY_HORIZON_DAYS)
+    expiring = active_at(s, end) & (s.expires_at >= end) & (s.expires_at < horizon)
+    return s.group_by("program_id").aggregate(
+        expiring_next_90d=expiring.ifelse(1, 0).sum(), **renewal_reductions(s, start, end)
+    )
+
+
+def renewal_rows(rows: list[dict[str, Any]], names: dict[str, str | None]) -> list[dict[str, Any]]:
+    """`program_renewals` rows: programs with something expiring or due, most expiring first."""
+    out = []
+    for r in rows:
+        expiring, due, renewed = (int(r[k] or 0) for k in ("expiring_next_90d", "due_for_renewal", "renewed"))
+        if not (expiring or due):
+            continue
+        out.append(
+            {
+                "key": r["program_id"],
+                "name": names.get(r["program_id"]),
+                "value": expiring,
+                "expiring_next_90d": expiring,
+                "due_for_renewal": due,
+                "renewed": renewed,
+                "renewal_rate": round(renewed / due, 6) if due else None,
+            }
+        )
+    return sorted(out, key=lambda row: (-row["value"], row["key"]))

@@ -113,6 +113,34 @@ def _lifecycle() -> list[Metric]:
             "Active credentials whose `expires_at` falls in the 90 days after the window's end.",
         ),
         Metric(
+            "due_for_renewal",
+            issuance,
+            "credential",
+            activity,
+            Shape.COUNT,
+            "Credentials in scope that came up for renewal in the window: renewed in it (their latest "
+            "`credential.renewed`), or whose validity ran out in it (`expires_at`, or a `credential.expired` not "
+            "followed by a renewal; not a revocation) without a renewal since.",
+        ),
+        Metric(
+            "renewed",
+            issuance,
+            "credential",
+            activity,
+            Shape.COUNT,
+            "Of `due_for_renewal`, the credentials renewed in the window.",
+        ),
+        Metric(
+            "renewal_rate",
+            issuance,
+            "fraction",
+            activity,
+            Shape.RATE,
+            "`renewed` / `due_for_renewal`.",
+            numerator="renewed",
+            denominator="due_for_renewal",
+        ),
+        Metric(
             "issued_trend",
             issuance,
             "credential",
@@ -212,6 +240,26 @@ def _programs_recipients_market() -> list[Metric]:
             "over share, profile-add and verification rates, of the program's rate / the issuer-wide rate for the "
             "same query (a rate whose issuer-wide value is 0 or null is left out); 100 means as valued as the "
             "issuer's average program.",
+        ),
+        Metric(
+            "program_renewals",
+            Family.PROGRAMS,
+            "credential",
+            activity,
+            breakdown,
+            "One row per program in scope with credentials to renew (value = `expiring_next_90d`): "
+            "`expiring_next_90d` (point in time), `due_for_renewal`, `renewed` and `renewal_rate` of the program, "
+            "as defined under Issuance.",
+        ),
+        Metric(
+            "designs",
+            Family.PROGRAMS,
+            "credential",
+            cohort,
+            breakdown,
+            "One row per (program, design) of the cohort issued with a `design` (value = `issued`): `program`, "
+            "`design`, `name`, `issued`, `opened`, `shared`, `profile_added` and their rates `view_rate`, "
+            "`share_rate`, `profile_add_rate`; credentials issued without a design are left out.",
         ),
         Metric(
             "credentials_per_recipient",

@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 from credlens.domain.issuers import Issuer
 from credlens.domain.periods import Preset, Window
 from credlens.domain.query import Filters, Query, QueryError, parse_query
-from credlens.metrics import attributes, market, programs, recipients, verification
+from credlens.metrics import attributes, designs, market, programs, recipients, verification
 from credlens.metrics.buckets import bucket_rows, per_bucket
 from credlens.metrics.cohort import (
     DEFAULT_FUNNEL,
@@ -29,7 +29,15 @@ from credlens.metrics.cohort import (
     rolled_up_new_recipients,
     rolled_up_unique_recipients,
 )
-from credlens.metrics.issuance import enrollment_rows, enrollment_totals, enrollments_by_program, state_reductions
+from credlens.metrics.issuance import (
+    enrollment_rows,
+    enrollment_totals,
+    enrollments_by_program,
+    renewal_rows,
+    renewal_totals,
+    renewals_by_program,
+    state_reductions,
+)
 from credlens.metrics.plan import SENTINELS, Plan
 from credlens.metrics.registry import REGISTRY, Shape
 from credlens.privacy.suppression import DEFAULT_K, HIDDEN_CELLS, Rule, check_k, suppress_crossing, suppress_sensitive
@@ -48,6 +56,7 @@ VERIFICATION_TOTALS = (
     "hires",
     "verification_to_hire_rate",
 )
+RENEWALS = ("due_for_renewal", "renewed", "renewal_rate")
 BREAKDOWNS = ("verifications_by_industry", "verifications_by_size", "verifications_by_country", "top_verifiers")
 SEGMENT_TRENDS = ("verifications_by_industry_trend", "verifications_by_country_trend")
 TRENDS = ("issued_trend", "verification_trend", "verifications_per_1k_active", *SEGMENT_TRENDS)
@@ -186,7 +195,7 @@ def _compute(
         if rollup and "cohort_recipients" not in side:
             assert cells is not None  # asked with the cohort's recipients: they are counted together
             row["unique_recipients"] = sum(int(r["value"]) for r in cells if r["attribute"] == "country")
-        for name in ("state", "new_recipients"):
+        for name in ("state", "new_recipients", "renewals"):
             if name in side:
                 row.update(plan.rows(name, side[name])[0])
         enrollments: dict[str, dict[str, int]] = {}
@@ -269,10 +278,16 @@ def _independent(plan: Plan, need: Callable[..., bool], s: Scoped) -> dict[str, 
         )
     if need("enrollments", "completions", "completion_rate", "programs"):
         builds["enrollments"] = lambda: enrollments_by_program(query, tables, w.start, w.end)
-    if need("programs", "co_held_programs", "program_sequences"):
+    if need("programs", "co_held_programs", "program_sequences", "program_renewals", "designs"):
         builds["programs"] = lambda: programs.names(query, tables)
     if need("programs"):
         builds["per_program"] = lambda: programs.per_program(query, tables, w.first_day, w.last_day)
+    if need(*RENEWALS):
+        builds["renewals"] = lambda: renewal_totals(s.all, w.start, w.end)
+    if need("program_renewals"):
+        builds["program_renewals"] = lambda: renewals_by_program(s.all, w.start, w.end)
+    if need("designs"):
+        builds["designs"] = lambda: designs.per_design(s.cohort)
     if need("share_channels", "feedback"):
         builds["daily_activity"] = lambda: recipients.daily_activity(query, tables, w.first_day, w.last_day)
     if need("career_outcomes"):
@@ -381,6 +396,12 @@ def _programs_and_recipients(plan: Plan, need: Callable[..., bool], inputs: Inpu
     if "per_program" in side:
         counts = programs.count_rows(plan.rows("per_program", side["per_program"]))
         shaped["programs"] = {"rows": programs.program_rows(info, counts, enrollments, shaped)}
+    if "program_renewals" in side:
+        shaped["program_renewals"] = {
+            "rows": renewal_rows(plan.rows("program_renewals", side["program_renewals"]), names)
+        }
+    if "designs" in side:
+        shaped["designs"] = {"rows": designs.design_rows(plan.rows("designs", side["designs"]), names)}
     if held is not None:  # a portfolio metric is asked for; the pairs need the holders per program too
         sizes = plan.rows("portfolio", lambda: recipients.portfolio(held.holdings, held.people))
         shaped["credentials_per_recipient"] = {"rows": recipients.credentials_per_recipient(sizes)}
@@ -494,6 +515,7 @@ def run_for(
     programs: list[str] | None = None,
     funnel: str | None = None,
     only: frozenset[str] | None = None,
+    compared: frozenset[str] | None = None,
     **params: str | None,
 ) -> Json:
     """What every surface calls: parse the parameters as received (`from`/`to` or `period`, filters,
@@ -501,7 +523,7 @@ def run_for(
     issuer's suppression threshold. Raises QueryError naming the bad parameter."""
     query = parse_query(issuer.slug, issuer.timezone, programs=tuple(programs or ()), **params)  # type: ignore[arg-type]
     steps = DEFAULT_FUNNEL if not funnel else tuple(step.strip() for step in funnel.split(","))
-    result = run(query, tables, steps, k=issuer.suppression_k, only=only)
+    result = run(query, tables, steps, k=issuer.suppression_k, only=only, compared=compared)
     first = first_event_day(query, tables)
     if first is not None:
         result["query"]["from"] = first.isoformat()
@@ -530,10 +552,13 @@ def run(
     *,
     k: int = DEFAULT_K,
     only: frozenset[str] | None = None,
+    compared: frozenset[str] | None = None,
 ) -> Json:
     """The metrics JSON of docs/api.md, suppressed per privacy.md, with the comparison window and
     changes when asked (a change involving a suppressed cell is null). ``only`` limits it to some
-    metric ids (a page that shows a few numbers of another window)."""
+    metric ids (a page that shows a few numbers of another window); ``compared`` limits the comparison
+    window to some of them (None: all), and only those get a change: a page whose other metrics are
+    read in the window alone (the insights' portfolios, renewals, designs) does not compute them twice."""
     if only is not None and not only <= REGISTRY.keys():
         raise QueryError("metrics", f"unknown metric(s) {', '.join(sorted(only - REGISTRY.keys()))}")
     bad = [step for step in funnel if step not in FUNNEL_STEPS]
@@ -544,28 +569,35 @@ def run(
     if comparison is None:
         metrics = protect(compute(query, tables, funnel, only), k)
     else:  # NOTE: the two windows on two readers at once: see _both
-        metrics, before = _both(query, comparison, tables, funnel, only)
+        earlier = only if compared is None else (compared if only is None else only & compared)
+        metrics, before = _both(query, comparison, tables, funnel, (only, earlier))
         metrics, before = protect(metrics, k), protect(before, k)
     result: Json = {"query": {**describe(query), "funnel": list(funnel)}, "metrics": metrics}
     if comparison is not None:
         for name, value in metrics.items():
-            _add_change(name, value, before[name])
+            if name in before:
+                _add_change(name, value, before[name])
         result["comparison"] = {"window": _window(comparison), "metrics": before}
     return result
 
 
 def _both(
-    query: Query, comparison: Query, tables: IssuerTables, funnel: tuple[str, ...], only: frozenset[str] | None
+    query: Query,
+    comparison: Query,
+    tables: IssuerTables,
+    funnel: tuple[str, ...],
+    only: tuple[frozenset[str] | None, frozenset[str] | None],
 ) -> tuple[Json, Json]:
-    """The window and its comparison window computed at once, on two readers.
+    """The window and its comparison window computed at once, on two readers; ``only`` is what each
+    computes (the window's metrics, the comparison window's).
 
     NOTE: measured on the medium demo, most statements of a dashboard's run take 2-20 ms and use
     one core (planning, small scans): with the two windows in two threads, the executive page's
     runs took ~150 ms instead of ~290 ms. The program filter is checked by the window's run alone.
     """
-    earlier = WINDOWS.submit(compute, comparison, tables.fork(), funnel, only, check=False)
+    earlier = WINDOWS.submit(compute, comparison, tables.fork(), funnel, only[1], check=False)
     try:
-        now = compute(query, tables, funnel, only)
+        now = compute(query, tables, funnel, only[0])
     except BaseException:
         wait([earlier])  # nothing of a failed run keeps running (or holds a reader) after it
         raise

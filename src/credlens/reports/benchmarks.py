@@ -200,7 +200,7 @@ def _shown(release: Release) -> Json:
 
 def _rates(warehouse: Warehouse, issuer: Issuer, query: Query) -> Json:
     """The issuer's own rates (and `issued`) over the query, from the metrics engine."""
-    params: dict[str, str | None] = {
+    params: dict[str, Any] = {
         "date_from": query.window.start.isoformat(),
         "date_to": query.window.end.isoformat(),
         "kind": query.filters.kind,

@@ -1,5 +1,5 @@
-"""Side by side: 2 to 4 programs or departments in one view, each metric with its difference from the
-first group, a 95 % interval for rates and means, and a marker when a difference is within noise.
+"""Side by side: 2 to 4 programs, departments or credential designs in one view, each metric with its
+difference from the first group, a 95 % interval for rates and means, and a marker when a difference is within noise.
 
 The method (intervals.py): Wilson intervals for rates, Newcombe's hybrid score interval for the
 difference of two rates, normal/Welch intervals for mean ratings. Counts are exact totals, not
@@ -11,6 +11,7 @@ multiple comparisons), which the page says.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import altair as alt
@@ -46,6 +47,9 @@ METRICS = frozenset(
     }
 )
 
+# The design comparison reads the `designs` metric alone (designs pooled over the programs in scope).
+DESIGN_METRICS = frozenset({"designs"})
+
 Json = dict[str, Any]
 MAX_GROUPS = 4
 RATING_BOUNDS = (1.0, 5.0)  # a rating is 1 to 5 , and so is its mean's interval
@@ -73,26 +77,75 @@ METHOD = (
 Group = tuple[str, str, Json]  # (key, label, metrics JSON)
 
 
+DESIGN_COUNTS = (("issued", "Credentials issued"),)
+DESIGN_RATES = (
+    ("view_rate", "Opened by the owner"),
+    ("share_rate", "Shared"),
+    ("profile_add_rate", "Added to a profile"),
+)
+
+
 def choose(result: Json) -> Dashboard:
-    """The page before 2 groups are chosen."""
-    intro = "Choose 2 to 4 programs, or 2 to 4 departments, in the filters above and apply them."
+    """The page before 2 groups are chosen; the designs of the programs in scope, when the run has them."""
+    intro = "Choose 2 to 4 programs, 2 to 4 departments or 2 to 4 designs in the filters above and apply them."
     return Dashboard(
         "compare",
         "Compare",
-        "Programs or departments side by side.",
+        "Programs, departments or designs side by side.",
         result["query"],
         (Section("choose", "Choose what to compare", intro=intro),),
-        extra={"groups": []},
+        extra={"groups": [], "designs": design_choices(result)},
     )
 
 
-def build(groups: Sequence[Group], by: str) -> Dashboard:
+def design_choices(result: Json) -> list[Json]:
+    """The designs of the run's `designs` rows, once each (a design several programs use), by name."""
+    names: dict[str, str] = {}
+    for row in result["metrics"].get("designs", {}).get("rows", []):
+        names.setdefault(row["design"], row.get("name") or row["design"])
+    return [{"key": key, "label": label} for key, label in sorted(names.items(), key=lambda kv: (kv[1], kv[0]))]
+
+
+def design_groups(result: Json, wanted: Sequence[str]) -> list[Group]:
+    """One group per design asked, its counts pooled over the programs in scope; a design without
+    credentials in scope is a group of zeros (its rates null), labelled by its id."""
+    rows = [r for r in result["metrics"].get("designs", {}).get("rows", []) if not r.get("suppressed")]
+    groups: list[Group] = []
+    for design in wanted:
+        own = [r for r in rows if r["design"] == design]
+        issued = sum(int(r["issued"]) for r in own)
+        metrics: Json = {"issued": {"value": issued}}
+        for rate, _ in DESIGN_RATES:
+            x = sum(int(r[_DESIGN_COUNT[rate]]) for r in own)
+            metrics[rate] = {"value": round(x / issued, 6) if issued else None, "numerator": x, "denominator": issued}
+        label = next((r["name"] for r in own if r.get("name")), design)
+        groups.append((design, label, {"query": result["query"], "metrics": metrics}))
+    return groups
+
+
+_DESIGN_COUNT = {"view_rate": "opened", "share_rate": "shared", "profile_add_rate": "profile_added"}
+
+
+def build_designs(groups: Sequence[Group], result: Json) -> Dashboard:
+    """Designs side by side: issued, view, share and profile-add rates (what the `designs` metric counts)."""
+    dashboard = build(groups, "design", DESIGN_COUNTS, DESIGN_RATES, rating=False)
+    return replace(dashboard, extra={**dashboard.extra, "designs": design_choices(result)})
+
+
+def build(
+    groups: Sequence[Group],
+    by: str,
+    counts: Sequence[tuple[str, str]] = COUNTS,
+    rates: Sequence[tuple[str, str]] = RATES,
+    *,
+    rating: bool = True,
+) -> Dashboard:
     first = groups[0][2]
-    table = comparison_table(groups)
+    table = comparison_table(groups, counts, rates, rating=rating)
     section = Section(
         "comparison",
         f"{len(groups)} {by}s side by side",
-        charts=(_chart(groups),),
+        charts=(_chart(groups, rates),),
         tables=(table,),
         intro=f"Baseline: {groups[0][1]}. Every difference is against it; choose another under Baseline above.",
         notes=(METHOD, notes.COHORT, notes.ENGAGEMENT_BLIND_SPOTS),
@@ -108,16 +161,23 @@ def build(groups: Sequence[Group], by: str) -> Dashboard:
     )
 
 
-def comparison_table(groups: Sequence[Group]) -> Table:
+def comparison_table(
+    groups: Sequence[Group],
+    counts: Sequence[tuple[str, str]] = COUNTS,
+    rates: Sequence[tuple[str, str]] = RATES,
+    *,
+    rating: bool = True,
+) -> Table:
     baseline_label = groups[0][1]
     columns = [Column("metric", "Metric", numeric=False)]
     for n, (_, label, _) in enumerate(groups, start=1):
         columns.append(Column(f"g{n}", label, interval=True))
         if n > 1:
             columns.append(Column(f"g{n}_diff", f"{label} − {baseline_label}", interval=True, flagged=True))
-    rows = [_count_row(groups, m, label) for m, label in COUNTS]
-    rows += [_rate_row(groups, m, label) for m, label in RATES]
-    rows.append(_rating_row(groups))
+    rows = [_count_row(groups, m, label) for m, label in counts]
+    rows += [_rate_row(groups, m, label) for m, label in rates]
+    if rating:
+        rows.append(_rating_row(groups))
     return Table("comparison", "Side by side", tuple(columns), tuple(rows))
 
 
@@ -185,10 +245,10 @@ def _difference_cell(interval: Interval | None, fmt: Any) -> Cell:
     )
 
 
-def _chart(groups: Sequence[Group]) -> Chart:
+def _chart(groups: Sequence[Group], rates: Sequence[tuple[str, str]] = RATES) -> Chart:
     values: list[Json] = []
     for _, label, result in groups:
-        for metric_id, metric_label in RATES:
+        for metric_id, metric_label in rates:
             r = result["metrics"][metric_id]
             interval = wilson(r["numerator"], r["denominator"])
             if interval is not None:
@@ -202,7 +262,7 @@ def _chart(groups: Sequence[Group]) -> Chart:
                     }
                 )
     base = alt.Chart(charts.inline(values), title="Rates with 95 % intervals")
-    order = [label for _, label in RATES]
+    order = [label for _, label in rates]
     y = alt.Y("metric:N", sort=order, title=None)
     bars = base.mark_bar().encode(
         y=y,
@@ -220,7 +280,7 @@ def _chart(groups: Sequence[Group]) -> Chart:
     rules = base.mark_rule(color="#1b1f24").encode(y=y, yOffset="group:N", x="low:Q", x2="high:Q")
     spec: Json = (
         alt.layer(bars, rules)
-        .properties(width="container", height=60 * len(RATES), description="Rates of each group with intervals")
+        .properties(width="container", height=60 * len(rates), description="Rates of each group with intervals")
         .to_dict(validate=False)
     )
     spec["config"] = {**charts.CONFIG, "legend": {**charts.CONFIG["legend"], "orient": "bottom", "columns": 2}}

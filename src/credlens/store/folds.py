@@ -12,10 +12,12 @@ a crash or an error at any point folds every event once and only once.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from credlens.store import cohorts, portfolios
+from credlens.store import cohorts, portfolios, webhooks
 from credlens.store.appends import STORED_COLUMNS, Con
 from credlens.store.rollups import CREDENTIALS, ROLLUPS, aggregate_sql, changed_columns, insert_sql, merge_sql
 
@@ -68,6 +70,8 @@ def fold_pending(con: Con, max_events: int = FOLD_MAX_EVENTS) -> int:
     try:
         con.register("b", batch)
         _fold(con, start)
+        # each stored event reaches this line once, deduplicated: its webhook deliveries (docs/webhooks.md)
+        webhooks.enqueue(con, dt.datetime.now(dt.UTC).replace(tzinfo=None))
         con.execute("INSERT OR REPLACE INTO meta VALUES ('folded_seq', ?)", [str(end)])
         con.execute("COMMIT")
     except BaseException:

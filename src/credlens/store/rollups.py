@@ -128,6 +128,9 @@ CREDENTIALS = Rollup(
         # The recipient as the 64-bit hash `recipients.recipient_hash` also holds: metrics count and
         # join recipients on it, 2-3x faster than on the 64-character keys (docs/performance.md).
         Column("recipient_hash", Fold.MIN, _when(ISSUED, "md5_number_lower(e.recipient_key)")),
+        # One issuance per credential (a second is refused), so MIN is its design.
+        Column("design_id", Fold.MIN, _when(ISSUED, "e.design_id")),
+        Column("design_name", Fold.MIN, _when(ISSUED, "e.design_name")),
     ),
     latest=(
         Latest(

@@ -12,12 +12,13 @@ import pyarrow as pa
 
 from credlens.domain.events import CHANNELS
 from credlens.domain.industries import BY_FOLDED
-from credlens.store import cohorts, schedules, shares
+from credlens.store import cohorts, schedules, shares, webhooks
 from credlens.store.portfolios import DAYS_DDL, RECIPIENT_DAYS, days_sql, refresh_sql
 
 # 2: recipient_hash in credentials and enrollments; 3: portfolio rollups; 4: cohort_days, recipient_days;
-# 5: no empty owner_days (NULL, as a single fold leaves them); 6: industries of the vocabulary, benchmark releases
-SCHEMA_VERSION = 6
+# 5: no empty owner_days (NULL, as a single fold leaves them); 6: industries of the vocabulary, benchmark releases;
+# 7: the credential's design (events.design_id/_name, credentials.design_id/_name)
+SCHEMA_VERSION = 7
 
 # Columns of one event, in the order of the `events` table after (issuer_id, seq, id_hash, cred_hash).
 # `seq` numbers events in the order they were stored; the derived tables hold the fold of every
@@ -57,6 +58,8 @@ EVENT_FIELDS: tuple[tuple[str, pa.DataType, str], ...] = (
     ("outcome", pa.string(), "VARCHAR"),
     ("rating", pa.int8(), "TINYINT"),
     ("properties", pa.string(), "VARCHAR"),
+    ("design_id", pa.string(), "VARCHAR"),
+    ("design_name", pa.string(), "VARCHAR"),
 )
 EVENT_ARROW_SCHEMA = pa.schema([(name, dtype) for name, dtype, _ in EVENT_FIELDS])
 EVENT_COLUMNS: tuple[str, ...] = tuple(name for name, _, _ in EVENT_FIELDS)
@@ -159,7 +162,9 @@ TABLES: tuple[str, ...] = (
     rating_count INTEGER NOT NULL,
     rating_sum INTEGER NOT NULL,
     events INTEGER NOT NULL,
-    recipient_hash UBIGINT)""",
+    recipient_hash UBIGINT,
+    design_id VARCHAR,
+    design_name VARCHAR)""",
     """CREATE TABLE IF NOT EXISTS daily (
     issuer_id INTEGER NOT NULL,
     day DATE NOT NULL,
@@ -297,6 +302,7 @@ TABLES: tuple[str, ...] = (
     detail VARCHAR)""",
     # Scheduled reports and their outbox (schedules.py); new tables need no migration.
     *schedules.DDL,
+    *webhooks.TABLES,  # subscriptions, outbox and delivery log (store/webhooks.py)
 )
 
 
@@ -335,4 +341,13 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
     # Free-text industries become the vocabulary's names where one matches (domain/industries.py); the
     # others stay as written and read as unset until the issuer admin chooses (benchmark_releases is new).
     (6, (_industry_mapping(),)),
+    # Designs are new in credential.issued: no stored event has one, so NULL is every row's fold.
+    (
+        7,
+        tuple(
+            f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {column} VARCHAR"
+            for table in ("events", "credentials")
+            for column in ("design_id", "design_name")
+        ),
+    ),
 )

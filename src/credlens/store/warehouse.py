@@ -41,6 +41,7 @@ from credlens.store.schedules import Schedules
 from credlens.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
 from credlens.store.scope import SCOPED_TABLES, IssuerTables
 from credlens.store.shares import Shares
+from credlens.store.webhooks import Webhooks
 
 DB_FILE = "credlens.duckdb"
 log = logging.getLogger("credlens.store")
@@ -92,6 +93,7 @@ class Warehouse:
         self.accounts = Accounts(lambda: self._db.con, self.cursor, self._write_lock)
         self.schedules = Schedules(lambda: self._db.con, self.cursor, self._write_lock)
         self.shares = Shares(lambda: self._db.con, self.cursor, self._write_lock)
+        self.webhooks = Webhooks(lambda: self._db.con, self.cursor, self._write_lock, self._fold_lock)
         if not read_only:
             try:
                 self._migrate()

@@ -41,13 +41,20 @@ from credlens.web.security import logs
 from credlens.web.security.forms import FormGuard
 from credlens.web.security.headers import SecurityHeaders
 from credlens.web.sessions import Clock, utcnow
+from credlens.webhooks.sender import Sender
+from credlens.webhooks.settings import WebhookSettings
 
 
 def create_app(
-    settings: Settings, *, clock: Clock = utcnow, limits: Limits | None = None, cadence: Cadence | None = None
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    limits: Limits | None = None,
+    cadence: Cadence | None = None,
+    webhook_settings: WebhookSettings | None = None,
 ) -> FastAPI:
-    """The app for a data directory; ``clock``, ``limits`` and ``cadence`` (of the report scheduler)
-    are there for tests of expiry, limits and scheduled e-mail."""
+    """The app for a data directory; ``clock``, ``limits``, ``cadence`` (of the report scheduler) and
+    ``webhook_settings`` are there for tests of expiry, limits, scheduled e-mail and webhooks."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,9 +67,11 @@ def create_app(
         app.state.reports = ReportScheduler(
             warehouse, outgoing, clock=clock, cadence=cadence, query_timeout=settings.query_timeout
         )
+        app.state.webhooks = Sender(warehouse, secret, app.state.webhook_settings)  # docs/webhooks.md
         try:
             yield
         finally:
+            app.state.webhooks.close()
             app.state.reports.close()
             app.state.purges.close()
             app.state.retention.close()
@@ -76,6 +85,7 @@ def create_app(
     app.state.settings = settings
     app.state.secret = secret
     app.state.clock = clock
+    app.state.webhook_settings = webhook_settings or WebhookSettings.from_env()
     app.state.limiter = SignInLimiter(limits or Limits())
     app.state.share_limiter = SignInLimiter(limits or Limits())  # shared links' passwords, per link
     tracking.install(app)

@@ -51,15 +51,17 @@ class Context:
         programs: tuple[str, ...] | None = None,
         only: frozenset[str] | None = None,
         tables: IssuerTables | None = None,
+        compared: frozenset[str] | None = None,
         **overrides: str | None,
     ) -> Json:
         """`run_for` with the state's parameters (overridden as given), the scope checked first;
-        ``only`` asks for a few metrics (their queries alone run)."""
+        ``only`` asks for a few metrics (their queries alone run), ``compared`` those of them the
+        comparison window computes (None: all)."""
         scoped = self.scoped_programs(self.state.programs if programs is None else programs)
         params = {**self.state.run_params(), **overrides}
         issuer = self.staff.issuer
         try:
-            return run_for(issuer, tables or self.tables, programs=scoped, only=only, **params)
+            return run_for(issuer, tables or self.tables, programs=scoped, only=only, compared=compared, **params)
         except QueryError as exc:
             details = [{"field": exc.field, "reason": exc.message}]
             raise ApiError(400, "invalid_query", f"{exc.field}: {exc.message}", details) from exc
@@ -77,11 +79,10 @@ class Context:
         covered_by: dict[str, str] = {}
         kept: dict[tuple[tuple[str, Any], ...], str] = {}
         for name, job in jobs.items():
-            params = {k: v for k, v in job.items() if k != "only"}
+            params = {k: v for k, v in job.items() if k not in ("only", "compared")}
             key = tuple(sorted({**self.state.run_params(), **params}.items(), key=lambda kv: kv[0]))
             earlier = kept.get(key)
-            wider, only = jobs[earlier].get("only") if earlier else None, job.get("only")
-            if earlier is not None and (wider is None or (only is not None and only <= wider)):
+            if earlier is not None and _covers(jobs[earlier], job):
                 covered_by[name] = earlier  # a full result, or one holding every metric asked
             else:
                 kept.setdefault(key, name)
@@ -91,6 +92,19 @@ class Context:
         wait(futures.values())  # all of them, even when one fails: nothing runs on after the request
         done = {name: future.result() for name, future in futures.items()}
         return {name: done[covered_by[name]] for name in jobs}
+
+
+def _covers(wide: dict[str, Any], job: dict[str, Any]) -> bool:
+    """Whether the result of ``wide`` (the same query) holds every metric ``job`` asks, and the
+    comparison window of every one ``job`` compares."""
+    wider, only = wide.get("only"), job.get("only")
+    if not (wider is None or (only is not None and only <= wider)):
+        return False
+    compared = wide.get("compared")
+    if compared is None:
+        return True
+    needed = job.get("compared", only)
+    return needed is not None and (needed & (only or needed)) <= compared
 
 
 # Whether the window and filters match anything: nothing issued and nothing verified in scope. Every
@@ -113,24 +127,31 @@ def _probed(dashboard: Dashboard, result: Json) -> Dashboard:
 def _executive(ctx: Context) -> Dashboard:
     # NOTE: one run for the page and its top findings: the programs metric they share is most of the
     # cost (at 10M events, 12mo with its comparison: ~1.3 s of the ~2.7 s insights run).
-    jobs: dict[str, dict[str, Any]] = {"main": {"only": executive.METRICS | engine.METRICS | PROBE}}
+    # The comparison window computes what the page and the insights read of it, not the insights' other
+    # metrics (portfolios, renewals, designs): see engine.COMPARED.
+    main = {"only": executive.METRICS | engine.METRICS | PROBE, "compared": executive.METRICS | engine.COMPARED | PROBE}
+    jobs: dict[str, dict[str, Any]] = {"main": main}
     for period, _ in executive.FIXED_WINDOWS:  # the same filters over fixed windows, each against the one before
         compare_with = None if period == "all" else "previous"
         # no trend among the tiles: the window's own interval, never the page's (`all` by day is refused)
         jobs[period] = {"period": period, "date_from": None, "date_to": None, "compare": compare_with, "interval": None}
         jobs[period]["only"] = executive.FIXED_METRICS  # NOTE: the tiles need two cohort numbers, not the full set
     results = ctx.run_many(jobs)
-    main = results.pop("main")
-    return _probed(_with_top_findings(executive.build(main, results, ctx.k), main, ctx), main)
+    page = results.pop("main")
+    return _probed(_with_top_findings(executive.build(page, results, ctx.k), page, ctx), page)
 
 
 def _programs(ctx: Context) -> Dashboard:
-    result = ctx.run(only=programs.METRICS | engine.METRICS | PROBE, funnel=",".join(programs.FUNNEL))
+    result = ctx.run(
+        only=programs.METRICS | engine.METRICS | PROBE,
+        compared=programs.METRICS | engine.COMPARED | PROBE,
+        funnel=",".join(programs.FUNNEL),
+    )
     return _probed(_with_top_findings(programs.build(result, ctx.k), result, ctx), result)
 
 
 def _insights(ctx: Context) -> Dashboard:
-    result = ctx.run(only=engine.METRICS | PROBE)
+    result = ctx.run(only=engine.METRICS | PROBE, compared=engine.COMPARED | PROBE)
     return _probed(insight_pages.build(result, engine.find(result), ctx.state.items()), result)
 
 
@@ -154,6 +175,8 @@ def _compare(ctx: Context) -> Dashboard:
     state = ctx.state
     if state.departments and ctx.staff.user.role is Role.PROGRAM_MANAGER:
         raise ApiError(403, "forbidden", "program managers compare their programs, not departments")
+    if state.designs and not state.departments:
+        return _compare_designs(ctx)
     groups: list[tuple[str, str, dict[str, Any]]] = []
     if state.departments:
         groups = [(d, d, {"department": d}) for d in state.departments]
@@ -167,12 +190,29 @@ def _compare(ctx: Context) -> Dashboard:
         )
         raise ApiError(400, "invalid_query", message, [{"field": "groups", "reason": message}])
     if len(groups) < 2:
-        return compare.choose(ctx.run(only=compare.METRICS, compare=None))
+        return compare.choose(ctx.run(only=compare.METRICS | compare.DESIGN_METRICS, compare=None))
     groups.sort(key=lambda group: group[0] != state.baseline)  # the baseline first, the others in order
     # the page compares groups, not windows: no comparison window is computed (the form hides the control)
     results = ctx.run_many({key: {**job, "only": compare.METRICS, "compare": None} for key, _, job in groups})
     by = "department" if state.departments else "program"
     return compare.build([(key, label, results[key]) for key, label, _ in groups], by)
+
+
+def _compare_designs(ctx: Context) -> Dashboard:
+    """Credential designs side by side, each pooled over the programs in scope (the ticked programs; a
+    program manager's own): one run of the `designs` metric."""
+    wanted = ctx.state.designs
+    if len(wanted) > compare.MAX_GROUPS:
+        message = (
+            f"compare 2 to {compare.MAX_GROUPS} designs, not {len(wanted)}: untick {len(wanted) - compare.MAX_GROUPS}"
+        )
+        raise ApiError(400, "invalid_query", message, [{"field": "groups", "reason": message}])
+    result = ctx.run(only=compare.METRICS | compare.DESIGN_METRICS, compare=None)
+    if len(wanted) < 2:
+        return compare.choose(result)
+    groups = compare.design_groups(result, wanted)
+    groups.sort(key=lambda group: group[0] != ctx.state.baseline)  # the baseline first, the others in order
+    return compare.build_designs(groups, result)
 
 
 @dataclass(frozen=True)
@@ -190,7 +230,9 @@ PAGES: dict[str, Page] = {
             "executive", "Executive", _executive, "Issuance over fixed windows, verification, top programs, outcomes."
         ),
         Page("programs", "Programs", _programs, "Completion, the engagement funnel, shares by channel, feedback."),
-        Page("compare", "Compare", _compare, "2 to 4 programs or departments side by side, with 95 % intervals."),
+        Page(
+            "compare", "Compare", _compare, "2 to 4 programs, departments or designs side by side, with 95 % intervals."
+        ),
         Page("market", "Verification & market", _market, "Who verifies: trends, industries, sizes, countries."),
         Page("portfolios", "Recipients & portfolios", _portfolios, "Portfolios, co-held programs, sequences."),
         Page("insights", "Insights", _insights, "Tested findings with their evidence, and what to do about them."),

@@ -45,18 +45,22 @@ class State:
     interval: str | None = None
     departments: tuple[str, ...] = ()  # the comparison view's groups, when comparing departments
     baseline: str | None = None  # the comparison view's group every difference is against (default: the first)
+    designs: tuple[str, ...] = ()  # the comparison view's groups, when comparing credential designs
 
     @property
     def groups(self) -> tuple[str, ...]:
-        """The comparison view's groups: departments when several are named, else the programs."""
-        return self.departments or self.programs
+        """The comparison view's groups: departments when several are named, else designs when named,
+        else the programs (which, with designs, only scope them)."""
+        return self.departments or self.designs or self.programs
 
     def for_page(self, page: str) -> State:
-        """The state a page keeps: the baseline only on the comparison page, and only when it is one
-        of the groups (a group unticked in the form takes its baseline with it, back to the first)."""
-        if page != "compare" or self.baseline not in self.groups:
-            return replace(self, baseline=None)
-        return self
+        """The state a page keeps: designs and the baseline only on the comparison page, and the
+        baseline only when it is one of the groups (a group unticked in the form takes its baseline
+        with it, back to the first)."""
+        state = self if page == "compare" else replace(self, designs=())
+        if page != "compare" or state.baseline not in state.groups:
+            return replace(state, baseline=None)
+        return state
 
     @property
     def bare(self) -> bool:
@@ -72,6 +76,7 @@ class State:
         pairs += [("program", p) for p in self.programs]
         pairs += [("kind", self.kind), ("department", self.department)]
         pairs += [("department", d) for d in self.departments]
+        pairs += [("design", d) for d in self.designs]
         pairs += [("compare", self.compare), ("interval", self.interval), ("baseline", self.baseline)]
         return [(k, v) for k, v in pairs if v]
 
@@ -101,6 +106,7 @@ def dashboard_state(
     compare: Annotated[str | None, Query()] = None,
     interval: Annotated[str | None, Query()] = None,
     baseline: Annotated[str | None, Query(description="comparison page: the group differences are against")] = None,
+    design: Annotated[list[str] | None, Query(description="comparison page: credential designs to compare")] = None,
     shown: Annotated[str | None, Query(description="the form's dates as it showed them, FROM..TO")] = None,
 ) -> State:
     """The state as the URL gives it: empty values are absent; a period wins over dates (the filter
@@ -123,4 +129,5 @@ def dashboard_state(
         interval=present(interval),
         departments=departments if len(departments) > 1 else (),
         baseline=present(baseline),
+        designs=tuple(dict.fromkeys(d for d in (present(x) for x in design or []) if d)),
     )

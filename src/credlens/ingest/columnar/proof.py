@@ -26,6 +26,7 @@ from credlens.domain.events import (
     CredentialRevoked,
     CredentialViewed,
     Demographics,
+    Design,
     Event,
     IssuedProgram,
     ProgramRef,
@@ -39,7 +40,7 @@ from credlens.ingest.columnar.raw import RawColumns
 from credlens.ingest.columnar.timestamps import Mask
 
 # The Structs whose __post_init__ rules are spelled out below (a test keeps this list complete). The
-# screen of free text and ids (Event, ProgramRef, Demographics, IssuedProgram, Verifier,
+# screen of free text and ids (Event, ProgramRef, Demographics, Design, IssuedProgram, Verifier,
 # CredentialProfileAdded, VerificationOutcomeReported, CredentialRevoked) is values.may_be_personal,
 # applied to every field of the free-text or id pattern.
 CROSS_FIELD_RULES: frozenset[type] = frozenset(
@@ -50,6 +51,7 @@ CROSS_FIELD_RULES: frozenset[type] = frozenset(
         CredentialViewed,
         RecipientRef,
         Demographics,
+        Design,
         IssuedProgram,
         Verifier,
         CredentialProfileAdded,

@@ -29,6 +29,8 @@ RENAMED = {
     "program_name": "program.name",
     "program_kind": "program.kind",
     "program_department": "program.department",
+    "design_id": "design.id",
+    "design_name": "design.name",
     "recipient_country": "recipient.country",
     "gender": "recipient.demographics.gender",
     "age_band": "recipient.demographics.age_band",

@@ -103,9 +103,11 @@ def _page_context(page: Page, dashboard: Dashboard, ctx: Context, problem: FormP
         "dashboard": dashboard,
         "state": state,
         "query_string": state.query_string(),
-        "nav_query": urlencode([(k, v) for k, v in state.items() if k != "department" or not state.departments]),
+        "nav_query": urlencode(
+            [(k, v) for k, v in state.items() if k != "design" and (k != "department" or not state.departments)]
+        ),
         "catalog": allowed,
-        "names": dict(ctx.catalog.programs),
+        "names": dict(ctx.catalog.programs) | {d["key"]: d["label"] for d in dashboard.extra.get("designs", [])},
         "periods": url_state.PERIODS,
         "compares": url_state.COMPARES,
         "kinds": url_state.KINDS,
