@@ -30,7 +30,7 @@ from tests.web.world import PASSWORD, World, build_world
 SECRET = "fuzz-only-Qm3vT8xK2pL7wZ4nR9cB5hJ1dF6gY0sA"  # CREDLENS_SECRET_KEY of the fuzzed server
 STAFF = ("/dashboards/", "/admin", "/timeline")  # and `/`: pages an admin's session reaches
 ADMIN_API = ("/api/v1/erasures", "/api/v1/erasures/purge", "/api/v1/recipient-timeline")
-ANYONE = ("/", "/signin", "/openapi.json", "/api/v1/health", "/r/{token}", "/invite/{token}")
+ANYONE = ("/", "/signin", "/openapi.json", "/api/v1/health", "/r/{token}", "/invite/{token}", "/share/{token}")
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

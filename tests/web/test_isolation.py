@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +99,46 @@ def forged_link(b_link: str, a_issuer_id: int, a_recipient_key: str) -> str:
     return f"{body}.{signature}"
 
 
+@dataclass(frozen=True)
+class SharedLinks:
+    a_ids: list[str]  # A's links (one with a password): B must neither see nor revoke them
+    b_token: str  # B's own link, protected by PASSWORD: B's shared-link visitor holds its pass
+
+
+def shared_links(client: TestClient, world: World) -> SharedLinks:
+    """A's and B's shared links, made once per app (the snapshot must see A's before the probes run)."""
+    state = client.app.state  # type: ignore[attr-defined]
+    if not hasattr(state, "isolation_shares"):
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        until, protected = now + dt.timedelta(days=30), hash_password(PASSWORD)
+        a, b = world.a.issuer.issuer_id, world.b.issuer.issuer_id
+        a_ids = [
+            state.warehouse.shares.create(
+                a, token_hash(new_token()), "executive", "period=all", created_by="cli", now=now, expires_at=until,
+                password_hash=password_hash,
+            ).share_id
+            for password_hash in (None, protected)
+        ]  # fmt: skip
+        b_token = new_token()
+        state.warehouse.shares.create(
+            b, token_hash(b_token), "executive", "period=all", created_by="cli", now=now, expires_at=until,
+            password_hash=protected,
+        )  # fmt: skip
+        state.isolation_shares = SharedLinks(a_ids, b_token)
+    found: SharedLinks = state.isolation_shares
+    return found
+
+
+def share_visitor(app: FastAPI, name: str, token: str) -> Principal:
+    """A browser holding the pass of B's protected shared link, and nothing else."""
+    client = TestClient(app, base_url=BASE_URL)
+    page = client.get(f"/share/{token}")
+    assert page.status_code == 401
+    form = {"csrf_token": csrf(client, f"/share/{token}"), "password": PASSWORD}
+    assert client.post(f"/share/{token}", data=form, follow_redirects=False).status_code == 303
+    return Principal(name, client, _no_session)
+
+
 def snapshot(client: TestClient, world: World) -> dict[str, Any]:
     """Everything of A that B could try to change."""
     warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
@@ -121,6 +162,7 @@ def snapshot(client: TestClient, world: World) -> dict[str, Any]:
             table: cursor.execute(f"SELECT count(*) FROM {table} WHERE issuer_id = ?", [a]).fetchall()
             for table in ("events", "credentials", "daily", "programs", "recipients", "user_programs", "invitations")
         },
+        "shared_links": warehouse.shares.links(a),
         "credentials": cursor.execute(
             "SELECT sum(public_views), sum(owner_views), sum(shares) FROM credentials WHERE issuer_id = ?", [a]
         ).fetchall(),
@@ -152,7 +194,7 @@ def a_webhook(client: TestClient, world: World) -> str:
     return a_hook
 
 
-def fillers(client: TestClient, world: World, b_link: str) -> Fillers:
+def fillers(client: TestClient, world: World, b_link: str, shares: SharedLinks) -> Fillers:
     warehouse = client.app.state.warehouse  # type: ignore[attr-defined]
     b_manager = world.b.users[Role.PROGRAM_MANAGER]
     b_invitation = new_token()
@@ -168,6 +210,7 @@ def fillers(client: TestClient, world: World, b_link: str) -> Fillers:
         "key_id": world.a.key_ids,
         "program_id": world.a.programs,
         "credential_id": world.a.credentials[:2],
+        "share_id": shares.a_ids,
         "sub_id": [a_hook],
     }
     secret: bytes = client.app.state.secret  # type: ignore[attr-defined]
@@ -175,10 +218,11 @@ def fillers(client: TestClient, world: World, b_link: str) -> Fillers:
     return Fillers(
         path={
             **a_ids,
-            # bearer-token routes: B's own genuine link and invitation, a link forged for A, garbage
+            # bearer-token routes: B's own genuine link, invitation and shared link, a link forged for A, garbage
             "token": [
                 b_link.rsplit("/", 1)[1],
                 b_invitation,
+                shares.b_token,
                 forged_link(b_link, world.a.issuer.issuer_id, a_recipient),
                 "x" * 40,
                 # tracking tokens (web/routes/tracking.py): B's genuine one, and one naming A's credential
@@ -199,6 +243,8 @@ def fillers(client: TestClient, world: World, b_link: str) -> Fillers:
             "confirm": ["correct horse battery staple"],
             "role": ["executive"],
             "kind": ["read"],
+            "page": ["executive"],  # a shared link of A's programs (refused: B knows none of them)
+            "days": ["3"],
             "program": world.a.programs,
             "every": ["weekly"],
             "to": [world.a.email(Role.ADMIN)],  # a schedule of B's reports sent to A's admin
@@ -228,6 +274,7 @@ def probe_as_issuer_b(app_client: TestClient, world: World) -> tuple[list[Princi
     """Every route, as each of B's principals, with A's ids and B's own (or forged) tokens."""
     app: FastAPI = app_client.app  # type: ignore[assignment]
     b_link = link_for(app_client, world.b.keys.ingest, world.b.recipient_email)
+    shares = shared_links(app_client, world)
     principals = [
         Principal("anonymous", TestClient(app, base_url=BASE_URL), _no_session),
         staff(app, "B admin", world.b.email(Role.ADMIN)),
@@ -236,8 +283,9 @@ def probe_as_issuer_b(app_client: TestClient, world: World) -> tuple[list[Princi
         recipient(app, "B recipient link", b_link),
         keyed(app, "B read key", world.b.keys.read),
         keyed(app, "B ingest key", world.b.keys.ingest),
+        share_visitor(app, "B shared link", shares.b_token),
     ]
-    return principals, run_probes(app, principals, fillers(app_client, world, b_link))
+    return principals, run_probes(app, principals, fillers(app_client, world, b_link, shares))
 
 
 def leaked(probes: list[Probe]) -> dict[tuple[str, str, str, int], list[str]]:
@@ -250,6 +298,7 @@ def test_no_route_shows_or_changes_anything_of_another_issuer(
     app_client: TestClient, world: World, record_property: Any
 ) -> None:
     app: FastAPI = app_client.app  # type: ignore[assignment]
+    shares = shared_links(app_client, world)
     a_schedule_id(app_client, world)
     before = snapshot(app_client, world)
 
@@ -290,7 +339,14 @@ def test_no_route_shows_or_changes_anything_of_another_issuer(
         "B executive",
         "B read key",
         "B recipient link",
+        "B shared link",
     }
+    # B's shared link showed B's view to its visitor; A's links stayed live, unrevoked and unvisited
+    shown = [p for p in probes if p.principal == "B shared link" and p.endpoint == "GET /share/{token}"]
+    assert [p.url for p in shown if p.status == 200] == [f"/share/{shares.b_token}"]
+    assert "Bravo Institute" in next(p.text for p in shown if p.status == 200)
+    assert {link.share_id for link in before["shared_links"]} == set(shares.a_ids)
+    assert all(link.revoked_at is None and link.last_used_at is None for link in before["shared_links"])
 
     report = summary(probes, app)
     ARTIFACTS.mkdir(exist_ok=True)
@@ -347,6 +403,7 @@ def test_a_route_the_probes_cannot_fill_fails_the_suite(settings: Any, world: Wo
         "channel": ["x"],
         "file_format": ["pdf"],
         "schedule_id": ["s"],
+        "share_id": ["s"],
         "sub_id": ["s"],
     }
     with TestClient(app, base_url=BASE_URL), pytest.raises(Uncovered, match="thing_id"):

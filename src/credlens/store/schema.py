@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from credlens.domain.events import CHANNELS
 from credlens.domain.industries import BY_FOLDED
-from credlens.store import cohorts, schedules, webhooks
+from credlens.store import cohorts, schedules, shares, webhooks
 from credlens.store.portfolios import DAYS_DDL, RECIPIENT_DAYS, days_sql, refresh_sql
 
 # 2: recipient_hash in credentials and enrollments; 3: portfolio rollups; 4: cohort_days, recipient_days;
@@ -117,6 +117,7 @@ TABLES: tuple[str, ...] = (
     created_at TIMESTAMP NOT NULL,
     expires_at TIMESTAMP NOT NULL,
     used_at TIMESTAMP)""",
+    shares.DDL,  # shared links of a dashboard view (store/shares.py)
     f"""CREATE TABLE IF NOT EXISTS events (
     issuer_id INTEGER NOT NULL,
     seq BIGINT NOT NULL,

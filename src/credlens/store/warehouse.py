@@ -40,6 +40,7 @@ from credlens.store.retention import RetentionRun, retire
 from credlens.store.schedules import Schedules
 from credlens.store.schema import MIGRATIONS, SCHEMA_VERSION, TABLES
 from credlens.store.scope import SCOPED_TABLES, IssuerTables
+from credlens.store.shares import Shares
 from credlens.store.webhooks import Webhooks
 
 DB_FILE = "credlens.duckdb"
@@ -91,6 +92,7 @@ class Warehouse:
         self._schemas: dict[str, ibis.Schema] | None = None
         self.accounts = Accounts(lambda: self._db.con, self.cursor, self._write_lock)
         self.schedules = Schedules(lambda: self._db.con, self.cursor, self._write_lock)
+        self.shares = Shares(lambda: self._db.con, self.cursor, self._write_lock)
         self.webhooks = Webhooks(lambda: self._db.con, self.cursor, self._write_lock, self._fold_lock)
         if not read_only:
             try:

@@ -30,6 +30,7 @@ from credlens.web.routes import (
     links,
     privacy,
     recipient,
+    shares,
     signin,
     sources,
     stats,
@@ -86,6 +87,7 @@ def create_app(
     app.state.clock = clock
     app.state.webhook_settings = webhook_settings or WebhookSettings.from_env()
     app.state.limiter = SignInLimiter(limits or Limits())
+    app.state.share_limiter = SignInLimiter(limits or Limits())  # shared links' passwords, per link
     tracking.install(app)
     errors.install(app)
     openapi.install(app)
@@ -111,6 +113,7 @@ def create_app(
         signin.router,
         invitations.router,
         recipient.router,
+        shares.router,
         dashboards.router,
         timeline.router,
         admin_pages.router,

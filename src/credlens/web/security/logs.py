@@ -7,10 +7,10 @@ from __future__ import annotations
 import logging
 import re
 
-# Routes whose path carries a bearer token (web/routes/recipient.py, invitations.py, tracking.py: the
-# owner's tracking token would let anyone count views as the owner's).
-TOKEN_PATHS = ("/r/", "/invite/", "/t/p/", "/t/s/", "/t/d/", "/t/v/")
-_TOKEN_IN_PATH = re.compile(r"(/(?:r|invite|t/[psdv])/)[^\s/?#\"]+")
+# Routes whose path carries a bearer token (web/routes/recipient.py, invitations.py, shares.py,
+# tracking.py: the owner's tracking token would let anyone count views as the owner's).
+TOKEN_PATHS = ("/r/", "/invite/", "/share/", "/t/p/", "/t/s/", "/t/d/", "/t/v/")
+_TOKEN_IN_PATH = re.compile(r"(/(?:r|invite|share|t/[psdv])/)[^\s/?#\"]+")
 _TOKEN_IN_QUERY = re.compile(r"((?:token|csrf_token)=)[^&\s\"]+")
 REDACTED = "[redacted]"
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from credlens.web.routes.admin import audit, erasure, industry, keys, overview, reports, users, webhooks
+from credlens.web.routes.admin import audit, erasure, industry, keys, overview, reports, shares, users, webhooks
 
 router = APIRouter(include_in_schema=False)
-for module in (overview, users, keys, erasure, audit, industry, reports, webhooks):
+for module in (overview, users, keys, erasure, audit, industry, reports, shares, webhooks):
     router.include_router(module.router)
