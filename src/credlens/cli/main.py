@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from credlens.cli import benchmarks, demo, importer, insights, issuer, links, privacy, query, serve, user
+from credlens.cli import benchmarks, demo, importer, insights, issuer, lake, links, privacy, query, serve, user
 
 app = typer.Typer(
     name="credlens",
@@ -26,6 +26,7 @@ app.command("erase")(privacy.erase)
 app.command("purge")(privacy.purge)
 app.command("retention")(privacy.retention)
 app.command("timeline")(privacy.timeline)
+app.command("export")(lake.export)
 
 
 def main() -> None:
