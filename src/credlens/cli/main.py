@@ -27,6 +27,7 @@ app.command("purge")(privacy.purge)
 app.command("retention")(privacy.retention)
 app.command("timeline")(privacy.timeline)
 app.command("export")(lake.export)
+app.command("rebuild")(lake.rebuild)
 
 
 def main() -> None:

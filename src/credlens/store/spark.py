@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import ibis
 import ibis.expr.types as ir
@@ -90,7 +90,7 @@ def spark_sql(duckdb_sql: str) -> str:
 def _to_spark(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.Anonymous) and node.name.lower() == "md5_number_lower":
         (arg,) = node.expressions
-        return sqlglot.parse_one(_MD5_LOWER.format(x=arg.sql(dialect="spark")), read="spark")
+        return cast(exp.Expression, sqlglot.parse_one(_MD5_LOWER.format(x=arg.sql(dialect="spark")), read="spark"))
     if isinstance(node, exp.Anonymous) and node.name.lower() == "timezone":
         zone, instant = node.expressions
         if isinstance(instant, exp.AtTimeZone) and instant.args["zone"].name == "UTC":
@@ -127,9 +127,10 @@ def _metric_to_spark(node: exp.Expression) -> exp.Expression:
     if isinstance(node, exp.StrToUnix) and isinstance(node.this, exp.Cast) and node.this.to.is_type("timestamp"):
         instant = exp.Cast(this=node.this.this, to=exp.DataType.build("TIMESTAMP_LTZ", dialect="spark"))
         micros = exp.Anonymous(this="unix_micros", expressions=[instant])
-        return exp.paren(
-            exp.Div(this=exp.Cast(this=micros, to=exp.DataType.build("double")), expression=exp.Literal.number(1e6))
+        seconds = exp.Div(
+            this=exp.Cast(this=micros, to=exp.DataType.build("double")), expression=exp.Literal.number(1e6)
         )
+        return exp.Paren(this=seconds)
     if isinstance(node, exp.Anonymous) and node.name.lower() == "percentile" and len(node.expressions) == 2:
         values, share = node.expressions
         if isinstance(share, exp.If) and isinstance(values, exp.If) and share.this == values.this:
@@ -222,7 +223,7 @@ def open_lake(root: Path, slug: str, spark: Any, *, derive: bool = True) -> Lake
             _register(found, table, spark.read.parquet(str(path)))
         return found
     for table, sql in derivations():
-        _register(found, table, _as_stored(spark, _local(found, sql), table), keep=True)
+        _register(found, table, _as_stored(_local(found, sql), table), keep=True)
     return found
 
 
@@ -236,7 +237,7 @@ def rebuild(root: Path, slug: str, spark: Any) -> list[str]:
     state.unlink(missing_ok=True)  # derived tables half rewritten are never read as current
     for table, sql in derivations():
         path = target / table
-        _as_stored(spark, _local(found, sql), table).write.mode("overwrite").parquet(str(path))
+        _as_stored(_local(found, sql), table).write.mode("overwrite").parquet(str(path))
         _register(found, table, spark.read.parquet(str(path)))
     target.mkdir(parents=True, exist_ok=True)
     state.write_text(json.dumps({"events": _fingerprint(root, files)}))
@@ -281,13 +282,11 @@ def _events(spark: Any, files: list[Path]) -> Any:
 
 
 def _local(found: Lake, sql: str) -> Any:
-    """``sql`` (naming the store's tables) run on the issuer's views."""
-    for table in (*SCOPED_TABLES, "issuers"):
-        alias_views(found.spark, found, [table])
+    """``sql`` (naming the store's tables) run on the issuer's views (each aliased as registered)."""
     return found.spark.sql(sql)
 
 
-def _as_stored(spark: Any, frame: Any, table: str) -> Any:
+def _as_stored(frame: Any, table: str) -> Any:
     """The frame with the store table's columns, in its order and types: by name, or by position
     when the statement does not name them all (an INSERT's SELECT)."""
     columns = store_columns()[table]
@@ -333,7 +332,7 @@ class SparkTables(IssuerTables):
         alias_views(spark, self._lake, [*SCOPED_TABLES, "issuers"])
         return replace(self, _con=spark)
 
-    def query(self, name: str, build: Any, value: str | None = None) -> list[dict[str, Any]]:
+    def query(self, name: str, build: Any, value: str | None = None) -> list[dict[str, Any]]:  # noqa: ARG002
         sql = metric_sql(build())
         if value is None:
             return self.rows(sql)
@@ -367,9 +366,7 @@ class SparkTables(IssuerTables):
 
     def register(self, name: str, table: pa.Table) -> None:
         schema = ", ".join(f"{f.name} {_arrow_type(f.type)}" for f in table.schema)
-        self._con.createDataFrame([tuple(r.values()) for r in table.to_pylist()], schema).createOrReplaceTempView(
-            name
-        )
+        self._con.createDataFrame([tuple(r.values()) for r in table.to_pylist()], schema).createOrReplaceTempView(name)
 
 
 def _arrow_type(kind: pa.DataType) -> str:
