@@ -127,3 +127,18 @@ def test_the_lake_holds_no_email(tmp_path: Path) -> None:
             assert email.encode() not in raw.lower()
             assert email.lower() not in text.lower()
         assert "@" not in text  # no address of anyone (the bytes are compressed: the values are read back too)
+
+
+def test_query_on_spark_needs_a_lake_and_a_known_engine(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["query", "--engine", "spark", "--issuer", "acme", "--period", "30d"])
+    assert result.exit_code == 1
+    assert "--lake DIR" in result.output
+    result = runner.invoke(app, ["query", "--engine", "oracle", "--issuer", "acme", "--period", "30d"])
+    assert result.exit_code == 1
+    assert "duckdb or spark" in result.output
+    result = runner.invoke(app, ["rebuild", "--engine", "duckdb", "--lake", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "only spark" in result.output
+    result = runner.invoke(app, ["rebuild", "--engine", "spark", "--lake", str(tmp_path / "none")])
+    assert result.exit_code == 1
+    assert "no issuer in the lake" in result.output
