@@ -327,7 +327,7 @@ class SparkTables(IssuerTables):
         assert self._lake is not None
         spark = self._con.newSession()
         for key, value in SESSION_CONF.items():
-            if key.startswith("spark.sql.") and key != "spark.sql.shuffle.partitions":
+            if key.startswith("spark.sql."):  # a session's own settings (the rest are the application's)
                 spark.conf.set(key, value)
         alias_views(spark, self._lake, [*SCOPED_TABLES, "issuers"])
         return replace(self, _con=spark)
