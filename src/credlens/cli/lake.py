@@ -38,10 +38,15 @@ def export(
     for report in reports:
         out.print(
             f"{report.slug}: {report.rows:+,} events, {report.files} new file(s); "
-            f"months appended: {', '.join(report.appended) or 'none'}; "
-            f"rewritten: {', '.join(report.rewritten) or 'none'}",
+            f"months appended: {_months(report.appended)}; rewritten: {_months(report.rewritten)}",
             soft_wrap=True,
         )
+
+
+def _months(months: list[str]) -> str:
+    if len(months) > 6:
+        return f"{months[0]} … {months[-1]} ({len(months)} months)"
+    return ", ".join(months) or "none"
 
 
 SparkMaster = Annotated[str, typer.Option("--spark-master", help="Spark's master URL: local[N] or a cluster's.")]
