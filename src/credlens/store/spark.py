@@ -144,6 +144,9 @@ def store_columns() -> dict[str, list[tuple[str, str]]]:
     """Each table's columns and their Spark types, from the store's DDL (schema.py)."""
     found: dict[str, list[tuple[str, str]]] = {}
     for ddl in TABLES:
+        name = re.match(r"\s*CREATE TABLE IF NOT EXISTS (\w+)", ddl)
+        if name is None or name.group(1) not in SCOPED_TABLES:  # only the tables the metrics read
+            continue
         tree = sqlglot.parse_one(ddl, read="duckdb")
         columns = [c for c in tree.this.expressions if isinstance(c, exp.ColumnDef)]
         found[tree.this.this.name] = [(c.name, _spark_type(c.args["kind"])) for c in columns]
