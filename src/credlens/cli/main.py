@@ -10,6 +10,7 @@ from credlens.cli import (
     importer,
     insights,
     issuer,
+    lake,
     links,
     privacy,
     query,
@@ -46,6 +47,8 @@ app.command("retention")(privacy.retention)
 app.command("timeline")(privacy.timeline)
 app.command("tracking-links")(tracking.tracking_links)
 issuer.app.command("set-tracking")(tracking.set_tracking)
+app.command("export")(lake.export)
+app.command("rebuild")(lake.rebuild)
 
 
 def main() -> None:

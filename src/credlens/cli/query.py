@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from credlens.cli import running
 from credlens.cli.common import DataDir, fail, find_issuer, open_store, out, settings
+from credlens.cli.lake import spark_query
 from credlens.domain.query import QueryError
 from credlens.metrics.runner import run_for
 from credlens.store import deadlines
@@ -39,10 +41,30 @@ def query(
             help="A read key of the issuer: asks the running `credlens serve` when it holds the database.",
         ),
     ] = None,
+    engine: Annotated[
+        str, typer.Option("--engine", help="duckdb (the store) or spark (the Parquet lake of --lake).")
+    ] = "duckdb",
+    lake_dir: Annotated[
+        Path | None, typer.Option("--lake", help="The lake `credlens export` wrote (with --engine spark).")
+    ] = None,
+    spark_master: Annotated[
+        str, typer.Option("--spark-master", help="Spark's master URL (with --engine spark).")
+    ] = "local[*]",
 ) -> None:
     """Print the metrics of metrics.md as JSON (within CREDLENS_QUERY_TIMEOUT seconds, as the server).
 
-    While `credlens serve` holds the database, the same JSON comes from its GET /api/v1/stats."""
+    While `credlens serve` holds the database, the same JSON comes from its GET /api/v1/stats.
+    With --engine spark, the same JSON from the lake's events on Spark (docs/scale-out.md)."""
+    if engine not in ("duckdb", "spark"):
+        fail(f"--engine: duckdb or spark, not {engine!r}")
+    if engine == "spark":
+        window = {"date_from": date_from, "date_to": date_to, "period": period, "kind": kind}
+        window |= {"department": department, "compare": compare, "interval": interval}
+        result = spark_query(lake_dir, spark_master, issuer, program, funnel, window)
+        out.print_json(json.dumps(result))
+        return
+    if lake_dir is not None:
+        fail("--lake is read by --engine spark only")
     config = settings(data_dir)
     limit = config.query_timeout
     url = running.server_url(config.data_dir)

@@ -7,6 +7,8 @@
 # replaces the sentinels' rendered text with the window's. The replacements are our own
 # MAKE_TIMESTAMP / MAKE_DATE calls (no quotes), never user input; the issuer stays a literal of
 # the compiled SQL, so a cached statement can only ever read its own issuer's rows.
+# The dialect is the reader's (`IssuerTables.dialect`): DuckDB for the store, Spark SQL for the lake
+# (store/spark.py, docs/scale-out.md); each renders the sentinels in its own way.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import pyarrow as pa
 from credlens.domain.periods import buckets
 from credlens.domain.query import Query
 from credlens.store.scope import IssuerTables
+from credlens.store.spark import metric_sql
 
 CACHE_SIZE = 4096
 T = TypeVar("T")
@@ -106,11 +109,12 @@ class Plan:
     def __init__(self, query: Query, tables: IssuerTables, shape: Hashable) -> None:
         self.query = query
         self.tables = tables
-        self.shape = (tables.issuer_id, query.filters, shape)
+        self.shape = (tables.dialect, tables.issuer_id, query.filters, shape)
         window = query.window  # bounds by the stored days' time-zone data (IssuerTables.utc_midnights)
         start, end = tables.utc_midnights(query.timezone, [window.start, window.end + dt.timedelta(days=1)])
         self.bounds = Bounds(start, end, window.start, window.end)
-        self._replacements = list(zip(_rendered(SENTINELS), _rendered(self.bounds), strict=True))
+        dialect = tables.dialect
+        self._replacements = list(zip(_rendered(SENTINELS, dialect), _rendered(self.bounds, dialect), strict=True))
         self._buckets_of: Query | None = None
         self._aside: dict[str, Future[list[dict[str, Any]]]] = {}
 
@@ -119,7 +123,7 @@ class Plan:
         Nothing is compiled once the reader's deadline has ended (compiling can take longer than running)."""
         if self.tables.deadline is not None:
             self.tables.deadline.check()
-        sql = CACHE.get((name, self.shape), lambda: compile_template(build()))
+        sql = CACHE.get((name, self.shape), lambda: compile_template(build(), self.tables.dialect))
         for sentinel, value in self._replacements:
             sql = sql.replace(sentinel, value)
         return sql
@@ -212,21 +216,26 @@ def _slot(edge: dt.datetime) -> int:
     return seconds // SLOT_SECONDS
 
 
-def compile_template(expr: ir.Expr) -> str:
+def compile_template(expr: ir.Expr, dialect: str = "duckdb") -> str:
     """The expression's SQL with sentinel bounds; refuses a bound computed in Python from a sentinel
     (e.g. ``end + 90 days`` in Python), which a run could not substitute."""
-    sql = str(ibis.to_sql(expr, dialect="duckdb"))
+    sql = metric_sql(expr) if dialect == "pyspark" else str(ibis.to_sql(expr, dialect=dialect))
     rest = sql
-    for sentinel in _rendered(SENTINELS):
+    for sentinel in _rendered(SENTINELS, dialect):
         rest = rest.replace(sentinel, "")
-    if "MAKE_TIMESTAMP(1901" in rest or "MAKE_DATE(1901" in rest:
+    if any(text in rest for text in ("MAKE_TIMESTAMP(1901", "MAKE_DATE(1901", "'1901-")):
         raise AssertionError(f"a bound was derived from a sentinel in Python, not in the expression: {sql}")
     return sql
 
 
-def _rendered(bounds: Bounds) -> tuple[str, str, str, str]:
-    """The text Ibis renders for each bound (and what a run substitutes)."""
-    return (_timestamp(bounds.start), _timestamp(bounds.end), _date(bounds.first_day), _date(bounds.last_day))
+def _rendered(bounds: Bounds, dialect: str = "duckdb") -> tuple[str, str, str, str]:
+    """The text Ibis renders for each bound in the dialect (and what a run substitutes)."""
+    timestamp = _spark_timestamp if dialect == "pyspark" else _timestamp
+    return (timestamp(bounds.start), timestamp(bounds.end), _date(bounds.first_day), _date(bounds.last_day))
+
+
+def _spark_timestamp(value: dt.datetime) -> str:
+    return f"CAST('{value.isoformat()}' AS TIMESTAMP)"
 
 
 def _timestamp(value: dt.datetime) -> str:

@@ -42,6 +42,11 @@ ENROLLMENTS_FROM_BATCH = (
     "INSERT INTO enrollments SELECT issuer_id, event_id, program_id, recipient_key, occurred_at,"
     " md5_number_lower(recipient_key) FROM b WHERE type = 'program.enrolled'"
 )
+# The outcomes the recipients of the batch reported, stored as they are.
+OUTCOMES_FROM_BATCH = (
+    "INSERT INTO reported_outcomes SELECT issuer_id, event_id, credential_id, cred_hash, occurred_at, outcome "
+    "FROM b WHERE type = 'recipient.outcome_reported'"
+)
 DAILY_DIMS = (
     "issuer_id, day, program_id, kind, type, actor, channel, rating, verifier_industry, verifier_size, verifier_country"
 )
@@ -104,10 +109,7 @@ def _fold(con: Con, start: int) -> None:
         con.unregister("merged")
         con.unregister("d")
     con.execute(ENROLLMENTS_FROM_BATCH)
-    con.execute(
-        "INSERT INTO reported_outcomes SELECT issuer_id, event_id, credential_id, cred_hash, occurred_at, outcome "
-        "FROM b WHERE type = 'recipient.outcome_reported'"
-    )
+    con.execute(OUTCOMES_FROM_BATCH)
     if con.execute("SELECT count(*) FROM fold_touched").fetchall()[0][0]:
         portfolios.refresh(con, "fold_touched")
     con.execute("DROP TABLE fold_touched")

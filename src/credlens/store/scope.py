@@ -49,6 +49,7 @@ class IssuerTables:
     _con: Any = None
     _new_cursor: Callable[[Any], Any] | None = None  # the store's counted cursors (connection.py)
     deadline: Deadline | None = None  # of the request reading: its statements stop when it ends (deadlines.py)
+    dialect = "duckdb"  # what the metrics compile to for this reader (the lake's: store/spark.py)
 
     def fork(self) -> IssuerTables:
         """The same tables on a reader of their own, for a second thread (the comparison window)."""
