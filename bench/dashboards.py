@@ -96,7 +96,11 @@ def main() -> None:
             median = statistics.median(times)
             print(f"{name:<12} {median:>8.0f} {min(times):>8.0f} {max(times):>8.0f}   {size / 1024:.0f} KiB")
     with TestClient(create_app(settings), base_url="https://testserver") as holder:
-        opened = holder.get("/r/" + link.rsplit("/r/", 1)[1], follow_redirects=False)  # the signed link's session
+        path = "/r/" + link.rsplit("/r/", 1)[1]
+        interstitial = holder.get(path)  # the link asks to confirm first (a POST: no sign-in by navigation alone)
+        confirm = re.search(r'name="csrf_token" value="([^"]+)"', interstitial.text)
+        assert confirm, interstitial.text
+        opened = holder.post(path, data={"csrf_token": confirm.group(1)}, follow_redirects=False)
         assert opened.status_code == 303, opened.text
 
         def recipient() -> None:
