@@ -8,8 +8,7 @@ from typing import Annotated
 
 import typer
 
-from credlens.cli.common import DataDir, fail, find_issuer, open_store, out, settings
-from credlens.domain.query import QueryError
+from credlens.cli.common import DataDir, answering, fail, find_issuer, open_store, out, settings
 from credlens.reports.benchmarks import Privacy, benchmarks, window_of
 from credlens.store import deadlines
 
@@ -40,13 +39,9 @@ def show(
     busy = "the database is held by a running `credlens serve`: ask it, GET /api/v1/benchmarks with a read key"
     with open_store(data_dir, when_locked=busy) as warehouse, deadlines.bounded(config.query_timeout):
         target = find_issuer(warehouse, issuer)
-        try:
+        with answering():
             query = window_of(target, programs=program, date_from=date_from, date_to=date_to, period=period)
             result = benchmarks(warehouse, target, query, privacy)
-        except QueryError as exc:
-            fail(f"--{exc.field}: {exc.message}")
-        except deadlines.Cancelled as exc:
-            fail(f"{exc}; ask for a shorter window, or raise CREDLENS_QUERY_TIMEOUT")
     out.print_json(json.dumps(result))
 
 

@@ -13,6 +13,8 @@ from rich.console import Console
 from credlens.cli import running
 from credlens.config import Settings, SettingsError
 from credlens.domain.issuers import Issuer, NewKeys
+from credlens.domain.query import QueryError
+from credlens.store import deadlines
 from credlens.store.warehouse import StoreError, StoreLocked, Warehouse
 
 err = Console(stderr=True, highlight=False)
@@ -68,3 +70,15 @@ def audit_new_keys(warehouse: Warehouse, issuer_id: int, keys: NewKeys) -> None:
     """Record the keys a command handed out, by key id (the keys themselves are never recorded)."""
     for kind, key in (("ingest", keys.ingest), ("read", keys.read)):
         warehouse.audit(issuer_id, "cli", "key.created", f"{kind} key {key.split('_')[2]}")
+
+
+@contextmanager
+def answering(too_long: str = "ask for a shorter window") -> Iterator[None]:
+    """A query's refusal as one line naming its option, and a read past CREDLENS_QUERY_TIMEOUT as one
+    line saying what to do (``too_long``); exit 1 for both."""
+    try:
+        yield
+    except QueryError as exc:
+        fail(f"--{exc.field}: {exc.message}")
+    except deadlines.Cancelled as exc:
+        fail(f"{exc}; {too_long}, or raise CREDLENS_QUERY_TIMEOUT")

@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from credlens.cli.common import DataDir, fail, find_issuer, open_store, out, settings
-from credlens.domain.query import QueryError
+from credlens.cli.common import DataDir, answering, fail, find_issuer, open_store, out, settings
 from credlens.insights.engine import run_for
 from credlens.insights.text import as_text
 from credlens.store import deadlines
@@ -36,7 +35,7 @@ def insights(
     limit = settings(data_dir).query_timeout
     with open_store(data_dir) as warehouse, deadlines.bounded(limit):
         target = find_issuer(warehouse, issuer)
-        try:
+        with answering():
             result = run_for(
                 target,
                 warehouse.tables(target.issuer_id),
@@ -46,10 +45,6 @@ def insights(
                 period=period,
                 compare=compare,
             )
-        except QueryError as exc:
-            fail(f"--{exc.field}: {exc.message}")
-        except deadlines.Cancelled as exc:
-            fail(f"{exc}; ask for a shorter window, or raise CREDLENS_QUERY_TIMEOUT")
     if output == "text":
         out.print(as_text(result), end="", markup=False, soft_wrap=True)
     else:

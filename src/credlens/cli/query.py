@@ -9,9 +9,8 @@ from typing import Annotated, Any
 import typer
 
 from credlens.cli import running
-from credlens.cli.common import DataDir, fail, find_issuer, open_store, out, settings
+from credlens.cli.common import DataDir, answering, fail, find_issuer, open_store, out, settings
 from credlens.cli.lake import spark_query
-from credlens.domain.query import QueryError
 from credlens.metrics.runner import run_for
 from credlens.store import deadlines
 
@@ -77,7 +76,7 @@ def query(
         return
     with open_store(data_dir) as warehouse, deadlines.bounded(limit):
         target = find_issuer(warehouse, issuer)
-        try:
+        with answering("ask for a shorter window or a coarser interval"):
             result = run_for(
                 target,
                 warehouse.tables(target.issuer_id),
@@ -91,10 +90,6 @@ def query(
                 interval=interval,
                 funnel=funnel,
             )
-        except QueryError as exc:
-            fail(f"--{exc.field}: {exc.message}")
-        except deadlines.Cancelled as exc:
-            fail(f"{exc}; ask for a shorter window or a coarser interval, or raise CREDLENS_QUERY_TIMEOUT")
     out.print_json(json.dumps(result))
 
 

@@ -7,10 +7,9 @@ from typing import Annotated
 
 import typer
 
-from credlens.cli.common import DataDir, err, fail, find_issuer, open_store, settings
+from credlens.cli.common import DataDir, answering, err, fail, find_issuer, open_store, settings
 from credlens.cli.schedule import send_report
 from credlens.delivery.report import FORMATS, ReportRequest, build_report, render
-from credlens.domain.query import QueryError
 from credlens.store import deadlines
 
 COMPARES = ("previous", "year")
@@ -54,12 +53,8 @@ def report(
     limit = settings(data_dir).query_timeout
     with open_store(data_dir) as warehouse, deadlines.bounded(limit):
         target = find_issuer(warehouse, issuer)
-        try:
+        with answering():
             built = build_report(target, warehouse.tables(target.issuer_id), request, warehouse=warehouse)
-        except QueryError as exc:
-            fail(f"--{exc.field}: {exc.message}")
-        except deadlines.Cancelled as exc:
-            fail(f"{exc}; ask for a shorter window, or raise CREDLENS_QUERY_TIMEOUT")
         body = render(built, fmt)
         warehouse.audit(target.issuer_id, "cli", "export", f"report {fmt.upper()} ({built.period_label})")
     try:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 import typer
 
-from credlens.cli.common import DataDir, err, fail, find_issuer, open_store, out, settings
+from credlens.cli.common import DataDir, answering, err, fail, find_issuer, open_store, out, settings
 from credlens.delivery.report import ReportRequest
 from credlens.delivery.schedules import (
     Outgoing,
@@ -25,7 +25,6 @@ from credlens.delivery.schedules import (
     utcnow,
 )
 from credlens.domain.accounts import normalize_email
-from credlens.domain.query import QueryError
 from credlens.domain.schedules import Every
 from credlens.store import deadlines
 
@@ -95,13 +94,10 @@ def send_report(data_dir: Path | None, issuer: str, request: ReportRequest, to: 
     with open_store(data_dir, when_locked=LOCKED) as warehouse, deadlines.bounded(config.query_timeout):
         target = find_issuer(warehouse, issuer)
         try:
-            refused = send_now(warehouse, target, outgoing, request, to, actor="cli")
+            with answering():
+                refused = send_now(warehouse, target, outgoing, request, to, actor="cli")
         except ScheduleError as exc:
             fail(str(exc))
-        except QueryError as exc:
-            fail(f"--{exc.field}: {exc.message}")
-        except deadlines.Cancelled as exc:
-            fail(f"{exc}; ask for a shorter window, or raise CREDLENS_QUERY_TIMEOUT")
     sent = [normalize_email(e) for e in to if normalize_email(e) not in refused]
     for email, answer in refused.items():
         err.print(f"[bold yellow]warning:[/] the SMTP server refused {email}: {answer}", soft_wrap=True)

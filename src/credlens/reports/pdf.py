@@ -195,8 +195,8 @@ TABLE_SIZE = 7.5
 
 
 def _table(pdf: FPDF, table: Table) -> None:
-    """A table drawn line by line with the core font's own metrics: fpdf2's table measured every cell
-    twice through its text shaping (~1.6 ms a cell, most of a report's time)."""
+    """A table drawn line by line with the core font's own metrics (fpdf2's table shapes each cell's
+    text twice, most of a report's time: docs/performance.md)."""
     if pdf.get_y() + 25 > pdf.page_break_trigger:
         pdf.add_page()
     pdf.set_font("Helvetica", "B", 9)

@@ -257,11 +257,8 @@ class Webhooks:
     def record(self, results: Sequence[tuple[Attempt, dt.datetime | None]]) -> None:
         """Record a round's attempts in one transaction: each with its next attempt's time if it is
         to be retried, None if it is done (delivered, gone, given up: it leaves the outbox). A
-        subscription is failing from its first failed attempt after its last success.
-
-        # NOTE: measured here, three autocommitted statements per delivery cost ~12 ms (100 deliveries
-        # a second to a local receiver); one transaction per round of up to FLUSH_EVERY costs far less.
-        """
+        subscription is failing from its first failed attempt after its last success. One transaction
+        per round: a commit per delivery bounded the sender's pace (docs/performance.md)."""
         if not results:
             return
         failing: dict[str, dt.datetime | None] = {}
