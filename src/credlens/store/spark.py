@@ -35,7 +35,7 @@ import sqlglot
 from sqlglot import exp
 
 from credlens.domain.issuers import Issuer
-from credlens.store import cohorts, lake
+from credlens.store import breakdowns, cohorts, lake
 from credlens.store.folds import ENROLLMENTS_FROM_BATCH, OUTCOMES_FROM_BATCH, daily_counts_sql
 from credlens.store.portfolios import refresh_sql
 from credlens.store.rollups import ROLLUPS, aggregate_sql
@@ -173,6 +173,10 @@ def derivations() -> list[tuple[str, str]]:
     steps.append(("enrollments", spark_sql(ENROLLMENTS_FROM_BATCH.replace("FROM b", "FROM events"))))
     steps.append(("reported_outcomes", spark_sql(OUTCOMES_FROM_BATCH.replace("FROM b", "FROM events"))))
     steps.append(("cohort_days", spark_sql(cohorts.counts_sql("credentials"))))
+    for statement in breakdowns.rebuild_sql():
+        match = re.match(r"\s*INSERT INTO (\w+)", statement)
+        if match:
+            steps.append((match.group(1), spark_sql(statement)))
     for statement in refresh_sql(None):
         match = re.match(r"\s*INSERT INTO (\w+)", statement)
         if match:
