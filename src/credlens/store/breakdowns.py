@@ -97,9 +97,11 @@ def cells_sql(rows: str, sign: int = 1) -> str:
 
 
 # The stored rows of the pairs (breakdown, key, recipient) a change touches (``attribute_pairs``).
-_OF_PAIRS = """(SELECT a.* FROM attribute_days a SEMI JOIN attribute_pairs p
-    ON a.issuer_id = p.issuer_id AND a.breakdown = p.breakdown AND a.key = p.key
-    AND a.recipient_hash IS NOT DISTINCT FROM p.recipient_hash)"""
+# NOTE: measured at 10M events (2.8M rows), ~90 ms with the recipients looked up first, ~140 ms without.
+_OF_PAIRS = """SELECT a.* FROM (SELECT * FROM attribute_days
+        WHERE recipient_hash IN (SELECT recipient_hash FROM attribute_pairs) OR recipient_hash IS NULL) a
+    SEMI JOIN attribute_pairs p ON a.issuer_id = p.issuer_id AND a.breakdown = p.breakdown AND a.key = p.key
+    AND a.recipient_hash IS NOT DISTINCT FROM p.recipient_hash"""
 
 
 def fold(con: Any, start: int) -> None:
@@ -110,33 +112,35 @@ def fold(con: Any, start: int) -> None:
     Events that waited for their credential's issuance (folded earlier, never counted) are counted
     now, with it, read back from `events` as `daily` reads them (retention keeps them meanwhile).
     """
-    columns = ", ".join(f"e.{name}" for name in READ)
-    credentials = """(SELECT c.* FROM credentials c SEMI JOIN d
-        ON c.issuer_id = d.issuer_id AND c.cred_hash = d.cred_hash AND c.credential_id = d.credential_id)"""
+    columns = ", ".join(f"e.{name}" for name in (*READ, "cred_hash"))
     late = """SELECT d.issuer_id, d.credential_id, d.cred_hash FROM d
         JOIN merged m ON m.issuer_id = d.issuer_id AND m.credential_id = d.credential_id
         WHERE d.issued_at IS NOT NULL"""
-    any_late = con.execute(f"SELECT count(*) FROM ({late})").fetchall()[0][0] > 0
-    events = f"(SELECT {columns} FROM b e WHERE e.type IN ({_TYPES})"
-    if any_late:  # a join that scans `events`: most folds have no late issuance and skip it
+    events = f"SELECT {columns} FROM b e WHERE e.type IN ({_TYPES})"
+    if con.execute(f"SELECT count(*) FROM ({late})").fetchall()[0][0]:
+        # a join that scans `events`: most folds have no late issuance and skip it
         events += f""" UNION ALL SELECT {columns} FROM events e JOIN ({late}) l
             ON e.issuer_id = l.issuer_id AND e.cred_hash = l.cred_hash AND e.credential_id = l.credential_id
             WHERE e.seq <= {int(start)} AND e.type IN ({_TYPES})"""
-    events += ")"
-    con.execute(f"CREATE OR REPLACE TEMP TABLE attribute_batch AS {days_sql(events, credentials)}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE attribute_events AS {events}")
+    credentials = """(SELECT issuer_id, credential_id, program_id, kind, recipient_hash, issued_at FROM credentials
+        WHERE cred_hash IN (SELECT cred_hash FROM attribute_events))"""  # the join in days_sql matches the id
     try:
-        if con.execute("SELECT count(*) FROM attribute_batch").fetchall()[0][0]:
-            con.execute(
-                "CREATE OR REPLACE TEMP TABLE attribute_pairs AS "
-                "SELECT DISTINCT issuer_id, breakdown, key, recipient_hash FROM attribute_batch"
-            )
-            CELLS.record(con, cells_sql(_OF_PAIRS, -1))
-            con.execute("INSERT INTO attribute_days SELECT * FROM attribute_batch")
-            CELLS.record(con, cells_sql(_OF_PAIRS, 1))
-            CELLS.apply(con)
-            con.execute("DROP TABLE attribute_pairs")
+        if not con.execute("SELECT count(*) FROM attribute_events").fetchall()[0][0]:
+            return  # no event of a breakdown: nothing reads `credentials`
+        con.execute(f"CREATE OR REPLACE TEMP TABLE attribute_batch AS {days_sql('attribute_events', credentials)}")
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE attribute_pairs AS "
+            "SELECT DISTINCT issuer_id, breakdown, key, recipient_hash FROM attribute_batch"
+        )
+        con.execute(f"CREATE OR REPLACE TEMP TABLE attribute_old AS {_OF_PAIRS}")  # one scan of the table
+        CELLS.record(con, cells_sql("attribute_old", -1))
+        CELLS.record(con, cells_sql("(SELECT * FROM attribute_old UNION ALL SELECT * FROM attribute_batch)", 1))
+        con.execute("INSERT INTO attribute_days SELECT * FROM attribute_batch")
+        CELLS.apply(con)
     finally:
-        con.execute("DROP TABLE IF EXISTS attribute_batch")
+        for table in ("attribute_events", "attribute_batch", "attribute_pairs", "attribute_old"):
+            con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 # A recipient's rows, by the hash of their key; kept when that hash is also another recipient's (a
