@@ -224,7 +224,9 @@ def open_lake(root: Path, slug: str, spark: Any, *, derive: bool = True) -> Lake
     if not derive:
         return found
     state = root / DERIVED / f"issuer={slug}" / "_state.json"
-    if state.exists() and json.loads(state.read_text()).get("events") == _fingerprint(root, files):
+    current = state.exists() and json.loads(state.read_text()).get("events") == _fingerprint(root, files)
+    # a rebuild by an older version lacks the tables added since: built now, as without a rebuild
+    if current and all((state.parent / table).exists() for table in _derived_tables()):
         for table in _derived_tables():
             path = root / DERIVED / f"issuer={slug}" / table
             _register(found, table, spark.read.parquet(str(path)))
