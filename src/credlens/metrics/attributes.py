@@ -13,8 +13,8 @@ so no raw event is read and retention does not take them away:
 ONE statement counts every wanted breakdown's cells; only they reach Python, where each breakdown
 keeps its 50 largest.
 
-NOTE: measured at 10M events, the unfiltered read takes ~10 ms (`last_quarter`) and ~40-50 ms
-(`all`); grouping the raw events took 1.4-6.7 s of the full metric set (docs/performance.md).
+NOTE: measured at 10M events, the unfiltered statement takes ~10 ms (`last_quarter`) and ~40-50 ms
+(`all`); grouping the raw events took 0.9 s and 5.4 s (docs/performance.md).
 """
 
 from __future__ import annotations
