@@ -30,6 +30,8 @@ SNAPSHOTS = {
     "enrolled": "SELECT * EXCLUDE (issuer_id) FROM enrolled ORDER BY ALL",
     "cohort_days": "SELECT * EXCLUDE (issuer_id) FROM cohort_days ORDER BY ALL",
     "recipient_days": "SELECT * EXCLUDE (issuer_id) FROM recipient_days ORDER BY ALL",
+    "attribute_days": "SELECT * EXCLUDE (issuer_id, events), sum(events) FROM attribute_days GROUP BY ALL ORDER BY ALL",
+    "attribute_cells": "SELECT * EXCLUDE (issuer_id) FROM attribute_cells ORDER BY ALL",
 }
 
 

@@ -295,7 +295,7 @@ def _independent(plan: Plan, need: Callable[..., bool], s: Scoped) -> dict[str, 
     wanted = frozenset(m for m in attributes.BREAKDOWNS if need(m))
     if wanted:
         builds["attributes/" + ",".join(sorted(wanted))] = lambda: attributes.event_attributes(
-            tables, s.all, w.start, w.end, wanted
+            query, tables, w.first_day, w.last_day, wanted
         )
     if need("recipient_demographics") and not rolled_up:
         builds["demographics"] = lambda: recipients.recipient_demographics(tables, s.cohort)

@@ -4,7 +4,8 @@ Steps, in order, in ONE transaction; the caller holds the write and fold locks a
 appended event, so the derived tables reflect every stored event:
   their credentials (the issuances that named them) → their events (those of the credentials, and the
   enrollments and consent changes that carry their key) → subtract those events' `daily` counts,
-  computed as the fold added them, and their credentials' counts from `cohort_days` → delete events,
+  computed as the fold added them, their credentials' counts from `cohort_days`, and their rows of
+  `attribute_days` with what they count in `attribute_cells` (breakdowns.py) → delete events,
   tombstones, verifications and reported outcomes of the credentials, the credentials, enrollments,
   the `recipients` row and their recipient-link sessions → blank the programs' references to their
   issuances → recompute their portfolio rollups (none are left) → queue the file's rewrite (purges.py).
@@ -20,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import asdict, dataclass
 
-from credlens.store import cohorts, portfolios, purges
+from credlens.store import breakdowns, cohorts, portfolios, purges
 from credlens.store.appends import Con
 from credlens.store.folds import DAILY_DIMS, daily_counts_sql
 
@@ -127,6 +128,8 @@ def erase(con: Con, issuer_id: int, recipient_key: str) -> ErasureReport:
         daily_events, folded = _subtract_daily(con, issuer_id)
         cohorts.record(con, _THEIR_CREDENTIAL_ROWS, -1, [issuer_id, recipient_key])
         cohorts.apply(con)
+        for statement in breakdowns.erase_sql():  # their attribute breakdown rows (breakdowns.py)
+            con.execute(statement, _used(statement, params))
         counts = [_count(con.execute(sql, _used(sql, params)).fetchall()) for _, sql in _DELETES]
         con.execute(_UNLINK_PROGRAMS, _used(_UNLINK_PROGRAMS, params))
         con.execute(_THEIR_PORTFOLIO, _used(_THEIR_PORTFOLIO, params))

@@ -2,7 +2,8 @@
 
 `events.seq` numbers events as they were appended; `meta.folded_seq` says how far the derived
 tables (credentials, programs, recipients, verifications, enrollments, reported_outcomes, daily,
-the recipient rollups of portfolios.py and the cohort counters of cohorts.py) have folded. A fold
+the recipient rollups of portfolios.py, the cohort counters of cohorts.py and the attribute
+breakdowns of breakdowns.py) have folded. A fold
 reads the events after it, folds them (rollups.py) and moves the cursor in the SAME transaction, so
 a crash or an error at any point folds every event once and only once.
 
@@ -17,7 +18,7 @@ import datetime as dt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from credlens.store import cohorts, portfolios, webhooks
+from credlens.store import breakdowns, cohorts, portfolios, webhooks
 from credlens.store.appends import STORED_COLUMNS, Con
 from credlens.store.rollups import CREDENTIALS, ROLLUPS, aggregate_sql, changed_columns, insert_sql, merge_sql
 
@@ -103,6 +104,7 @@ def _fold(con: Con, start: int) -> None:
             _daily(con, start)
         con.execute(insert_sql(rollup, "d", "merged"))
         if rollup is CREDENTIALS:
+            breakdowns.fold(con, start)
             cohorts.record(con, CHANGED_NOW, 1)
             cohorts.apply(con)
             con.execute(f"CREATE OR REPLACE TEMP TABLE fold_touched AS {TOUCHED}")

@@ -12,13 +12,14 @@ import pyarrow as pa
 
 from credlens.domain.events import CHANNELS
 from credlens.domain.industries import BY_FOLDED
-from credlens.store import cohorts, schedules, shares, webhooks
+from credlens.store import breakdowns, cohorts, schedules, shares, webhooks
 from credlens.store.portfolios import DAYS_DDL, RECIPIENT_DAYS, days_sql, refresh_sql
 
 # 2: recipient_hash in credentials and enrollments; 3: portfolio rollups; 4: cohort_days, recipient_days;
 # 5: no empty owner_days (NULL, as a single fold leaves them); 6: industries of the vocabulary, benchmark releases;
-# 7: the credential's design (events.design_id/_name, credentials.design_id/_name)
-SCHEMA_VERSION = 7
+# 7: the credential's design (events.design_id/_name, credentials.design_id/_name);
+# 8: attribute_days, attribute_cells (the attribute breakdowns, breakdowns.py)
+SCHEMA_VERSION = 8
 
 # Columns of one event, in the order of the `events` table after (issuer_id, seq, id_hash, cred_hash).
 # `seq` numbers events in the order they were stored; the derived tables hold the fold of every
@@ -265,6 +266,8 @@ TABLES: tuple[str, ...] = (
     cohorts.DDL,
     # Recipients per day of their first and latest award, per demographic value (portfolios.py).
     DAYS_DDL,
+    # The attribute breakdowns per day (downloads by format, public views by referrer, ...): breakdowns.py.
+    *breakdowns.DDL,
     # What deduplication needs of a raw event deleted by retention (retention.py): its id, and the
     # hashes of its credential and recipient so that an erasure can delete it too.
     """CREATE TABLE IF NOT EXISTS event_tombstones (
@@ -350,4 +353,7 @@ MIGRATIONS: tuple[tuple[int, tuple[str, ...]], ...] = (
             for column in ("design_id", "design_name")
         ),
     ),
+    # The attribute breakdowns, counted from the events the file still holds (those retention deleted
+    # were never counted by an older version's fold either: it read them raw).
+    (8, breakdowns.rebuild_sql()),
 )

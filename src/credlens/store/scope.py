@@ -29,6 +29,8 @@ SCOPED_TABLES = (
     "enrolled",
     "cohort_days",
     "recipient_days",
+    "attribute_days",
+    "attribute_cells",
 )
 
 

@@ -35,7 +35,7 @@ import sqlglot
 from sqlglot import exp
 
 from credlens.domain.issuers import Issuer
-from credlens.store import cohorts, lake
+from credlens.store import breakdowns, cohorts, lake
 from credlens.store.folds import ENROLLMENTS_FROM_BATCH, OUTCOMES_FROM_BATCH, daily_counts_sql
 from credlens.store.portfolios import refresh_sql
 from credlens.store.rollups import ROLLUPS, aggregate_sql
@@ -173,6 +173,10 @@ def derivations() -> list[tuple[str, str]]:
     steps.append(("enrollments", spark_sql(ENROLLMENTS_FROM_BATCH.replace("FROM b", "FROM events"))))
     steps.append(("reported_outcomes", spark_sql(OUTCOMES_FROM_BATCH.replace("FROM b", "FROM events"))))
     steps.append(("cohort_days", spark_sql(cohorts.counts_sql("credentials"))))
+    for statement in breakdowns.rebuild_sql():
+        match = re.match(r"\s*INSERT INTO (\w+)", statement)
+        if match:
+            steps.append((match.group(1), spark_sql(statement)))
     for statement in refresh_sql(None):
         match = re.match(r"\s*INSERT INTO (\w+)", statement)
         if match:
@@ -220,7 +224,9 @@ def open_lake(root: Path, slug: str, spark: Any, *, derive: bool = True) -> Lake
     if not derive:
         return found
     state = root / DERIVED / f"issuer={slug}" / "_state.json"
-    if state.exists() and json.loads(state.read_text()).get("events") == _fingerprint(root, files):
+    current = state.exists() and json.loads(state.read_text()).get("events") == _fingerprint(root, files)
+    # a rebuild by an older version lacks the tables added since: built now, as without a rebuild
+    if current and all((state.parent / table).exists() for table in _derived_tables()):
         for table in _derived_tables():
             path = root / DERIVED / f"issuer={slug}" / table
             _register(found, table, spark.read.parquet(str(path)))
