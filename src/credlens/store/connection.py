@@ -36,6 +36,12 @@ DRAIN_TIMEOUT = 30.0
 GAP_WAIT = 1.0  # seconds of waiting for a moment with no reader before holding new ones at the gate
 CHECKPOINT_TRIES = 20  # a checkpoint after the copy, beside the writers' transactions (``_copy``)
 WRITER_WAIT = 2.0  # seconds a rewrite waits for the write lock, readers held, before letting them in again
+# DuckDB checkpoints inside the COMMIT that finds its WAL past `checkpoint_threshold` (16 MiB by
+# default), or that writes more rows than `auto_checkpoint_skip_wal_threshold` (then straight to the
+# file), and every other commit waits for that checkpoint: an append (an acknowledgement) waited
+# for a fold's (docs/performance.md). Commits of a writable connection never checkpoint short of
+# this limit, a safety net; the server's writer checkpoints when idle or past writer.WAL_BOUND.
+WAL_LIMIT = 1 << 30  # bytes
 # The cursors handed out inside the current ``Connection.reading()`` (threads started with a copy
 # of the context, as FastAPI's thread pool does, add to the same list).
 # Weakly: a cursor dropped before the scope ends is done then, as anywhere else.
@@ -77,6 +83,9 @@ class Connection:
                 raise ConnectionLocked(str(exc)) from exc
             raise
         con.execute("SET enable_progress_bar = false")
+        if not self.read_only:
+            con.execute(f"SET checkpoint_threshold = '{WAL_LIMIT}B'")
+            con.execute(f"SET auto_checkpoint_skip_wal_threshold = {2**62}")
         if self.memory_limit:
             # Beyond it DuckDB spills to `<file>.tmp` beside the database (docs/deployment.md).
             con.execute(f"SET memory_limit = '{self.memory_limit}'")  # checked by config.MEMORY
@@ -141,6 +150,13 @@ class Connection:
 
     def close(self) -> None:
         self.con.close()
+
+    def wal_size(self) -> int:
+        """Bytes in the write-ahead log: what the next checkpoint writes into the file (about)."""
+        try:
+            return self.path.with_name(self.path.name + ".wal").stat().st_size
+        except FileNotFoundError:
+            return 0
 
     def rewrite(
         self,

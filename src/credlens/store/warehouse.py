@@ -31,7 +31,7 @@ from credlens.privacy.suppression import check_k
 from credlens.store import deadlines, purges, releases
 from credlens.store.accounts import Accounts
 from credlens.store.appends import KeyIndexes, WriteRequest, WriteResult, append_group
-from credlens.store.connection import Connection, ConnectionLocked, remove_leftovers
+from credlens.store.connection import CHECKPOINT_TRIES, Connection, ConnectionLocked, remove_leftovers
 from credlens.store.erasure import ErasureReport, erase
 from credlens.store.folds import FOLD_MAX_EVENTS, compact_daily, fold_pending, unfolded
 from credlens.store.purges import PurgeStatus
@@ -87,6 +87,7 @@ class Warehouse:
         # first: a purge holds it for its whole copy, and must not keep the write lock held meanwhile.
         self._fold_lock = threading.Lock()
         self._indexes = KeyIndexes()
+        self.checkpoints = 0  # how many ``checkpoint`` wrote (tests observe where checkpoints happen)
         self._secrets: dict[int, str] = {}
         self._keys = _KeyCache()
         self._schemas: dict[str, ibis.Schema] | None = None
@@ -372,6 +373,33 @@ class Warehouse:
             self._fold(self._con)
             compact_daily(self._con)
             self._con.execute("CHECKPOINT")
+
+    def wal_size(self) -> int:
+        return self._db.wal_size()
+
+    def checkpoint(self, *, over: int = 0) -> bool:
+        """Write the WAL into the file if it holds more than ``over`` bytes; True if it did.
+
+        Commits never do (connection.WAL_LIMIT): appends wait for a checkpoint whoever runs it
+        (DuckDB), so the server's writer calls this only when it is idle or the WAL is past its
+        bound (writer.py). Under the fold lock: a fold's open transaction would refuse it.
+        """
+        with self._fold_lock:
+            if self._db.wal_size() <= over:
+                return False
+            con = self._db.con.cursor()
+            try:
+                for _ in range(CHECKPOINT_TRIES):
+                    try:
+                        con.execute("CHECKPOINT")
+                    except duckdb.Error:  # e.g. refused beside another transaction: a moment later
+                        time.sleep(0.05)
+                        continue
+                    self.checkpoints += 1
+                    return True
+            finally:
+                con.close()  # NOTE: a connection left open would keep the file a rewrite replaces
+        return False
 
     # -- privacy operations (privacy.md) ---------------------------------------------------------
 

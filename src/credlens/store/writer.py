@@ -36,6 +36,12 @@ FOLD_RETRY_AFTER = 30.0  # seconds before a failed fold is tried again, new batc
 GATHER_WHILE_DECODING = 2  # wait for more requests only while at least this many are being decoded
 GATHER_FOR = 0.015  # seconds a group waits at most for them (about one request's decoding)
 GATHER_REQUESTS = 4  # requests in a group beyond which it does not wait
+# Every append waits for a checkpoint (DuckDB), and no commit runs one (connection.WAL_LIMIT): the
+# fold thread checkpoints after a fold when the writer is idle and the WAL holds more than
+# CHECKPOINT_IDLE_FROM, or whatever the load once it holds more than WAL_BOUND, which bounds the
+# WAL (its replay at the next start, and DuckDB's memory for what it holds).
+CHECKPOINT_IDLE_FROM = 16 << 20  # bytes: DuckDB's own threshold
+WAL_BOUND = 256 << 20  # bytes
 
 log = logging.getLogger("credlens.writer")
 _EMPTY = EVENT_ARROW_SCHEMA.empty_table()
@@ -53,6 +59,7 @@ class GroupWriter:
         self._queue: queue.Queue[_Item | None] = queue.Queue()
         self._fold_wanted = threading.Event()
         self._stopping = False
+        self._appended_at = 0.0  # time.monotonic() of the last append
         self._folder = threading.Thread(target=self._fold_when_wanted, name="credlens-fold", daemon=True)
         self._thread = threading.Thread(target=self._run, name="credlens-writer", daemon=True)
         self._folder.start()
@@ -104,6 +111,15 @@ class GroupWriter:
             if self._stopping:
                 return
             failed = not self._fold()
+            if not failed:
+                self._checkpoint()
+
+    def _checkpoint(self) -> None:
+        idle = self._queue.empty() and time.monotonic() - self._appended_at >= FOLD_WHEN_IDLE_FOR
+        try:
+            self._warehouse.checkpoint(over=CHECKPOINT_IDLE_FROM if idle else WAL_BOUND)
+        except Exception:
+            log.exception("checkpoint failed; the WAL keeps the appended events, tried again after the next fold")
 
     def wait_idle(self) -> None:
         """Block until every batch submitted before this call is appended and folded (tests).
@@ -153,6 +169,7 @@ class GroupWriter:
             for _, future in group:
                 future.set_exception(exc)
             return 0
+        self._appended_at = time.monotonic()
         for (_, future), result in zip(group, results, strict=True):
             future.set_result(result)
         return sum(result.accepted for result in results)
