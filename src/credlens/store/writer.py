@@ -37,9 +37,10 @@ GATHER_WHILE_DECODING = 2  # wait for more requests only while at least this man
 GATHER_FOR = 0.015  # seconds a group waits at most for them (about one request's decoding)
 GATHER_REQUESTS = 4  # requests in a group beyond which it does not wait
 # Every append waits for a checkpoint (DuckDB), and no commit runs one (connection.WAL_LIMIT): the
-# fold thread checkpoints after a fold when the writer is idle and the WAL holds more than
-# CHECKPOINT_IDLE_FROM, or whatever the load once it holds more than WAL_BOUND, which bounds the
-# WAL (its replay at the next start, and DuckDB's memory for what it holds).
+# fold thread checkpoints once the writer has appended nothing for CHECKPOINT_IDLE_FOR and the WAL
+# holds more than CHECKPOINT_IDLE_FROM, or whatever the load after a fold that left it past
+# WAL_BOUND, which bounds the WAL (its replay at the next start, DuckDB's memory for what it holds).
+CHECKPOINT_IDLE_FOR = 2.0  # seconds: a client's pause between batches is not idle (0.2 s was, under load)
 CHECKPOINT_IDLE_FROM = 16 << 20  # bytes: DuckDB's own threshold
 WAL_BOUND = 256 << 20  # bytes
 
@@ -103,23 +104,29 @@ class GroupWriter:
 
     def _fold_when_wanted(self) -> None:
         """The fold thread: one fold per wake-up (a fold takes every event appended before it starts,
-        so wake-ups during a fold need only one more), and a retry after a failed one."""
+        so wake-ups during a fold need only one more), and a retry after a failed one; a checkpoint
+        once the writer has been idle for CHECKPOINT_IDLE_FOR, or after a fold that left the WAL past
+        WAL_BOUND."""
         failed = False
         while True:
-            self._fold_wanted.wait(FOLD_RETRY_AFTER if failed else None)
+            owed = not failed and self._warehouse.wal_size() > CHECKPOINT_IDLE_FROM
+            woken = self._fold_wanted.wait(FOLD_RETRY_AFTER if failed else CHECKPOINT_IDLE_FOR if owed else None)
             self._fold_wanted.clear()
             if self._stopping:
                 return
+            if owed and not woken:
+                if self._queue.empty() and time.monotonic() - self._appended_at >= CHECKPOINT_IDLE_FOR:
+                    self._checkpoint(over=CHECKPOINT_IDLE_FROM)
+                continue
             failed = not self._fold()
             if not failed:
-                self._checkpoint()
+                self._checkpoint(over=WAL_BOUND)
 
-    def _checkpoint(self) -> None:
-        idle = self._queue.empty() and time.monotonic() - self._appended_at >= FOLD_WHEN_IDLE_FOR
+    def _checkpoint(self, *, over: int) -> None:
         try:
-            self._warehouse.checkpoint(over=CHECKPOINT_IDLE_FROM if idle else WAL_BOUND)
+            self._warehouse.checkpoint(over=over)
         except Exception:
-            log.exception("checkpoint failed; the WAL keeps the appended events, tried again after the next fold")
+            log.exception("checkpoint failed; the WAL keeps the appended events, and it is tried again")
 
     def wait_idle(self) -> None:
         """Block until every batch submitted before this call is appended and folded (tests).
