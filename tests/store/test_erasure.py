@@ -364,6 +364,6 @@ def test_appends_are_acknowledged_while_an_erasure_deletes(
     warehouse.fold()
     views = warehouse.cursor().execute("SELECT owner_views FROM credentials WHERE credential_id = 'bob-cred-gamma'")
     assert views.fetchall() == [(2,)]
-    assert warehouse.cursor().execute("SELECT count(*) FROM credentials WHERE credential_id LIKE 'ann-%'").fetchall() == [
-        (0,)
-    ]
+    assert warehouse.cursor().execute(
+        "SELECT count(*) FROM credentials WHERE credential_id LIKE 'ann-%'"
+    ).fetchall() == [(0,)]
