@@ -39,8 +39,9 @@ WRITER_WAIT = 2.0  # seconds a rewrite waits for the write lock, readers held, b
 # DuckDB checkpoints inside the COMMIT that finds its WAL past `checkpoint_threshold` (16 MiB by
 # default), or that writes more rows than `auto_checkpoint_skip_wal_threshold` (then straight to the
 # file), and every other commit waits for that checkpoint: an append (an acknowledgement) waited
-# for a fold's (docs/performance.md). Commits of a writable connection never checkpoint short of
-# this limit, a safety net; the server's writer checkpoints when idle or past writer.WAL_BOUND.
+# for a fold's (docs/performance.md). With ``defer_checkpoints`` (the server) commits checkpoint
+# only past this limit, a safety net: the server's writer checkpoints when idle or past
+# writer.WAL_BOUND. A command (an import) keeps DuckDB's defaults: nobody waits for its commits.
 WAL_LIMIT = 1 << 30  # bytes
 # The cursors handed out inside the current ``Connection.reading()`` (threads started with a copy
 # of the context, as FastAPI's thread pool does, add to the same list).
@@ -57,9 +58,12 @@ class Connection:
     A fold makes a connection of its own from ``con`` under the fold lock and closes it before
     releasing the lock (Warehouse.fold); it does not count as a reader."""
 
-    def __init__(self, path: Path, *, read_only: bool = False, memory_limit: str | None = None) -> None:
+    def __init__(
+        self, path: Path, *, read_only: bool = False, memory_limit: str | None = None, defer_checkpoints: bool = False
+    ) -> None:
         self.path = path
         self.read_only = read_only
+        self.defer_checkpoints = defer_checkpoints  # commits never checkpoint (below WAL_LIMIT): the server
         self.memory_limit = memory_limit  # DuckDB's buffer memory (None: its default, 80 % of RAM)
         self._gate = threading.Condition()
         self._swapping = False
@@ -83,7 +87,7 @@ class Connection:
                 raise ConnectionLocked(str(exc)) from exc
             raise
         con.execute("SET enable_progress_bar = false")
-        if not self.read_only:
+        if self.defer_checkpoints and not self.read_only:
             con.execute(f"SET checkpoint_threshold = '{WAL_LIMIT}B'")
             con.execute(f"SET auto_checkpoint_skip_wal_threshold = {2**62}")
         if self.memory_limit:

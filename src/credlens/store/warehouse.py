@@ -69,11 +69,22 @@ class StoreLocked(StoreError):
 
 
 class Warehouse:
-    def __init__(self, data_dir: Path, *, read_only: bool = False, memory_limit: str | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        defer_checkpoints: bool = False,
+    ) -> None:
+        """``defer_checkpoints``: commits never checkpoint; ``checkpoint`` does, called by the server's
+        writer (connection.WAL_LIMIT)."""
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / DB_FILE
         try:
-            self._db = Connection(self.path, read_only=read_only, memory_limit=memory_limit)
+            self._db = Connection(
+                self.path, read_only=read_only, memory_limit=memory_limit, defer_checkpoints=defer_checkpoints
+            )
         except ConnectionLocked as exc:
             raise StoreLocked(
                 f"the database {self.path} is held by another process (a running `credlens serve`?); "
