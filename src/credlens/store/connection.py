@@ -188,7 +188,9 @@ class Connection:
         remove_leftovers(self.path)
         started = time.perf_counter()
         self._copy(fresh)
+        copied = time.perf_counter()
         self._append_since(fresh, appended or {})
+        log.info("file rewrite: rows appended during the copy copied in %.2f s", time.perf_counter() - copied)
         copied = time.perf_counter()
         if not self._hold(write_lock, DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
             remove_leftovers(self.path)
@@ -200,7 +202,13 @@ class Connection:
             except BaseException:
                 remove_leftovers(self.path)
                 raise
+            caught_up = time.perf_counter()
             self.con.close()
+            log.info(
+                "file rewrite: catch-up %.2f s, closing the old file %.2f s",
+                caught_up - held,
+                time.perf_counter() - caught_up,
+            )
             _remove(self.path.with_name(self.path.name + ".wal"))  # closed cleanly: already checkpointed
             try:
                 os.replace(fresh, self.path)
@@ -259,12 +267,14 @@ class Connection:
             # NOTE: checkpoint what was appended during the copy now, outside the write lock, so that
             # the swap's own checkpoint is small; DuckDB refuses while another transaction runs, so a
             # few tries, then the swap does it (docs/performance.md).
+            started = time.perf_counter()
             for _ in range(CHECKPOINT_TRIES):
                 try:
                     copier.execute("CHECKPOINT")
                     break
                 except duckdb.Error:
                     time.sleep(0.05)
+            log.info("file rewrite: the checkpoint after the copy took %.2f s", time.perf_counter() - started)
         finally:
             self._copier = None
             copier.close()  # NOTE: a connection left open would keep the file that is replaced
