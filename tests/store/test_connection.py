@@ -170,3 +170,35 @@ def test_a_writer_waiting_at_the_gate_with_the_write_lock_does_not_deadlock_the_
     thread.join()
     assert seen == [[(1000,)]]
     db.close()
+
+
+def test_rows_appended_during_the_copy_are_copied_before_the_write_lock_is_taken(
+    db: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, item 13: the catch-up under the write lock copied every row appended during the
+    whole copy (acknowledgements waited 1.3-6.0 s at 10M events); it now finds only those appended
+    since a catch-up made beside the writers."""
+    copy = Connection._copy
+    catch_up = Connection._catch_up
+    waiting: list[int] = []
+
+    def copy_then_append(self: Connection, fresh: Path) -> None:
+        copy(self, fresh)
+        self.con.execute("INSERT INTO t SELECT range FROM range(1000, 1500)")  # a writer, during the copy
+
+    def count_then_catch_up(
+        self: Connection, appended: dict[str, str], stable: tuple[str, ...], values: dict[str, str]
+    ) -> str:
+        fresh = self.path.with_name(self.path.name + connection.REWRITE_SUFFIX)
+        self.con.execute(f"ATTACH '{fresh}' AS waiting")
+        (rows,) = self.con.execute("SELECT count(*) FROM waiting.t WHERE i >= 1000").fetchall()[0]
+        self.con.execute("DETACH waiting")
+        waiting.append(500 - rows)  # what the catch-up under the lock still has to copy
+        return catch_up(self, appended, stable, values)
+
+    monkeypatch.setattr(Connection, "_copy", copy_then_append)
+    monkeypatch.setattr(Connection, "_catch_up", count_then_catch_up)
+    assert db.rewrite(appended={"t": "i"})
+    assert waiting == [0]
+    assert db.con.execute("SELECT count(*), max(i) FROM t").fetchall() == [(1500, 1499)]
+    db.close()

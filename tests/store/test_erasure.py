@@ -11,7 +11,7 @@ import pytest
 from credlens.domain.issuers import Issuer
 from credlens.ingest.decode import convert_rows
 from credlens.ingest.pipeline import ingest_decoded
-from credlens.store import connection, purges
+from credlens.store import connection, erasure, purges
 from credlens.store.erasure import ErasureReport
 from credlens.store.warehouse import StoreError, Warehouse
 from tests.conftest import ingest
@@ -329,3 +329,41 @@ def test_an_erasure_hides_at_once_and_its_queued_purge_lets_writers_on_during_th
     warehouse.fold()
     views = warehouse.cursor().execute("SELECT owner_views FROM credentials WHERE credential_id = 'bob-cred-gamma'")
     assert views.fetchall() == [(2,)]
+
+
+def test_appends_are_acknowledged_while_an_erasure_deletes(
+    warehouse: Warehouse, issuer: Issuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, item 13: the deletion held the write lock, so every acknowledgement waited for it
+    (1-4 s at 10M events). It now runs beside the appends; what they append after its snapshot is
+    not its to erase, and stays."""
+    load(warehouse, issuer)
+    during = {
+        "id": "bob-evt-during-erasure",
+        "type": "credential.viewed",
+        "occurred_at": "2026-02-01T00:00:00Z",
+        "credential_id": "bob-cred-gamma",
+        "actor": "owner",
+    }
+    subtract = erasure._subtract_daily
+    acknowledged: list[bool] = []
+
+    def subtract_while_writing(con: object, issuer_id: int) -> tuple[int, int]:
+        writer = threading.Thread(
+            target=lambda: ingest_decoded(warehouse, issuer, convert_rows([(0, during)]), fold=False)
+        )
+        writer.start()
+        writer.join(timeout=10)
+        acknowledged.append(not writer.is_alive())
+        return subtract(con, issuer_id)
+
+    monkeypatch.setattr(erasure, "_subtract_daily", subtract_while_writing)
+    report = warehouse.erase_person(issuer.issuer_id, email=ANN_EMAIL, actor="cli", purge=False)
+    assert acknowledged == [True]
+    assert report.credentials == 2
+    warehouse.fold()
+    views = warehouse.cursor().execute("SELECT owner_views FROM credentials WHERE credential_id = 'bob-cred-gamma'")
+    assert views.fetchall() == [(2,)]
+    assert warehouse.cursor().execute(
+        "SELECT count(*) FROM credentials WHERE credential_id LIKE 'ann-%'"
+    ).fetchall() == [(0,)]

@@ -36,6 +36,13 @@ DRAIN_TIMEOUT = 30.0
 GAP_WAIT = 1.0  # seconds of waiting for a moment with no reader before holding new ones at the gate
 CHECKPOINT_TRIES = 20  # a checkpoint after the copy, beside the writers' transactions (``_copy``)
 WRITER_WAIT = 2.0  # seconds a rewrite waits for the write lock, readers held, before letting them in again
+# DuckDB checkpoints inside the COMMIT that finds its WAL past `checkpoint_threshold` (16 MiB by
+# default), or that writes more rows than `auto_checkpoint_skip_wal_threshold` (then straight to the
+# file), and every other commit waits for that checkpoint: an append (an acknowledgement) waited
+# for a fold's (docs/performance.md). With ``defer_checkpoints`` (the server) commits checkpoint
+# only past this limit, a safety net: the server's writer checkpoints when idle or past
+# writer.WAL_BOUND. A command (an import) keeps DuckDB's defaults: nobody waits for its commits.
+WAL_LIMIT = 1 << 30  # bytes
 # The cursors handed out inside the current ``Connection.reading()`` (threads started with a copy
 # of the context, as FastAPI's thread pool does, add to the same list).
 # Weakly: a cursor dropped before the scope ends is done then, as anywhere else.
@@ -51,9 +58,12 @@ class Connection:
     A fold makes a connection of its own from ``con`` under the fold lock and closes it before
     releasing the lock (Warehouse.fold); it does not count as a reader."""
 
-    def __init__(self, path: Path, *, read_only: bool = False, memory_limit: str | None = None) -> None:
+    def __init__(
+        self, path: Path, *, read_only: bool = False, memory_limit: str | None = None, defer_checkpoints: bool = False
+    ) -> None:
         self.path = path
         self.read_only = read_only
+        self.defer_checkpoints = defer_checkpoints  # commits never checkpoint (below WAL_LIMIT): the server
         self.memory_limit = memory_limit  # DuckDB's buffer memory (None: its default, 80 % of RAM)
         self._gate = threading.Condition()
         self._swapping = False
@@ -77,6 +87,9 @@ class Connection:
                 raise ConnectionLocked(str(exc)) from exc
             raise
         con.execute("SET enable_progress_bar = false")
+        if self.defer_checkpoints and not self.read_only:
+            con.execute(f"SET checkpoint_threshold = '{WAL_LIMIT}B'")
+            con.execute(f"SET auto_checkpoint_skip_wal_threshold = {2**62}")
         if self.memory_limit:
             # Beyond it DuckDB spills to `<file>.tmp` beside the database (docs/deployment.md).
             con.execute(f"SET memory_limit = '{self.memory_limit}'")  # checked by config.MEMORY
@@ -142,6 +155,13 @@ class Connection:
     def close(self) -> None:
         self.con.close()
 
+    def wal_size(self) -> int:
+        """Bytes in the write-ahead log: what the next checkpoint writes into the file (about)."""
+        try:
+            return self.path.with_name(self.path.name + ".wal").stat().st_size
+        except FileNotFoundError:
+            return 0
+
     def rewrite(
         self,
         drain_timeout: float | None = None,
@@ -169,6 +189,9 @@ class Connection:
         started = time.perf_counter()
         self._copy(fresh)
         copied = time.perf_counter()
+        self._append_since(fresh, appended or {})
+        log.info("file rewrite: rows appended during the copy copied in %.2f s", time.perf_counter() - copied)
+        copied = time.perf_counter()
         if not self._hold(write_lock, DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
             remove_leftovers(self.path)
             return False
@@ -179,7 +202,13 @@ class Connection:
             except BaseException:
                 remove_leftovers(self.path)
                 raise
+            caught_up = time.perf_counter()
             self.con.close()
+            log.info(
+                "file rewrite: catch-up %.2f s, closing the old file %.2f s",
+                caught_up - held,
+                time.perf_counter() - caught_up,
+            )
             _remove(self.path.with_name(self.path.name + ".wal"))  # closed cleanly: already checkpointed
             try:
                 os.replace(fresh, self.path)
@@ -238,15 +267,39 @@ class Connection:
             # NOTE: checkpoint what was appended during the copy now, outside the write lock, so that
             # the swap's own checkpoint is small; DuckDB refuses while another transaction runs, so a
             # few tries, then the swap does it (docs/performance.md).
+            started = time.perf_counter()
             for _ in range(CHECKPOINT_TRIES):
                 try:
                     copier.execute("CHECKPOINT")
                     break
                 except duckdb.Error:
                     time.sleep(0.05)
+            log.info("file rewrite: the checkpoint after the copy took %.2f s", time.perf_counter() - started)
         finally:
             self._copier = None
             copier.close()  # NOTE: a connection left open would keep the file that is replaced
+
+    def _append_since(self, fresh: Path, appended: dict[str, str]) -> None:
+        """Before the write lock is taken: copy the rows appended during the copy (``appended``, as in
+        ``rewrite``), so that the catch-up under the lock copies only those appended since this.
+        Acknowledgements waited for all of them there (1.3-6.0 s at 10M events, docs/performance.md)."""
+        if not appended:
+            return
+        copier = self._copier = self.con.cursor()
+        try:
+            copier.execute(f"ATTACH '{fresh}' AS {REWRITE_ALIAS}")
+            try:
+                for table, column in appended.items():
+                    copied = f"{REWRITE_ALIAS}.{table}"
+                    (last,) = copier.execute(f"SELECT max({column}) FROM {copied}").fetchall()[0]
+                    copier.execute(
+                        f"INSERT INTO {copied} SELECT * FROM {table} WHERE {column} > ? OR ? IS NULL", [last, last]
+                    )
+            finally:
+                copier.execute(f"DETACH {REWRITE_ALIAS}")
+        finally:
+            self._copier = None
+            copier.close()
 
     def _catch_up(self, appended: dict[str, str], stable: tuple[str, ...], values: dict[str, str]) -> str:
         """Bring the fresh copy up to this file (no writer runs); returns the copy's ``rewrite_id``."""

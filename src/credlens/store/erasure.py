@@ -1,8 +1,9 @@
 """Erasing one recipient of one issuer (privacy.md): every row that is theirs, and their share of `daily`.
 
-Steps, in order, in ONE transaction; the caller holds the write and fold locks and has folded every
-appended event, so the derived tables reflect every stored event:
-  their credentials (the issuances that named them) → their events (those of the credentials, and the
+Steps, in order, in ONE transaction; the caller holds the fold lock (not the write lock: appends go
+on meanwhile, on their own connection, and an erasure erases what its transaction's snapshot holds):
+  fold every event of the snapshot not folded yet, so the derived tables reflect every stored event
+  → their credentials (the issuances that named them) → their events (those of the credentials, and the
   enrollments and consent changes that carry their key) → subtract those events' `daily` counts,
   computed as the fold added them, their credentials' counts from `cohort_days`, and their rows of
   `attribute_days` with what they count in `attribute_cells` (breakdowns.py) → delete events,
@@ -23,7 +24,7 @@ from dataclasses import asdict, dataclass
 
 from credlens.store import breakdowns, cohorts, portfolios, purges
 from credlens.store.appends import Con
-from credlens.store.folds import DAILY_DIMS, daily_counts_sql
+from credlens.store.folds import DAILY_DIMS, daily_counts_sql, fold_in_transaction
 
 
 @dataclass(frozen=True)
@@ -123,6 +124,8 @@ def erase(con: Con, issuer_id: int, recipient_key: str) -> ErasureReport:
     params = {"issuer": issuer_id, "key": recipient_key}
     con.execute("BEGIN TRANSACTION")
     try:
+        while fold_in_transaction(con):
+            pass
         con.execute(_THEIR_CREDENTIALS, _used(_THEIR_CREDENTIALS, params))
         con.execute(_THEIR_EVENTS, _used(_THEIR_EVENTS, params))
         daily_events, folded = _subtract_daily(con, issuer_id)

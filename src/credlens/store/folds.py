@@ -65,6 +65,18 @@ def unfolded(con: Con) -> int:
 
 def fold_pending(con: Con, max_events: int = FOLD_MAX_EVENTS) -> int:
     """Fold up to ``max_events`` appended events; returns how many were folded."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        folded = fold_in_transaction(con, max_events)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return folded
+
+
+def fold_in_transaction(con: Con, max_events: int = FOLD_MAX_EVENTS) -> int:
+    """``fold_pending`` inside the caller's transaction (an erasure folds what its snapshot holds)."""
     start = folded_seq(con)
     batch = con.sql(
         f"SELECT {STORED_COLUMNS} FROM events WHERE seq > ? ORDER BY seq LIMIT ?", params=[start, max_events]
@@ -72,17 +84,12 @@ def fold_pending(con: Con, max_events: int = FOLD_MAX_EVENTS) -> int:
     if not batch.num_rows:
         return 0
     end = int(pa.compute.max(batch.column("seq")).as_py())
-    con.execute("BEGIN TRANSACTION")
+    con.register("b", batch)
     try:
-        con.register("b", batch)
         _fold(con, start)
         # each stored event reaches this line once, deduplicated: its webhook deliveries (docs/webhooks.md)
         webhooks.enqueue(con, dt.datetime.now(dt.UTC).replace(tzinfo=None))
         con.execute("INSERT OR REPLACE INTO meta VALUES ('folded_seq', ?)", [str(end)])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
     finally:
         con.unregister("b")
     return int(batch.num_rows)

@@ -31,7 +31,7 @@ from credlens.privacy.suppression import check_k
 from credlens.store import deadlines, purges, releases
 from credlens.store.accounts import Accounts
 from credlens.store.appends import KeyIndexes, WriteRequest, WriteResult, append_group
-from credlens.store.connection import Connection, ConnectionLocked, remove_leftovers
+from credlens.store.connection import CHECKPOINT_TRIES, Connection, ConnectionLocked, remove_leftovers
 from credlens.store.erasure import ErasureReport, erase
 from credlens.store.folds import FOLD_MAX_EVENTS, compact_daily, fold_pending, unfolded
 from credlens.store.purges import PurgeStatus
@@ -48,6 +48,7 @@ log = logging.getLogger("credlens.store")
 # The tables only folds, erasures and retention runs change (all under the fold lock, which a purge
 # holds throughout): its copy of them needs no catch-up (Connection.rewrite).
 FOLDED_TABLES = (*(t for t in SCOPED_TABLES if t != "events"), "event_tombstones")
+ERASE_TRIES = 5  # an erasure refused for a conflicting concurrent write is tried again (``_erase_aside``)
 _ISSUER_COLUMNS = "issuer_id, slug, name, industry, timezone, suppression_k, raw_event_retention_days"
 
 
@@ -68,11 +69,22 @@ class StoreLocked(StoreError):
 
 
 class Warehouse:
-    def __init__(self, data_dir: Path, *, read_only: bool = False, memory_limit: str | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        read_only: bool = False,
+        memory_limit: str | None = None,
+        defer_checkpoints: bool = False,
+    ) -> None:
+        """``defer_checkpoints``: commits never checkpoint; ``checkpoint`` does, called by the server's
+        writer (connection.WAL_LIMIT)."""
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / DB_FILE
         try:
-            self._db = Connection(self.path, read_only=read_only, memory_limit=memory_limit)
+            self._db = Connection(
+                self.path, read_only=read_only, memory_limit=memory_limit, defer_checkpoints=defer_checkpoints
+            )
         except ConnectionLocked as exc:
             raise StoreLocked(
                 f"the database {self.path} is held by another process (a running `credlens serve`?); "
@@ -87,6 +99,7 @@ class Warehouse:
         # first: a purge holds it for its whole copy, and must not keep the write lock held meanwhile.
         self._fold_lock = threading.Lock()
         self._indexes = KeyIndexes()
+        self.checkpoints = 0  # how many ``checkpoint`` wrote (tests observe where checkpoints happen)
         self._secrets: dict[int, str] = {}
         self._keys = _KeyCache()
         self._schemas: dict[str, ibis.Schema] | None = None
@@ -373,6 +386,35 @@ class Warehouse:
             compact_daily(self._con)
             self._con.execute("CHECKPOINT")
 
+    def wal_size(self) -> int:
+        return self._db.wal_size()
+
+    def checkpoint(self, *, over: int = 0) -> bool:
+        """Write the WAL into the file if it holds more than ``over`` bytes; True if it did.
+
+        Commits never do (connection.WAL_LIMIT): appends wait for a checkpoint whoever runs it
+        (DuckDB), so the server's writer calls this only when it is idle or the WAL is past its
+        bound (writer.py). Under the fold lock: a fold's open transaction would refuse it.
+        """
+        with self._fold_lock:
+            if self._db.wal_size() <= over:
+                return False
+            con = self._db.con.cursor()
+            size, started = self._db.wal_size(), time.perf_counter()
+            try:
+                for _ in range(CHECKPOINT_TRIES):
+                    try:
+                        con.execute("CHECKPOINT")
+                    except duckdb.Error:  # e.g. refused beside another transaction: a moment later
+                        time.sleep(0.05)
+                        continue
+                    self.checkpoints += 1
+                    log.info("checkpoint of a %.0f MiB WAL: %.2f s", size / 2**20, time.perf_counter() - started)
+                    return True
+            finally:
+                con.close()  # NOTE: a connection left open would keep the file a rewrite replaces
+        return False
+
     # -- privacy operations (privacy.md) ---------------------------------------------------------
 
     def recipient_key(self, issuer_id: int, *, email: str | None = None, earner_id: str | None = None) -> str:
@@ -391,24 +433,24 @@ class Warehouse:
 
         Once it returns, no read shows them. Folds first, deletes in one transaction, writes the audit
         entry ``erasure`` with the counts (never who). Safe from any thread while the server runs:
-        appends wait only for the deletion itself (and a purge's final catch-up); readers keep reading
-        until the file swap, which waits for their cursors; the calling thread must not hold one.
+        the deletion runs on a connection of its own beside the appends (which wait only for a purge's
+        final catch-up and swap), and erases every event acknowledged before its transaction began;
+        readers keep reading until the file swap, which waits for their cursors; the calling thread
+        must not hold one.
         """
         started = time.perf_counter()
         with self._fold_lock:
             locked = time.perf_counter()
-            self._fold_aside()  # the bulk of the fold, while appends go on
+            self._fold_aside()  # the bulk of the fold; the erasure's transaction folds the rest
             folded = time.perf_counter()
-            with self._write_lock:
-                writing = time.perf_counter()
-                self._fold(self._con)  # what was appended meanwhile: the deletion sees every event folded
-                report = erase(self._con, issuer_id, recipient_key)
-                self._audit(issuer_id, actor, "erasure", report.describe())
+            report = self._erase_aside(issuer_id, recipient_key)
+            erased = time.perf_counter()
+            self.audit(issuer_id, actor, "erasure", report.describe())
             log.info(
-                "erasure: %.2f s waiting for the fold lock, %.2f s folding, %.2f s with the write lock",
+                "erasure: %.2f s waiting for the fold lock, %.2f s folding, %.2f s erasing beside appends",
                 locked - started,
                 folded - locked,
-                time.perf_counter() - writing,
+                erased - folded,
             )
             purged = self._purge_if_pending() if report.found and purge else False
             due = self.purge_status().as_json()["purge_due"] if report.found and not purged else None
@@ -437,6 +479,24 @@ class Warehouse:
             while (folded := fold_pending(con)) == FOLD_MAX_EVENTS:
                 total += folded
             return total + folded
+        finally:
+            con.close()  # NOTE: a connection left open would keep the file a rewrite replaces
+
+    def _erase_aside(self, issuer_id: int, recipient_key: str) -> ErasureReport:
+        """``erase`` on a connection of its own (the fold lock held), so appends go on meanwhile: under
+        the write lock every acknowledgement waited for it (1-4 s at 10M events, docs/performance.md).
+        A write of another connection to the same rows (a session of theirs, a meta key) makes DuckDB
+        refuse the transaction: it is tried again."""
+        con = self._db.con.cursor()
+        try:
+            for attempt in range(1, ERASE_TRIES + 1):
+                try:
+                    return erase(con, issuer_id, recipient_key)
+                except duckdb.TransactionException:
+                    if attempt == ERASE_TRIES:
+                        raise
+                    log.warning("erasure met a concurrent write; tried again (%d)", attempt)
+            raise AssertionError("unreachable")
         finally:
             con.close()  # NOTE: a connection left open would keep the file a rewrite replaces
 

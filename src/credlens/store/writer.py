@@ -36,6 +36,13 @@ FOLD_RETRY_AFTER = 30.0  # seconds before a failed fold is tried again, new batc
 GATHER_WHILE_DECODING = 2  # wait for more requests only while at least this many are being decoded
 GATHER_FOR = 0.015  # seconds a group waits at most for them (about one request's decoding)
 GATHER_REQUESTS = 4  # requests in a group beyond which it does not wait
+# Every append waits for a checkpoint (DuckDB), and no commit runs one (connection.WAL_LIMIT): the
+# fold thread checkpoints once the writer has appended nothing for CHECKPOINT_IDLE_FOR and the WAL
+# holds more than CHECKPOINT_IDLE_FROM, or whatever the load after a fold that left it past
+# WAL_BOUND, which bounds the WAL (its replay at the next start, DuckDB's memory for what it holds).
+CHECKPOINT_IDLE_FOR = 2.0  # seconds: a client's pause between batches is not idle (0.2 s was, under load)
+CHECKPOINT_IDLE_FROM = 16 << 20  # bytes: DuckDB's own threshold
+WAL_BOUND = 256 << 20  # bytes
 
 log = logging.getLogger("credlens.writer")
 _EMPTY = EVENT_ARROW_SCHEMA.empty_table()
@@ -53,6 +60,7 @@ class GroupWriter:
         self._queue: queue.Queue[_Item | None] = queue.Queue()
         self._fold_wanted = threading.Event()
         self._stopping = False
+        self._appended_at = 0.0  # time.monotonic() of the last append
         self._folder = threading.Thread(target=self._fold_when_wanted, name="credlens-fold", daemon=True)
         self._thread = threading.Thread(target=self._run, name="credlens-writer", daemon=True)
         self._folder.start()
@@ -96,14 +104,29 @@ class GroupWriter:
 
     def _fold_when_wanted(self) -> None:
         """The fold thread: one fold per wake-up (a fold takes every event appended before it starts,
-        so wake-ups during a fold need only one more), and a retry after a failed one."""
+        so wake-ups during a fold need only one more), and a retry after a failed one; a checkpoint
+        once the writer has been idle for CHECKPOINT_IDLE_FOR, or after a fold that left the WAL past
+        WAL_BOUND."""
         failed = False
         while True:
-            self._fold_wanted.wait(FOLD_RETRY_AFTER if failed else None)
+            owed = not failed and self._warehouse.wal_size() > CHECKPOINT_IDLE_FROM
+            woken = self._fold_wanted.wait(FOLD_RETRY_AFTER if failed else CHECKPOINT_IDLE_FOR if owed else None)
             self._fold_wanted.clear()
             if self._stopping:
                 return
+            if owed and not woken:
+                if self._queue.empty() and time.monotonic() - self._appended_at >= CHECKPOINT_IDLE_FOR:
+                    self._checkpoint(over=CHECKPOINT_IDLE_FROM)
+                continue
             failed = not self._fold()
+            if not failed:
+                self._checkpoint(over=WAL_BOUND)
+
+    def _checkpoint(self, *, over: int) -> None:
+        try:
+            self._warehouse.checkpoint(over=over)
+        except Exception:
+            log.exception("checkpoint failed; the WAL keeps the appended events, and it is tried again")
 
     def wait_idle(self) -> None:
         """Block until every batch submitted before this call is appended and folded (tests).
@@ -153,6 +176,7 @@ class GroupWriter:
             for _, future in group:
                 future.set_exception(exc)
             return 0
+        self._appended_at = time.monotonic()
         for (_, future), result in zip(group, results, strict=True):
             future.set_result(result)
         return sum(result.accepted for result in results)

@@ -58,7 +58,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        warehouse = Warehouse(settings.data_dir, memory_limit=settings.memory_limit)
+        warehouse = Warehouse(settings.data_dir, memory_limit=settings.memory_limit, defer_checkpoints=True)
         app.state.warehouse = warehouse
         app.state.writer = GroupWriter(warehouse, decoding=offload.decoding)
         app.state.retention = RetentionJob(warehouse)
