@@ -18,7 +18,6 @@ import datetime as dt
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -28,6 +27,7 @@ import pyarrow as pa
 
 from credlens.domain.periods import buckets
 from credlens.domain.query import Query
+from credlens.store.reader import Batch
 from credlens.store.scope import IssuerTables
 from credlens.store.spark import metric_sql
 
@@ -95,16 +95,11 @@ class _Cache(Generic[T]):
 
 
 CACHE: _Cache[str] = _Cache(CACHE_SIZE)  # compiled SQL
-# NOTE: threads live as long as the process: measured on the medium demo, starting a thread per
-# window and per aside reader (~14 for the executive page) cost ~7 % of a page's CPU, waiting for
-# each new thread to take the GIL. Pools are layered (a page's runs -> windows -> aside readers),
-# and a task only ever waits for a task of a lower pool, so a busy pool delays and never deadlocks.
-ASIDE = ThreadPoolExecutor(16, thread_name_prefix="credlens-aside")
 SCHEMAS: _Cache[ibis.Schema] = _Cache(CACHE_SIZE)  # of the materialized tables
 
 
-class Plan:
-    """The runs of one query window: ``plan.fetch(name, build)`` returns ``build()``'s rows."""
+class Statements:
+    """The statements of one query window: ``fetch(name, build)`` returns ``build()``'s rows."""
 
     def __init__(self, query: Query, tables: IssuerTables, shape: Hashable) -> None:
         self.query = query
@@ -116,7 +111,7 @@ class Plan:
         dialect = tables.dialect
         self._replacements = list(zip(_rendered(SENTINELS, dialect), _rendered(self.bounds, dialect), strict=True))
         self._buckets_of: Query | None = None
-        self._aside: dict[str, Future[list[dict[str, Any]]]] = {}
+        self._aside: Batch | None = None
 
     def sql(self, name: str, build: Callable[[], ir.Expr]) -> str:
         """``build()``'s SQL for this window: compiled once per shape, the bounds substituted.
@@ -144,31 +139,27 @@ class Plan:
 
     def rows(self, name: str, build: Callable[[], ir.Expr]) -> list[dict[str, Any]]:
         """``build()``'s rows: waited for when started `aside`, run on this reader otherwise."""
-        pending = self._aside.pop(name, None)
-        return pending.result() if pending is not None else self.fetch(name, build)
+        if self._aside is not None and name in self._aside:
+            return self._aside.rows(name)
+        return self.fetch(name, build)
 
     def aside(self, builds: dict[str, Callable[[], ir.Expr]]) -> None:
         """Start these statements, one after the other, on a second reader of the issuer while this
-        one runs the rest; `rows(name, ...)` then waits for each. They must read no temporary table
-        or view of this reader (`materialize`, `use_buckets`): those are this reader's own.
+        one runs the rest (store/reader.py); `rows(name, ...)` then waits for each. They must read
+        no temporary table or view of this reader (`materialize`, `use_buckets`).
 
         NOTE: measured on the medium demo, a dashboard's statements take 2-20 ms each, much of it
         planning on one core: two readers per window kept both cores busy (docs/performance.md).
         """
-        if not builds:
-            return
-        statements = {name: self.sql(name, build) for name, build in builds.items()}  # compiled here, once
-        pending: dict[str, Future[list[dict[str, Any]]]] = {name: Future() for name in statements}
-        self._aside.update(pending)
-        ASIDE.submit(_run_aside, self.tables.fork(), statements, pending)
+        if builds:
+            statements = {name: self.sql(name, build) for name, build in builds.items()}  # compiled here, once
+            self._aside = Batch(self.tables, statements)
 
     def settle(self) -> None:
-        """Wait for the statements still running aside (a run that failed part-way): none keeps a
-        reader after its run, which a file rewrite would wait for."""
-        for future in self._aside.values():
-            future.cancel()
-        wait(list(self._aside.values()))
-        self._aside.clear()
+        """Stop the statements still to run aside (a run that failed part-way) and wait for the one
+        running: none keeps a reader after its run, which a file rewrite would wait for."""
+        if self._aside is not None:
+            self._aside.settle()
 
     def use_buckets(self, query: Query) -> list[str]:
         """Register the trend buckets of ``query``'s window; returns their keys, in order."""
@@ -186,27 +177,6 @@ class Plan:
             self.tables.register(BUCKETS_VIEW, pa.table(columns, schema=BUCKET_SCHEMA))
             self._buckets_of = query
         return [b.start.isoformat() for b in windows]
-
-
-def _run_aside(
-    side: IssuerTables, statements: dict[str, str], pending: dict[str, Future[list[dict[str, Any]]]]
-) -> None:
-    """Run the statements one after the other (a reader runs one at a time), each result or error
-    handed to its future.
-
-    TRICKY: an error is handed over without its traceback: the traceback's frames hold the reader
-    (``side``), and the future holding the error would keep that cursor alive until the cycle
-    collector ran; meanwhile it counts as a reader, which a file rewrite waits for.
-    """
-    try:
-        for name, sql in statements.items():
-            if pending[name].set_running_or_notify_cancel():
-                try:
-                    pending[name].set_result(side.rows(sql))
-                except BaseException as exc:  # handed to whoever waits for the rows, never lost
-                    pending[name].set_exception(exc.with_traceback(None))
-    finally:
-        del side, pending
 
 
 def _slot(edge: dt.datetime) -> int:
