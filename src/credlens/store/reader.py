@@ -61,7 +61,9 @@ class Task(Generic[T]):
     def settle(self) -> None:
         """Nothing of it runs on after this returns (a failed run leaves no reader behind)."""
         with self._lock:
-            if self._here is None and self._future.cancel():
+            if self._here is None and self._future.cancel():  # never to run: let go of its reader
+                self._work, self._here = None, Future()
+                self._here.cancel()
                 return
         wait([self._future])
 
