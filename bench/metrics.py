@@ -18,8 +18,8 @@ import ibis
 from credlens.cli.demo import build_single_issuer
 from credlens.domain.query import Query, parse_query
 from credlens.metrics.cohort import DEFAULT_FUNNEL, reductions
-from credlens.metrics.registry import REGISTRY, Time
-from credlens.metrics.runner import cohort_inputs, compute, run
+from credlens.metrics.registry import REGISTRY, Input, Time
+from credlens.metrics.runner import compute, run
 from credlens.store.rollups import CREDENTIALS, aggregate_sql
 from credlens.store.scope import IssuerTables
 from credlens.store.warehouse import Warehouse
@@ -46,9 +46,7 @@ FROM steps
 
 
 # The cohort metrics: what the raw-event query below also computes.
-COHORT_METRICS = frozenset(
-    m.id for m in REGISTRY.values() if m.time is Time.COHORT and cohort_inputs(frozenset({m.id}), DEFAULT_FUNNEL)
-)
+COHORT_METRICS = frozenset(m.id for m in REGISTRY.values() if m.time is Time.COHORT and m.inputs == (Input.COHORT,))
 
 
 def compute_cohort(query: Query, tables: IssuerTables) -> object:

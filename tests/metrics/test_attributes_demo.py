@@ -20,7 +20,8 @@ from credlens.ingest.decode import convert_rows
 from credlens.ingest.pipeline import ingest_decoded
 from credlens.metrics.attributes import BREAKDOWNS, UNKNOWN, attribute_rows
 from credlens.metrics.cohort import DEFAULT_FUNNEL
-from credlens.metrics.runner import compute, protect, scope
+from credlens.metrics.inputs import scope
+from credlens.metrics.runner import compute, protect
 from credlens.store.scope import IssuerTables
 from credlens.store.warehouse import Warehouse
 

@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 from credlens.domain.periods import buckets
 from credlens.domain.query import Query, parse_query
-from credlens.metrics.cohort import reductions
+from credlens.metrics.cohort import first_issue_day, reductions
+from credlens.metrics.finish import shape
+from credlens.metrics.inputs import scope
 from credlens.metrics.issuance import active_at
-from credlens.metrics.plan import Plan
-from credlens.metrics.runner import _shape, compute, scope, trend_window
+from credlens.metrics.runner import compute, trend_window
 from credlens.store.scope import IssuerTables
 from credlens.store.warehouse import Warehouse
 from tests.conftest import ingest
@@ -47,7 +48,7 @@ def counted(query: Query, tables: IssuerTables, funnel: tuple[str, ...]) -> dict
     c = scope(query, tables)
     cohort = c.filter((c.issued_at >= start) & (c.issued_at < end))
     sql = str(ibis.to_sql(cohort.aggregate(**reductions(cohort, funnel)), dialect="duckdb"))
-    shaped = _shape(tables.rows(sql)[0], funnel)
+    shaped = shape(tables.rows(sql)[0], funnel)
     per_program = cohort.group_by("program_id").aggregate(
         issued=cohort.count(),
         opened=cohort.first_owner_view_at.count(),
@@ -61,7 +62,8 @@ def counted(query: Query, tables: IssuerTables, funnel: tuple[str, ...]) -> dict
         r["program_id"]: {k: int(r[k] or 0) for k in CHECKED_ROW}
         for r in tables.rows(str(ibis.to_sql(per_program, dialect="duckdb")))
     }
-    trend = trend_window(Plan(query, tables, ("reference",)))
+    first = tables.rows(str(ibis.to_sql(first_issue_day(query, tables), dialect="duckdb")))
+    trend = trend_window(query, first)
     trends = []
     for bucket in buckets(trend.window, trend.interval):
         lo, hi = bucket.utc_bounds(query.timezone)

@@ -12,8 +12,8 @@ import pytest
 
 from credlens.domain.issuers import Issuer
 from credlens.domain.query import QueryError, parse_query
-from credlens.metrics.plan import CACHE, SENTINELS, Plan, compile_template
 from credlens.metrics.runner import run
+from credlens.metrics.statements import CACHE, SENTINELS, Statements, compile_template
 from credlens.store.warehouse import Warehouse
 from tests.conftest import ingest
 
@@ -88,7 +88,7 @@ def test_statements_run_aside_give_their_rows_and_their_errors_to_whoever_reads_
 ) -> None:
     tables = warehouse.tables(issuer.issuer_id)
     query = parse_query(issuer.slug, issuer.timezone, period="all", today=dt.date(2026, 6, 1))
-    plan = Plan(query, tables, ("aside-test",))
+    plan = Statements(query, tables, ("aside-test",))
     programs = tables["programs"]
     missing = ibis.table({"x": "int64"}, name="no_such_table")
     plan.aside(
@@ -114,7 +114,7 @@ def test_a_statement_that_failed_aside_leaves_no_reader_behind(warehouse: Wareho
     gc.disable()
     try:
         before = len(readers)
-        plan = Plan(query, tables, ("aside-failure",))
+        plan = Statements(query, tables, ("aside-failure",))
         plan.aside({"broken": lambda: missing.aggregate(n=missing.count())})
         with pytest.raises(duckdb.CatalogException):
             plan.rows("broken", lambda: pytest.fail("ran again instead of waiting"))

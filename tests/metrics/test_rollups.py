@@ -1,6 +1,6 @@
 """Metrics read from the fold's recipient rollups (store/portfolios.py) equal the same counted from
 `credentials` and `enrollments`: the portfolio metrics (rollups for an unfiltered scope, counted for a
-filtered one: runner.Held) and enrollments with completions, for windows that cut through them."""
+filtered one: metrics/inputs.py) and enrollments with completions, for windows that cut through them."""
 
 from __future__ import annotations
 
@@ -15,14 +15,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from credlens.domain.query import parse_query
-from credlens.metrics.plan import Plan
-from credlens.metrics.runner import PORTFOLIO, compute, run
+from credlens.metrics.runner import compute, run
+from credlens.metrics.statements import Statements
 from credlens.store.warehouse import Warehouse
 from tests.conftest import ingest
 
 PROGRAMS = ("p0", "p1", "p2", "p3")
 GENDERS = ("female", "male", "non_binary")  # the latest award's wins: a recipient's may change
 # Read from the rollups for an unfiltered scope, counted from `credentials` for a filtered one.
+PORTFOLIO = ("credentials_per_recipient", "co_held_programs", "program_sequences")
 SWITCHED = (*PORTFOLIO, "new_recipients", "recipient_demographics", "unique_recipients")
 WINDOWS = (  # (from, to): before any award, mid-stream (recipients awarded later are recounted), after all
     ("2025-12-01", "2025-12-31"),
@@ -204,10 +205,10 @@ def test_an_award_committed_during_a_run_is_not_half_seen(
     # Dan p3: the statements that read the rollups apart (holders per program, then the pairs) must
     # both see the store before it (a pair with p3 and no holders of p3 failed here) or both after.
     assert ingest(warehouse, issuer, events_of([("p1", 0, 1, 0), ("p2", 0, 4, 0), ("p1", 1, 2, 0)])).rejections == []
-    rows = Plan.rows
+    rows = Statements.rows
     fired: list[str] = []
 
-    def award_meanwhile(self: Plan, name: str, build: Any) -> list[dict[str, Any]]:
+    def award_meanwhile(self: Statements, name: str, build: Any) -> list[dict[str, Any]]:
         found = rows(self, name, build)
         if name == "portfolio" and not fired:
             fired.append(name)
@@ -215,7 +216,7 @@ def test_an_award_committed_during_a_run_is_not_half_seen(
             assert ingest(warehouse, issuer, [later]).rejections == []
         return found
 
-    monkeypatch.setattr(Plan, "rows", award_meanwhile)
+    monkeypatch.setattr(Statements, "rows", award_meanwhile)
     tables = warehouse.tables(issuer.issuer_id)
     for period in ("all", "30d"):  # a window ending after the award, and one ending before it
         fired.clear()

@@ -77,7 +77,7 @@ def test_a_second_connection_to_the_file_in_this_process_makes_the_rewrite_fail_
 def test_a_thread_forking_for_a_live_reader_passes_the_gate_and_a_stranger_waits(
     db: Connection, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The metric runs read one window on forked cursors in pool threads (runner.WINDOWS, plan.ASIDE):
+    """The metric runs read one window on forked cursors in pool threads (store/reader.py):
     a pool thread that holds no cursor itself, asking on behalf of a reader's cursor, is that reader
     finishing its work. Held at the gate, it would stall the request until the rewrite gave up."""
     monkeypatch.setattr(connection, "GAP_WAIT", 0.05)

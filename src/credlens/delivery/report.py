@@ -7,7 +7,6 @@ the insights of the same result); ``render`` turns the one value into PDF, XLSX 
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -19,6 +18,7 @@ from credlens.reports import executive, markdown, pdf, programs, workbook
 from credlens.reports import report as template
 from credlens.reports.benchmarks import stored, window_of
 from credlens.reports.view import Dashboard
+from credlens.store import reader
 from credlens.store.scope import IssuerTables
 from credlens.store.warehouse import Warehouse
 
@@ -31,7 +31,6 @@ MEDIA_TYPES = {
     "md": "text/markdown; charset=utf-8",
 }
 ALL = "all"  # the period with nothing before it: its comparison is dropped, as on the dashboards
-RUNS = ThreadPoolExecutor(4, thread_name_prefix="credlens-report")
 
 
 @dataclass(frozen=True)
@@ -92,13 +91,15 @@ def build_report(
         return out
 
     # the fixed windows on a second reader while the main run reads (as the executive page runs them)
-    windows_run = RUNS.submit(fixed, tables.fork())
+    fork = tables.fork()
+    windows_run = reader.submit(lambda: fixed(fork))  # the store's one pool (store/reader.py)
     try:
         main = run_for(
             issuer, tables, programs=scope, only=only, funnel=",".join(template.FUNNEL), compared=None, **params
         )
-    finally:
-        wait([windows_run])  # never left running after a failure of the main run
+    except BaseException:
+        windows_run.settle()  # never left running after a failure of the main run
+        raise
     windows = windows_run.result()
     benchmarks = None
     if warehouse is not None:

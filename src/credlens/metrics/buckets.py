@@ -15,7 +15,7 @@ from typing import Any
 
 import ibis.expr.types as ir
 
-from credlens.metrics.plan import SLOT_SECONDS, buckets_table
+from credlens.metrics.statements import SLOT_SECONDS, buckets_table
 
 Rows = list[dict[str, Any]]
 

@@ -129,7 +129,7 @@ def day_counted(funnel: tuple[str, ...]) -> frozenset[str]:
 
 
 def in_scope_days(query: Query, tables: IssuerTables) -> ir.Table:
-    """The rows of `cohort_days` of the credentials in scope (runner.scope's filters: the program,
+    """The rows of `cohort_days` of the credentials in scope (inputs.scope's filters: the program,
     its department, and the credential's kind, which the table keeps)."""
     d = tables["cohort_days"]
     if query.filters.kind is not None:

@@ -1,6 +1,6 @@
 """Issuance metrics that are not plain cohort counts: enrollments and completions (activity),
 active and expiring credentials (point in time) and revocations (activity). Builders return
-expressions; the runner executes them (plan.py)."""
+expressions; the runner executes them (statements.py)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Market demand (activity): who verifies, per interval bucket, and employer segments.
 
 Read from the per-verification table like the verification metrics, so the totals of every view
-agree with `verifications`. Builders return expressions; the runner executes them (plan.py).
+agree with `verifications`. Builders return expressions; the runner executes them (statements.py).
 """
 
 from __future__ import annotations

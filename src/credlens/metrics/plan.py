@@ -1,247 +1,169 @@
-"""Metric SQL compiled once per shape, then run with each window's bounds substituted.
+"""Planning a window's run: from the query and the asked metric ids to the statements to run.
 
-# NOTE: measured here, Ibis takes 5-40 ms to compile one metric expression, more than DuckDB
-# takes to run most of them even at 10M events: compiling ~20 expressions per window cost more
-# than the queries. So every expression is built with SENTINEL bounds (dates in 1901 that no
-# query uses), compiled once per (issuer, metric, filters, funnel), and its SQL cached; a run
-# replaces the sentinels' rendered text with the window's. The replacements are our own
-# MAKE_TIMESTAMP / MAKE_DATE calls (no quotes), never user input; the issuer stays a literal of
-# the compiled SQL, so a cached statement can only ever read its own issuer's rows.
-# The dialect is the reader's (`IssuerTables.dialect`): DuckDB for the store, Spark SQL for the lake
-# (store/spark.py, docs/scale-out.md); each renders the sentinels in its own way.
+A pure function of the query's filters, window and funnel and of what each metric of the registry
+declares (`Metric.inputs`, `Metric.reads`): no table, no reader, no SQL. The statements are named
+as their compiled SQL is cached (metrics/statements.py), built by metrics/inputs.py, run in order by
+metrics/runner.py (`read`) on DuckDB or on Spark alike, and their rows finished by metrics/finish.py.
+
+Where a statement runs:
+- ASIDE: on a second reader of the issuer, all of them one batch started where the first one
+  stands (store/reader.py); they read only the issuer's tables;
+- READER: on the window's reader, in order: what reads its temporary tables or views, and what
+  must read its snapshot (two statements subtracted one from the other);
+- TEMP: into a temporary table of the window's reader, read by several later statements;
+- VIEW: the trend buckets, registered on the window's reader.
+When no statement needs the window's reader, none runs aside: a second reader would only be waited for.
 """
 
 from __future__ import annotations
 
-import calendar
-import datetime as dt
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from concurrent.futures import Future, ThreadPoolExecutor, wait
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from enum import Enum
 
-import ibis
-import ibis.expr.types as ir
-import pyarrow as pa
+from credlens.domain.periods import Preset
+from credlens.domain.query import Filters, Query
+from credlens.metrics.cohort import DEFAULT_FUNNEL, day_counted
+from credlens.metrics.registry import REGISTRY, Input
 
-from credlens.domain.periods import buckets
-from credlens.domain.query import Query
-from credlens.store.scope import IssuerTables
-from credlens.store.spark import metric_sql
 
-CACHE_SIZE = 4096
-T = TypeVar("T")
-BUCKETS_VIEW = "cl_buckets"
-BUCKET_SCHEMA = pa.schema(
-    [
-        ("key", pa.string()),
-        ("lo", pa.timestamp("us")),
-        ("hi", pa.timestamp("us")),
-        ("lo_slot", pa.int64()),
-        ("hi_slot", pa.int64()),
-    ]
-)
-# Trend rows are counted per slot of SLOT_SECONDS first, then slots joined to buckets (buckets.py).
-# Every bucket edge is an issuer-local midnight after 2000 (periods.EARLIEST_DAY), and every UTC
-# offset in use since 1972 is a multiple of 15 minutes, so edges fall on slot bounds (checked).
-SLOT_SECONDS = 900
+class Where(Enum):
+    ASIDE = "aside"
+    READER = "reader"
+    TEMP = "temp"
+    VIEW = "view"
 
 
 @dataclass(frozen=True)
-class Bounds:
-    """A window as the metric builders see it: UTC instants [start, end) and issuer-local days."""
-
-    start: dt.datetime
-    end: dt.datetime
-    first_day: dt.date
-    last_day: dt.date
+class Statement:
+    name: str  # what builds it (inputs.py) and, with the query's shape, its compiled SQL's cache key
+    where: Where
+    names: frozenset[str] = frozenset()  # the counts (cohort) or metric ids (attributes) it computes
 
 
-SENTINELS = Bounds(
-    dt.datetime(1901, 1, 1, 0, 0, 1), dt.datetime(1901, 1, 1, 0, 0, 2), dt.date(1901, 1, 2), dt.date(1901, 1, 3)
+@dataclass(frozen=True)
+class Plan:
+    """What one window's run computes and the statements it runs, in order."""
+
+    query: Query
+    funnel: tuple[str, ...]
+    asked: tuple[str, ...]  # the metric ids of the result, in the registry's order
+    finished: tuple[str, ...]  # those and the ones they are finished with (`Metric.reads`)
+    statements: tuple[Statement, ...]
+
+    @property
+    def rolled_up(self) -> bool:
+        return rolled_up(self.query)
+
+    def __contains__(self, name: str) -> bool:
+        return any(statement.name == name for statement in self.statements)
+
+
+def rolled_up(query: Query) -> bool:
+    """Whether the recipient-level metrics read the fold's recipient rollups (store/portfolios.py),
+    which describe the unfiltered scope; a query filtered by program, kind or department counts
+    from `credentials` (`enrolled` is per program and serves every query)."""
+    return query.filters == Filters()
+
+
+def plan(
+    query: Query, metric_ids: Iterable[str], funnel: tuple[str, ...] = DEFAULT_FUNNEL, *, check: bool = True
+) -> Plan:
+    """The statements that compute ``metric_ids`` for the query's window. ``check``: the program
+    filter is checked against the issuer's programs first (a comparison window's is not: its
+    window's run checked it)."""
+    wanted = frozenset(metric_ids)
+    asked = tuple(m for m in REGISTRY if m in wanted)
+    finished = tuple(m for m in REGISTRY if m in wanted or any(m in REGISTRY[a].reads for a in asked))
+    inputs = {i for m in finished for i in REGISTRY[m].inputs}
+    up = rolled_up(query)
+    first: list[Statement] = []
+    if check and query.filters.programs:
+        first.append(Statement("known_programs", Where.READER))
+    aside = _cohort(finished, funnel, up, demographics=Input.DEMOGRAPHICS in inputs)
+    aside += [Statement(i.value, Where.ASIDE) for i in INDEPENDENT if i in inputs]
+    attributes = frozenset(m for m in finished if Input.ATTRIBUTES in REGISTRY[m].inputs)
+    if attributes:
+        aside.append(Statement("attributes/" + ",".join(sorted(attributes)), Where.ASIDE, attributes))
+    if Input.DEMOGRAPHICS in inputs and not up:
+        aside.append(Statement("demographics", Where.ASIDE))
+    reader = _reader(query, inputs, up)
+    if not reader:  # nothing needs the window's reader: the rest runs there too
+        aside = [Statement(s.name, Where.READER, s.names) for s in aside]
+    return Plan(query, funnel, asked, finished, tuple(first + aside + reader))
+
+
+# The inputs each one statement aside of its own, by the input's name, in this order.
+INDEPENDENT = (
+    Input.STATE,
+    Input.NEW_RECIPIENTS,
+    Input.ENROLLMENTS,
+    Input.PROGRAM_NAMES,
+    Input.PER_PROGRAM,
+    Input.RENEWALS,
+    Input.PROGRAM_RENEWALS,
+    Input.DESIGNS,
+    Input.DAILY_ACTIVITY,
+    Input.CAREER_OUTCOMES,
+)
+# Statements on the window's reader, by the input's name, after the temporary tables and views.
+ON_READER = (
+    Input.ACTIVE_CHANGES,
+    Input.VERIFICATION_TREND,
+    Input.VERIFICATION_BREAKDOWNS,
+    Input.SEGMENT_TRENDS,
+    Input.EMPLOYERS,
+    Input.VERIFICATION_TOTALS,
+    Input.PORTFOLIO,
+    Input.PAIRS,
 )
 
 
-def buckets_table() -> ir.Table:
-    """The window's trend buckets (key = bucket start, UTC bounds, and the bounds in slots of
-    SLOT_SECONDS), registered per run as a view."""
-    schema = {"key": "string", "lo": "timestamp", "hi": "timestamp", "lo_slot": "int64", "hi_slot": "int64"}
-    return ibis.table(ibis.schema(schema), name=BUCKETS_VIEW)
+def _cohort(finished: tuple[str, ...], funnel: tuple[str, ...], up: bool, *, demographics: bool) -> list[Statement]:
+    """The cohort's counts the metrics read: those the fold's counters add up per issue day, those
+    counted from the cohort's rows, and its recipients (an unfiltered scope counts them from the
+    recipient rollups; from the demographics when those are read too: each recipient has one
+    country, known or not).
 
-
-class _Cache(Generic[T]):
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self.entries: OrderedDict[Hashable, T] = OrderedDict()
-        self.compiled = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, make: Callable[[], T]) -> T:
-        """The cached value, made on a miss; safe for concurrent requests (server threads)."""
-        with self._lock:
-            value = self.entries.get(key)
-            if value is not None:
-                self.entries.move_to_end(key)
-                return value
-        value = make()  # outside the lock: two threads may both compile a new shape, harmlessly
-        with self._lock:
-            self.compiled += 1
-            self.entries[key] = value
-            if len(self.entries) > self.size:
-                self.entries.popitem(last=False)
-        return value
-
-
-CACHE: _Cache[str] = _Cache(CACHE_SIZE)  # compiled SQL
-# NOTE: threads live as long as the process: measured on the medium demo, starting a thread per
-# window and per aside reader (~14 for the executive page) cost ~7 % of a page's CPU, waiting for
-# each new thread to take the GIL. Pools are layered (a page's runs -> windows -> aside readers),
-# and a task only ever waits for a task of a lower pool, so a busy pool delays and never deadlocks.
-ASIDE = ThreadPoolExecutor(16, thread_name_prefix="credlens-aside")
-SCHEMAS: _Cache[ibis.Schema] = _Cache(CACHE_SIZE)  # of the materialized tables
-
-
-class Plan:
-    """The runs of one query window: ``plan.fetch(name, build)`` returns ``build()``'s rows."""
-
-    def __init__(self, query: Query, tables: IssuerTables, shape: Hashable) -> None:
-        self.query = query
-        self.tables = tables
-        self.shape = (tables.dialect, tables.issuer_id, query.filters, shape)
-        window = query.window  # bounds by the stored days' time-zone data (IssuerTables.utc_midnights)
-        start, end = tables.utc_midnights(query.timezone, [window.start, window.end + dt.timedelta(days=1)])
-        self.bounds = Bounds(start, end, window.start, window.end)
-        dialect = tables.dialect
-        self._replacements = list(zip(_rendered(SENTINELS, dialect), _rendered(self.bounds, dialect), strict=True))
-        self._buckets_of: Query | None = None
-        self._aside: dict[str, Future[list[dict[str, Any]]]] = {}
-
-    def sql(self, name: str, build: Callable[[], ir.Expr]) -> str:
-        """``build()``'s SQL for this window: compiled once per shape, the bounds substituted.
-        Nothing is compiled once the reader's deadline has ended (compiling can take longer than running)."""
-        if self.tables.deadline is not None:
-            self.tables.deadline.check()
-        sql = CACHE.get((name, self.shape), lambda: compile_template(build(), self.tables.dialect))
-        for sentinel, value in self._replacements:
-            sql = sql.replace(sentinel, value)
-        return sql
-
-    def fetch(self, name: str, build: Callable[[], ir.Expr]) -> list[dict[str, Any]]:
-        return self.tables.rows(self.sql(name, build))
-
-    def materialize(self, name: str, build: Callable[[], ir.Table]) -> ir.Table:
-        """Run ``build()`` once into a temporary table of this reader, for several metrics to read.
-
-        NOTE: measured here at 10M events, each holdings group-by costs ~300 ms; three metrics
-        reading one materialized copy pay it once.
-        """
-        schema = SCHEMAS.get((name, self.shape), lambda: build().schema())
-        table = f"cl_{name}"
-        self.tables.execute_statement(f"CREATE OR REPLACE TEMP TABLE {table} AS {self.sql(name, build)}")
-        return ibis.table(schema, name=table)
-
-    def rows(self, name: str, build: Callable[[], ir.Expr]) -> list[dict[str, Any]]:
-        """``build()``'s rows: waited for when started `aside`, run on this reader otherwise."""
-        pending = self._aside.pop(name, None)
-        return pending.result() if pending is not None else self.fetch(name, build)
-
-    def aside(self, builds: dict[str, Callable[[], ir.Expr]]) -> None:
-        """Start these statements, one after the other, on a second reader of the issuer while this
-        one runs the rest; `rows(name, ...)` then waits for each. They must read no temporary table
-        or view of this reader (`materialize`, `use_buckets`): those are this reader's own.
-
-        NOTE: measured on the medium demo, a dashboard's statements take 2-20 ms each, much of it
-        planning on one core: two readers per window kept both cores busy (docs/performance.md).
-        """
-        if not builds:
-            return
-        statements = {name: self.sql(name, build) for name, build in builds.items()}  # compiled here, once
-        pending: dict[str, Future[list[dict[str, Any]]]] = {name: Future() for name in statements}
-        self._aside.update(pending)
-        ASIDE.submit(_run_aside, self.tables.fork(), statements, pending)
-
-    def settle(self) -> None:
-        """Wait for the statements still running aside (a run that failed part-way): none keeps a
-        reader after its run, which a file rewrite would wait for."""
-        for future in self._aside.values():
-            future.cancel()
-        wait(list(self._aside.values()))
-        self._aside.clear()
-
-    def use_buckets(self, query: Query) -> list[str]:
-        """Register the trend buckets of ``query``'s window; returns their keys, in order."""
-        windows = buckets(query.window, query.interval)
-        if self._buckets_of != query:
-            days = [b.start for b in windows] + [windows[-1].end + dt.timedelta(days=1)]
-            edges = self.tables.utc_midnights(query.timezone, days)  # a bucket ends where the next begins
-            columns = {
-                "key": [b.start.isoformat() for b in windows],
-                "lo": edges[:-1],
-                "hi": edges[1:],
-                "lo_slot": [_slot(lo) for lo in edges[:-1]],
-                "hi_slot": [_slot(hi) for hi in edges[1:]],
-            }
-            self.tables.register(BUCKETS_VIEW, pa.table(columns, schema=BUCKET_SCHEMA))
-            self._buckets_of = query
-        return [b.start.isoformat() for b in windows]
-
-
-def _run_aside(
-    side: IssuerTables, statements: dict[str, str], pending: dict[str, Future[list[dict[str, Any]]]]
-) -> None:
-    """Run the statements one after the other (a reader runs one at a time), each result or error
-    handed to its future.
-
-    TRICKY: an error is handed over without its traceback: the traceback's frames hold the reader
-    (``side``), and the future holding the error would keep that cursor alive until the cycle
-    collector ran; meanwhile it counts as a reader, which a file rewrite waits for.
+    NOTE: measured on the medium demo, the full cohort aggregate (~50 reductions) costs ~17 ms
+    even over a few thousand credentials; the executive page's fixed-window tiles need two of them.
     """
-    try:
-        for name, sql in statements.items():
-            if pending[name].set_running_or_notify_cancel():
-                try:
-                    pending[name].set_result(side.rows(sql))
-                except BaseException as exc:  # handed to whoever waits for the rows, never lost
-                    pending[name].set_exception(exc.with_traceback(None))
-    finally:
-        del side, pending
+    counts: set[str] = set()
+    for metric_id in finished:
+        metric = REGISTRY[metric_id]
+        if Input.COHORT in metric.inputs:
+            counts |= metric.counts(funnel)
+    by_day = frozenset(counts & day_counted(funnel))
+    recipients = up and "unique_recipients" in counts
+    by_row = counts - by_day - ({"unique_recipients"} if recipients else set())
+    out = []
+    if by_day:
+        out.append(Statement("days/" + ",".join(sorted(by_day)), Where.ASIDE, by_day))
+    if "median_days_to_open" in by_row:
+        by_row -= {"median_days_to_open"}
+        out.append(Statement("cohort_median", Where.ASIDE, frozenset({"median_days_to_open"})))
+    if by_row:
+        out.append(Statement("cohort/" + ",".join(sorted(by_row)), Where.ASIDE, frozenset(by_row)))
+    if recipients and not demographics:
+        out.append(Statement("cohort_recipients", Where.ASIDE, frozenset({"unique_recipients"})))
+    return out
 
 
-def _slot(edge: dt.datetime) -> int:
-    seconds = calendar.timegm(edge.timetuple())
-    if seconds % SLOT_SECONDS or edge.microsecond:
-        raise AssertionError(f"bucket edge {edge} is not on a {SLOT_SECONDS}-second slot bound")
-    return seconds // SLOT_SECONDS
-
-
-def compile_template(expr: ir.Expr, dialect: str = "duckdb") -> str:
-    """The expression's SQL with sentinel bounds; refuses a bound computed in Python from a sentinel
-    (e.g. ``end + 90 days`` in Python), which a run could not substitute."""
-    sql = metric_sql(expr) if dialect == "pyspark" else str(ibis.to_sql(expr, dialect=dialect))
-    rest = sql
-    for sentinel in _rendered(SENTINELS, dialect):
-        rest = rest.replace(sentinel, "")
-    if any(text in rest for text in ("MAKE_TIMESTAMP(1901", "MAKE_DATE(1901", "'1901-")):
-        raise AssertionError(f"a bound was derived from a sentinel in Python, not in the expression: {sql}")
-    return sql
-
-
-def _rendered(bounds: Bounds, dialect: str = "duckdb") -> tuple[str, str, str, str]:
-    """The text Ibis renders for each bound in the dialect (and what a run substitutes)."""
-    timestamp = _spark_timestamp if dialect == "pyspark" else _timestamp
-    return (timestamp(bounds.start), timestamp(bounds.end), _date(bounds.first_day), _date(bounds.last_day))
-
-
-def _spark_timestamp(value: dt.datetime) -> str:
-    return f"CAST('{value.isoformat()}' AS TIMESTAMP)"
-
-
-def _timestamp(value: dt.datetime) -> str:
-    seconds = value.second + value.microsecond / 1e6
-    return f"MAKE_TIMESTAMP({value.year}, {value.month}, {value.day}, {value.hour}, {value.minute}, {seconds!r})"
-
-
-def _date(value: dt.date) -> str:
-    return f"MAKE_DATE({value.year}, {value.month}, {value.day})"
+def _reader(query: Query, inputs: set[Input], up: bool) -> list[Statement]:
+    """The statements on the window's reader, in order: temporary tables and views before what reads them."""
+    out = []
+    if Input.DEMOGRAPHICS in inputs and up:
+        # Two statements, one subtracted from the other: both in the run's snapshot (a fold committed
+        # between them on a second reader made them disagree).
+        out += [Statement("demographics", Where.READER), Statement("demographics_unseen", Where.READER)]
+    if Input.HOLDINGS in inputs:
+        names = ("recounted",) if up else ("holdings", "people")
+        out += [Statement(name, Where.TEMP) for name in names]
+    if Input.VERIFIED in inputs:  # read by several metrics: the semi-join on the scope runs once
+        out.append(Statement("verified", Where.TEMP))
+    if Input.BUCKETS in inputs:
+        if query.preset is Preset.ALL:  # its trends start at the first issuance in scope
+            out.append(Statement("first_issued", Where.READER))
+        out.append(Statement("buckets", Where.VIEW))
+    out += [Statement(i.value, Where.READER) for i in ON_READER if i in inputs]
+    return out

@@ -4,7 +4,7 @@ career outcomes and demographics (metrics.md, "Recipients").
 Holdings read the per-credential table; activity breakdowns (channels, feedback) read `daily`,
 whose counts already exclude events of credentials never issued. Sensitive rows carry the
 distinct `recipients` of each cell for the privacy layer, which suppresses them before any
-surface. Builders return expressions; the runner executes them (plan.py) and shapes rows here.
+surface. Builders return expressions; the runner executes them (statements.py) and shapes rows here.
 """
 
 from __future__ import annotations

@@ -38,6 +38,61 @@ class Shape(Enum):
     SEGMENT_TREND = "segment trend"  # breakdown rows, each with its `buckets` trend
 
 
+class Input(Enum):
+    """What a metric is computed from: each is one statement (or a few) of a window's run, planned
+    once however many asked metrics read it (metrics/plan.py builds the plan, metrics/inputs.py the
+    statements)."""
+
+    COHORT = "cohort"  # the cohort's counts: the fold's per-day counters, per-credential state, rollups
+    STATE = "state"  # per-credential state at the window's end (active, expiring, revoked)
+    NEW_RECIPIENTS = "new_recipients"  # per-credential state, or the recipient rollups (unfiltered)
+    ENROLLMENTS = "enrollments"  # the fold's `enrolled` per (recipient, program)
+    RENEWALS = "renewals"
+    VERIFIED = "verified"  # the window's verifications of credentials in scope: a temporary table
+    VERIFICATION_TOTALS = "verification_totals"
+    BUCKETS = "buckets"  # the window's trend buckets: a view of the reader
+    ACTIVE_CHANGES = "active_changes"  # credentials started and ended per day
+    VERIFICATION_TREND = "verification_trend"
+    VERIFICATION_BREAKDOWNS = "verification_breakdowns"
+    SEGMENT_TRENDS = "segment_trends"
+    EMPLOYERS = "employers"
+    PROGRAM_NAMES = "programs"
+    PER_PROGRAM = "per_program"  # per-day counters per program
+    PROGRAM_RENEWALS = "program_renewals"
+    DESIGNS = "designs"
+    HOLDINGS = "holdings"  # (recipient, program) holdings at the window's end: temporary tables
+    PORTFOLIO = "portfolio"
+    PAIRS = "pairs"
+    DAILY_ACTIVITY = "daily_activity"  # per-day counters of shares and feedback
+    CAREER_OUTCOMES = "career_outcomes"
+    ATTRIBUTES = "attributes"  # events by an attribute they carry, from the fold-kept cells (metrics/attributes.py)
+    DEMOGRAPHICS = "demographics"  # the recipient rollups (unfiltered) or the cohort's recipients
+
+
+class Finish(Enum):
+    """How a metric's result is made from its inputs' rows (metrics/finish.py, one function each)."""
+
+    COUNTS = "counts"  # a count, rate, mean or funnel of the window's counts
+    ISSUED_TREND = "issued_trend"
+    VERIFICATION_TREND = "verification_trend"
+    PER_1K_ACTIVE = "per_1k_active"
+    VERIFIER_BREAKDOWN = "verifier_breakdown"
+    TOP_VERIFIERS = "top_verifiers"
+    SEGMENT_TREND = "segment_trend"
+    EMPLOYER_SEGMENTS = "employer_segments"
+    PROGRAMS = "programs"
+    PROGRAM_RENEWALS = "program_renewals"
+    DESIGNS = "designs"
+    CREDENTIALS_PER_RECIPIENT = "credentials_per_recipient"
+    CO_HELD_PROGRAMS = "co_held_programs"
+    PROGRAM_SEQUENCES = "program_sequences"
+    SHARE_CHANNELS = "share_channels"
+    FEEDBACK = "feedback"
+    CAREER_OUTCOMES = "career_outcomes"
+    ATTRIBUTE = "attribute"
+    DEMOGRAPHICS = "demographics"
+
+
 @dataclass(frozen=True)
 class Metric:
     id: str
@@ -50,6 +105,21 @@ class Metric:
     denominator: str | None = None
     privacy: Rule = Rule.NONE  # the suppression the runner applies before any surface sees the result
     axes: tuple[str, str] | None = None  # a verifier crossing: the row fields it crosses
+    inputs: tuple[Input, ...] = (Input.COHORT,)  # what it is computed from (a cohort count unless said)
+    finish: Finish = Finish.COUNTS  # how its result is made from them
+    reads: tuple[str, ...] = ()  # other metrics whose results it is finished with (not in its result)
+
+    def counts(self, funnel: tuple[str, ...]) -> frozenset[str]:
+        """The window's counts a COUNTS metric is finished from (a funnel's depend on its steps)."""
+        if self.shape is Shape.FUNNEL:
+            return frozenset(f"funnel_{k}" for k in range(len(funnel)))
+        if self.shape is Shape.RATE:
+            assert self.numerator is not None
+            assert self.denominator is not None
+            return frozenset({self.numerator, self.denominator})
+        if self.id == "owner_active_days_mean":
+            return frozenset({"owner_active_days_total", "opened"})
+        return frozenset({self.id})
 
 
 _ENGAGEMENT_STEPS = {
@@ -74,6 +144,7 @@ def _lifecycle() -> list[Metric]:
             activity,
             Shape.COUNT,
             "Distinct (recipient, program) pairs with a `program.enrolled` event in the window.",
+            inputs=(Input.ENROLLMENTS,),
         ),
         Metric(
             "completions",
@@ -83,6 +154,7 @@ def _lifecycle() -> list[Metric]:
             Shape.COUNT,
             "Of `enrollments`, the pairs for which that recipient holds a credential of that program "
             "(issued at any time).",
+            inputs=(Input.ENROLLMENTS,),
         ),
         Metric(
             "completion_rate",
@@ -93,6 +165,7 @@ def _lifecycle() -> list[Metric]:
             "`completions` / `enrollments`.",
             numerator="completions",
             denominator="enrollments",
+            inputs=(Input.ENROLLMENTS,),
         ),
         Metric(
             "active_credentials",
@@ -102,8 +175,17 @@ def _lifecycle() -> list[Metric]:
             Shape.COUNT,
             "Credentials in scope issued on or before the window's end, not revoked on or before it, and not "
             "expired on or before it (a renewal after an explicit expiry makes a credential active again).",
+            inputs=(Input.STATE,),
         ),
-        Metric("revoked", issuance, "credential", activity, Shape.COUNT, "Credentials revoked in the window."),
+        Metric(
+            "revoked",
+            issuance,
+            "credential",
+            activity,
+            Shape.COUNT,
+            "Credentials revoked in the window.",
+            inputs=(Input.STATE,),
+        ),
         Metric(
             "expiring_next_90d",
             issuance,
@@ -111,6 +193,7 @@ def _lifecycle() -> list[Metric]:
             point,
             Shape.COUNT,
             "Active credentials whose `expires_at` falls in the 90 days after the window's end.",
+            inputs=(Input.STATE,),
         ),
         Metric(
             "due_for_renewal",
@@ -121,6 +204,7 @@ def _lifecycle() -> list[Metric]:
             "Credentials in scope that came up for renewal in the window: renewed in it (their latest "
             "`credential.renewed`), or whose validity ran out in it (`expires_at`, or a `credential.expired` not "
             "followed by a renewal; not a revocation) without a renewal since.",
+            inputs=(Input.RENEWALS,),
         ),
         Metric(
             "renewed",
@@ -129,6 +213,7 @@ def _lifecycle() -> list[Metric]:
             activity,
             Shape.COUNT,
             "Of `due_for_renewal`, the credentials renewed in the window.",
+            inputs=(Input.RENEWALS,),
         ),
         Metric(
             "renewal_rate",
@@ -139,6 +224,7 @@ def _lifecycle() -> list[Metric]:
             "`renewed` / `due_for_renewal`.",
             numerator="renewed",
             denominator="due_for_renewal",
+            inputs=(Input.RENEWALS,),
         ),
         Metric(
             "issued_trend",
@@ -147,6 +233,8 @@ def _lifecycle() -> list[Metric]:
             Time.COHORT,
             Shape.TREND,
             "`issued` per interval bucket (day, ISO week or month, in the issuer's time zone).",
+            inputs=(Input.BUCKETS, Input.ACTIVE_CHANGES),
+            finish=Finish.ISSUED_TREND,
         ),
     ]
 
@@ -161,6 +249,7 @@ def _verification() -> list[Metric]:
             activity,
             Shape.COUNT,
             "`credential.verified` events in the window, for credentials in scope.",
+            inputs=(Input.VERIFIED, Input.VERIFICATION_TOTALS),
         ),
         Metric(
             "verified_credentials",
@@ -169,6 +258,7 @@ def _verification() -> list[Metric]:
             activity,
             Shape.COUNT,
             "Distinct credentials among `verifications`.",
+            inputs=(Input.VERIFIED, Input.VERIFICATION_TOTALS),
         ),
     ]
     for attribute in ("industry", "size", "country"):
@@ -180,6 +270,8 @@ def _verification() -> list[Metric]:
                 activity,
                 Shape.BREAKDOWN,
                 f"`verifications` by the verifier's {attribute}; a missing value is `unknown`.",
+                inputs=(Input.VERIFIED, Input.VERIFICATION_BREAKDOWNS),
+                finish=Finish.VERIFIER_BREAKDOWN,
             )
         )
     return [
@@ -191,6 +283,8 @@ def _verification() -> list[Metric]:
             activity,
             Shape.BREAKDOWN,
             "Organizations of consented verifications, by count (top 10); non-consented ones never appear.",
+            inputs=(Input.VERIFIED, Input.VERIFICATION_BREAKDOWNS),
+            finish=Finish.TOP_VERIFIERS,
         ),
         Metric(
             "outcomes_reported",
@@ -199,8 +293,17 @@ def _verification() -> list[Metric]:
             activity,
             Shape.COUNT,
             "`verifications` with at least one `verification.outcome` (reported at any time).",
+            inputs=(Input.VERIFIED, Input.VERIFICATION_TOTALS),
         ),
-        Metric("hires", family, "event", activity, Shape.COUNT, "`verifications` with an outcome `hired`."),
+        Metric(
+            "hires",
+            family,
+            "event",
+            activity,
+            Shape.COUNT,
+            "`verifications` with an outcome `hired`.",
+            inputs=(Input.VERIFIED, Input.VERIFICATION_TOTALS),
+        ),
         Metric(
             "verification_to_hire_rate",
             family,
@@ -210,8 +313,18 @@ def _verification() -> list[Metric]:
             "`hires` / `outcomes_reported`.",
             numerator="hires",
             denominator="outcomes_reported",
+            inputs=(Input.VERIFIED, Input.VERIFICATION_TOTALS),
         ),
-        Metric("verification_trend", family, "event", activity, Shape.TREND, "`verifications` per interval bucket."),
+        Metric(
+            "verification_trend",
+            family,
+            "event",
+            activity,
+            Shape.TREND,
+            "`verifications` per interval bucket.",
+            inputs=(Input.VERIFIED, Input.BUCKETS, Input.VERIFICATION_TREND),
+            finish=Finish.VERIFICATION_TREND,
+        ),
         Metric(
             "verifications_per_1k_active",
             family,
@@ -219,6 +332,8 @@ def _verification() -> list[Metric]:
             activity,
             Shape.TREND,
             "Per bucket: `verifications` / `active_credentials` at the bucket's end × 1000.",
+            inputs=(Input.VERIFIED, Input.BUCKETS, Input.ACTIVE_CHANGES, Input.VERIFICATION_TREND),
+            finish=Finish.PER_1K_ACTIVE,
         ),
     ]
 
@@ -240,6 +355,9 @@ def _programs_recipients_market() -> list[Metric]:
             "over share, profile-add and verification rates, of the program's rate / the issuer-wide rate for the "
             "same query (a rate whose issuer-wide value is 0 or null is left out); 100 means as valued as the "
             "issuer's average program.",
+            inputs=(Input.PROGRAM_NAMES, Input.PER_PROGRAM, Input.ENROLLMENTS),
+            finish=Finish.PROGRAMS,
+            reads=("share_rate", "profile_add_rate", "verification_rate"),
         ),
         Metric(
             "program_renewals",
@@ -250,6 +368,8 @@ def _programs_recipients_market() -> list[Metric]:
             "One row per program in scope with credentials to renew (value = `expiring_next_90d`): "
             "`expiring_next_90d` (point in time), `due_for_renewal`, `renewed` and `renewal_rate` of the program, "
             "as defined under Issuance.",
+            inputs=(Input.PROGRAM_NAMES, Input.PROGRAM_RENEWALS),
+            finish=Finish.PROGRAM_RENEWALS,
         ),
         Metric(
             "designs",
@@ -260,6 +380,8 @@ def _programs_recipients_market() -> list[Metric]:
             "One row per (program, design) of the cohort issued with a `design` (value = `issued`): `program`, "
             "`design`, `name`, `issued`, `opened`, `shared`, `profile_added` and their rates `view_rate`, "
             "`share_rate`, `profile_add_rate`; credentials issued without a design are left out.",
+            inputs=(Input.PROGRAM_NAMES, Input.DESIGNS),
+            finish=Finish.DESIGNS,
         ),
         Metric(
             "credentials_per_recipient",
@@ -269,6 +391,8 @@ def _programs_recipients_market() -> list[Metric]:
             breakdown,
             "Recipients holding credentials in scope issued on or before the window's end, by how many they "
             "hold: 1, 2, 3, 4, 5+.",
+            inputs=(Input.HOLDINGS, Input.PORTFOLIO),
+            finish=Finish.CREDENTIALS_PER_RECIPIENT,
         ),
         Metric(
             "co_held_programs",
@@ -279,6 +403,8 @@ def _programs_recipients_market() -> list[Metric]:
             "Pairs of programs held by the same recipient (issued on or before the window's end): recipients "
             "holding both (value), support (that count / recipients in scope) and lift (P(A and B) / (P(A) P(B))); "
             "the 50 most held pairs.",
+            inputs=(Input.PROGRAM_NAMES, Input.HOLDINGS, Input.PORTFOLIO, Input.PAIRS),
+            finish=Finish.CO_HELD_PROGRAMS,
         ),
         Metric(
             "program_sequences",
@@ -288,6 +414,8 @@ def _programs_recipients_market() -> list[Metric]:
             breakdown,
             "Ordered pairs: recipients who earned program A, then program B strictly later (first credential of "
             "each, issued on or before the window's end), with the median days between; the 50 most common.",
+            inputs=(Input.PROGRAM_NAMES, Input.HOLDINGS, Input.PORTFOLIO, Input.PAIRS),
+            finish=Finish.PROGRAM_SEQUENCES,
         ),
         Metric(
             "share_channels",
@@ -296,6 +424,8 @@ def _programs_recipients_market() -> list[Metric]:
             activity,
             breakdown,
             "`credential.shared` events in the window by channel.",
+            inputs=(Input.DAILY_ACTIVITY,),
+            finish=Finish.SHARE_CHANNELS,
         ),
         Metric(
             "feedback",
@@ -304,6 +434,8 @@ def _programs_recipients_market() -> list[Metric]:
             activity,
             breakdown,
             "`recipient.feedback` events in the window by rating (1-5), with their count and mean.",
+            inputs=(Input.DAILY_ACTIVITY,),
+            finish=Finish.FEEDBACK,
         ),
         Metric(
             "career_outcomes",
@@ -314,6 +446,8 @@ def _programs_recipients_market() -> list[Metric]:
             "`recipient.outcome_reported` events in the window by outcome, with distinct recipients; sensitive: "
             "a cell of fewer than k recipients is suppressed.",
             privacy=Rule.SENSITIVE,
+            inputs=(Input.CAREER_OUTCOMES,),
+            finish=Finish.CAREER_OUTCOMES,
         ),
         Metric(
             "recipient_demographics",
@@ -324,6 +458,8 @@ def _programs_recipients_market() -> list[Metric]:
             "`unique_recipients` by each demographic attribute (gender, age band, education level, employment "
             "status, country; missing as `unknown`); sensitive: a cell of fewer than k recipients is suppressed.",
             privacy=Rule.SENSITIVE,
+            inputs=(Input.DEMOGRAPHICS,),
+            finish=Finish.DEMOGRAPHICS,
         ),
         Metric(
             "verifications_by_industry_trend",
@@ -332,6 +468,8 @@ def _programs_recipients_market() -> list[Metric]:
             activity,
             Shape.SEGMENT_TREND,
             "`verifications` by verifier industry, each with its trend per interval bucket.",
+            inputs=(Input.VERIFIED, Input.BUCKETS, Input.SEGMENT_TRENDS),
+            finish=Finish.SEGMENT_TREND,
         ),
         Metric(
             "verifications_by_country_trend",
@@ -340,6 +478,8 @@ def _programs_recipients_market() -> list[Metric]:
             activity,
             Shape.SEGMENT_TREND,
             "`verifications` by verifier country, each with its trend per interval bucket.",
+            inputs=(Input.VERIFIED, Input.BUCKETS, Input.SEGMENT_TRENDS),
+            finish=Finish.SEGMENT_TREND,
         ),
         Metric(
             "employer_segments",
@@ -353,6 +493,8 @@ def _programs_recipients_market() -> list[Metric]:
             "`other segments`.",
             privacy=Rule.VERIFIER_CROSSING,
             axes=("industry", "size"),
+            inputs=(Input.VERIFIED, Input.EMPLOYERS),
+            finish=Finish.EMPLOYER_SEGMENTS,
         ),
     ]
 
@@ -373,6 +515,8 @@ def _event_attributes() -> list[Metric]:
             breakdown,
             "`credential.downloaded` events in the window, of credentials in scope, by `format` (pdf, png, "
             "print_pdf, other).",
+            inputs=(Input.ATTRIBUTES,),
+            finish=Finish.ATTRIBUTE,
         ),
         Metric(
             "public_views_by_referrer",
@@ -383,6 +527,8 @@ def _event_attributes() -> list[Metric]:
             "`credential.viewed` events with actor public in the window, of credentials in scope, by "
             "`referrer_domain` (missing as `unknown`; the 50 largest)" + sensitive,
             privacy=Rule.SENSITIVE,
+            inputs=(Input.ATTRIBUTES,),
+            finish=Finish.ATTRIBUTE,
         ),
         Metric(
             "public_views_by_country",
@@ -393,6 +539,8 @@ def _event_attributes() -> list[Metric]:
             "`credential.viewed` events with actor public in the window, of credentials in scope, by the "
             "viewer's `country` (missing as `unknown`)" + sensitive,
             privacy=Rule.SENSITIVE,
+            inputs=(Input.ATTRIBUTES,),
+            finish=Finish.ATTRIBUTE,
         ),
         Metric(
             "profile_adds_by_platform",
@@ -401,6 +549,8 @@ def _event_attributes() -> list[Metric]:
             activity,
             breakdown,
             "`credential.profile_added` events in the window, of credentials in scope, by `platform`.",
+            inputs=(Input.ATTRIBUTES,),
+            finish=Finish.ATTRIBUTE,
         ),
         Metric(
             "delivery_failures_by_reason",
@@ -410,6 +560,8 @@ def _event_attributes() -> list[Metric]:
             breakdown,
             "`credential.delivery_failed` events in the window, of credentials in scope, by `reason` (bounced, "
             "invalid_address, other).",
+            inputs=(Input.ATTRIBUTES,),
+            finish=Finish.ATTRIBUTE,
         ),
     ]
 
@@ -435,6 +587,7 @@ def _metrics() -> list[Metric]:
             cohort,
             Shape.COUNT,
             "Recipients whose earliest credential in scope was issued in the window.",
+            inputs=(Input.NEW_RECIPIENTS,),
         ),
         *_lifecycle(),
         *_verification(),

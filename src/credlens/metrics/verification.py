@@ -3,7 +3,7 @@
 One row per verification carries its verifier's attributes and its folded outcomes, so volume,
 breakdowns, outcomes and trends are all computed from the same rows and agree with each other.
 Verifications of credentials never issued count nowhere (the semi-join on the scope). Builders
-return expressions; the runner executes them (plan.py) and shapes the rows here.
+return expressions; the runner executes them (statements.py) and shapes the rows here.
 """
 
 from __future__ import annotations

@@ -100,7 +100,8 @@ class Connection:
 
         While a rewrite waits to swap the file, only a reader finishing its work gets another: a
         thread that still holds a cursor, or any thread asking on behalf of ``holder``, a live cursor
-        (the metric runs read a window on forked cursors in pool threads: runner.WINDOWS, plan.ASIDE).
+        (a metric run reads its comparison window and its statements aside on forked cursors in
+        pool threads: store/reader.py).
         Others wait until the swap is done.
         """
         me = threading.get_ident()

@@ -43,7 +43,7 @@ class IssuerTables:
     """Ibis tables of one issuer; ``self["credentials"]`` holds only that issuer's rows.
 
     ``execute`` runs SQL compiled from these expressions on the reader's own connection, so the
-    metrics can cache compiled SQL (metrics/plan.py) and still read only this issuer's rows.
+    metrics can cache compiled SQL (metrics/statements.py) and still read only this issuer's rows.
     """
 
     _tables: dict[str, ir.Table]
@@ -83,7 +83,7 @@ class IssuerTables:
     def snapshot(self) -> Iterator[None]:
         """Statements run inside read one state of the store (a read transaction of this reader),
         whatever the writer commits meanwhile: a run's statements that read the same rollups apart
-        (metrics/runner.py, `Held`) must agree with each other. Read-only, so it ends by a rollback,
+        (metrics/inputs.py, the portfolio) must agree with each other. Read-only, so it ends by a rollback,
         which also drops the temporary tables made inside it.
         """
         self._con.execute("BEGIN TRANSACTION")

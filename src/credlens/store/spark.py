@@ -4,7 +4,7 @@ Nothing here defines a metric or a derived table: the fold's own DuckDB SQL (rol
 cohorts.py, portfolios.py) is transpiled to Spark SQL by sqlglot (`spark_sql`), over all of the
 lake's events at once (a rebuild is the same aggregate as the fold: rollups.py), and each table
 is cast to the store's columns (schema.py). The metrics then run on it through Ibis's pyspark
-backend (`SparkTables`, the dialect metrics/plan.py compiles to).
+backend (`SparkTables`, the dialect metrics/statements.py compiles to).
 
 What the transpiler adds, each where DuckDB and Spark differ (tests/scale/ proves the results equal):
 - `md5_number_lower(x)`: the same 64-bit number (the low half of the MD5, little-endian), DECIMAL(20,0);

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any
 
 from credlens.access.scope import ScopeRefused, stats_programs
@@ -16,12 +16,11 @@ from credlens.reports import compare, executive, market, portfolios, programs
 from credlens.reports import insights as insight_pages
 from credlens.reports.catalog import Catalog
 from credlens.reports.view import Dashboard
+from credlens.store import reader
 from credlens.store.scope import IssuerTables
 from credlens.web.auth import Staff
 from credlens.web.errors import ApiError
 from credlens.web.state import State
-
-RUNS = ThreadPoolExecutor(16, thread_name_prefix="credlens-run")  # a page's runs (see metrics.plan.ASIDE)
 
 Json = dict[str, Any]
 
@@ -88,9 +87,10 @@ class Context:
                 kept.setdefault(key, name)
                 covered_by[name] = name
         running = sorted(set(covered_by.values()), key=list(jobs).index)
-        futures = {name: RUNS.submit(self.run, tables=self.tables.fork(), **jobs[name]) for name in running}
-        wait(futures.values())  # all of them, even when one fails: nothing runs on after the request
-        done = {name: future.result() for name, future in futures.items()}
+        # On the store's one pool (store/reader.py); when one fails, the others end before the error is raised.
+        done = reader.results(
+            {name: reader.submit(partial(self.run, tables=self.tables.fork(), **jobs[name])) for name in running}
+        )
         return {name: done[covered_by[name]] for name in jobs}
 
 
