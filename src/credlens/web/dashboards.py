@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
 from typing import Any
@@ -19,6 +19,7 @@ from credlens.reports.view import Dashboard
 from credlens.store.scope import IssuerTables
 from credlens.web.auth import Staff
 from credlens.web.errors import ApiError
+from credlens.web.findings import FINDINGS, state_key
 from credlens.web.state import State
 
 RUNS = ThreadPoolExecutor(16, thread_name_prefix="credlens-run")  # a page's runs (see metrics.plan.ASIDE)
@@ -34,6 +35,7 @@ class Context:
     state: State
     catalog: Catalog
     tables: IssuerTables  # one reader for every run of the request
+    data_version: int | None = None  # the store's, read before any run (None: top findings are not cached)
 
     @property
     def k(self) -> int:
@@ -128,9 +130,13 @@ def _executive(ctx: Context) -> Dashboard:
     # NOTE: one run for the page and its top findings: the programs metric they share is most of the
     # cost (at 10M events, 12mo with its comparison: ~1.3 s of the ~2.7 s insights run).
     # The comparison window computes what the page and the insights read of it, not the insights' other
-    # metrics (portfolios, renewals, designs): see engine.COMPARED.
-    main = {"only": executive.METRICS | engine.METRICS | PROBE, "compared": executive.METRICS | engine.COMPARED | PROBE}
-    jobs: dict[str, dict[str, Any]] = {"main": main}
+    # metrics (portfolios, renewals, designs): see engine.COMPARED. Findings kept for this state and
+    # data version (web/findings.py) leave the page's own metrics alone to run.
+    key, cached = _cached_findings(ctx)
+    wanted, compared = (executive.METRICS | PROBE, executive.METRICS | PROBE)
+    if cached is None:
+        wanted, compared = (wanted | engine.METRICS, compared | engine.COMPARED)
+    jobs: dict[str, dict[str, Any]] = {"main": {"only": wanted, "compared": compared}}
     for period, _ in executive.FIXED_WINDOWS:  # the same filters over fixed windows, each against the one before
         compare_with = None if period == "all" else "previous"
         # no trend among the tiles: the window's own interval, never the page's (`all` by day is refused)
@@ -138,16 +144,18 @@ def _executive(ctx: Context) -> Dashboard:
         jobs[period]["only"] = executive.FIXED_METRICS  # NOTE: the tiles need two cohort numbers, not the full set
     results = ctx.run_many(jobs)
     page = results.pop("main")
-    return _probed(_with_top_findings(executive.build(page, results, ctx.k), page, ctx), page)
+    found = _findings(page, key, cached)
+    return _probed(_with_top_findings(executive.build(page, results, ctx.k), found, ctx), page)
 
 
 def _programs(ctx: Context) -> Dashboard:
-    result = ctx.run(
-        only=programs.METRICS | engine.METRICS | PROBE,
-        compared=programs.METRICS | engine.COMPARED | PROBE,
-        funnel=",".join(programs.FUNNEL),
-    )
-    return _probed(_with_top_findings(programs.build(result, ctx.k), result, ctx), result)
+    key, cached = _cached_findings(ctx)
+    wanted, compared = (programs.METRICS | PROBE, programs.METRICS | PROBE)
+    if cached is None:
+        wanted, compared = (wanted | engine.METRICS, compared | engine.COMPARED)
+    result = ctx.run(only=wanted, compared=compared, funnel=",".join(programs.FUNNEL))
+    found = _findings(result, key, cached)
+    return _probed(_with_top_findings(programs.build(result, ctx.k), found, ctx), result)
 
 
 def _insights(ctx: Context) -> Dashboard:
@@ -155,10 +163,34 @@ def _insights(ctx: Context) -> Dashboard:
     return _probed(insight_pages.build(result, engine.find(result), ctx.state.items()), result)
 
 
-def _with_top_findings(dashboard: Dashboard, result: Json, ctx: Context) -> Dashboard:
+def _with_top_findings(dashboard: Dashboard, findings: list[Json], ctx: Context) -> Dashboard:
     """The page with its top insights first (the Insights page lists them all)."""
-    top = insight_pages.section(engine.find(result), ctx.state.items())
+    top = insight_pages.section(findings, ctx.state.items())
     return replace(dashboard, sections=(top, *dashboard.sections))
+
+
+FindingsKey = tuple[int, Hashable]
+
+
+def _cached_findings(ctx: Context) -> tuple[FindingsKey | None, list[Json] | None]:
+    """The key of this state's findings at the data version read before the runs (None: not cached)
+    and the findings kept under it, or None: then the page's run computes the insights' metrics too,
+    and ``_findings`` keeps what they find under that key."""
+    if ctx.data_version is None:
+        return None, None
+    issuer = ctx.staff.issuer
+    programs = ctx.scoped_programs(ctx.state.programs)
+    key = ctx.data_version, state_key(issuer.issuer_id, ctx.k, issuer.timezone, programs, ctx.state.run_params())
+    return key, FINDINGS.get(*key)
+
+
+def _findings(result: Json, key: FindingsKey | None, cached: list[Json] | None) -> list[Json]:
+    if cached is not None:
+        return cached
+    found = engine.find(result)
+    if key is not None:
+        FINDINGS.put(*key, found)
+    return found
 
 
 def _market(ctx: Context) -> Dashboard:

@@ -1,0 +1,127 @@
+"""The top findings of Executive and Programs are kept per store data version (web/findings.py):
+a later render reuses them, with the same numbers as a fresh one, and any change of the data
+(an erasure, new events folded) is seen by the very next render."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from credlens.domain.accounts import Role
+from credlens.insights import engine
+from credlens.store.warehouse import Warehouse
+from credlens.web.findings import Findings
+from tests.web.test_export_audit import staff
+from tests.web.world import World
+
+WINDOW = "period=all"
+ERASED = "learner0@alpha-zq.example"  # holds 4 of the 137 credentials of issuer A (tests/web/world.py)
+
+
+@pytest.fixture
+def finds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+    """Counts the insight engine's runs of ``find`` (a cached render makes none)."""
+    calls: list[int] = []
+    real = engine.find
+
+    def counted(result: dict[str, Any]) -> list[dict[str, Any]]:
+        calls.append(1)
+        return real(result)
+
+    monkeypatch.setattr(engine, "find", counted)
+    yield calls
+
+
+def top(body: dict[str, Any]) -> list[str]:
+    """The findings table of a dashboard's JSON (its first section), one finding text a row."""
+    section = body["sections"][0]
+    assert section["id"] in ("insights", "findings")  # the Insights page's own list: all of them
+    return [row["finding"]["value"] for row in section["tables"][0]["rows"]]
+
+
+def timeless(body: dict[str, Any]) -> dict[str, Any]:
+    return {**body, "query": {k: v for k, v in body["query"].items() if k != "generated_at"}}
+
+
+def delivery(findings: list[str]) -> str:
+    """The delivery finding: the world's credentials, none of them delivered."""
+    return next(f for f in findings if "were delivered" in f)
+
+
+def test_a_cached_render_equals_a_fresh_one(app_client: TestClient, world: World, finds: list[int]) -> None:
+    executive = staff(app_client, world, Role.EXECUTIVE)
+    for name in ("executive", "programs"):
+        first = executive.get(f"/dashboards/{name}.json?{WINDOW}")
+        calls = len(finds)
+        again = executive.get(f"/dashboards/{name}.json?{WINDOW}")
+        assert (first.status_code, again.status_code) == (200, 200)
+        assert len(finds) == calls, name  # no new find: the kept findings
+        assert timeless(again.json()) == timeless(first.json()), name  # every number, findings and the rest
+        assert top(first.json()), name
+
+
+def test_an_erased_recipient_leaves_the_cached_findings_at_once(
+    app_client: TestClient, world: World, finds: list[int]
+) -> None:
+    executive = staff(app_client, world, Role.EXECUTIVE)
+    before = delivery(top(executive.get(f"/dashboards/executive.json?{WINDOW}").json()))
+    assert "(0 of 137)" in before  # learner0's 4 credentials among them
+    assert delivery(top(executive.get(f"/dashboards/programs.json?{WINDOW}").json())) == before
+    calls = len(finds)
+
+    warehouse: Warehouse = app_client.app.state.warehouse  # type: ignore[attr-defined]
+    report = warehouse.erase_person(world.a.issuer.issuer_id, email=ERASED, actor="user:admin@alpha-zq.example")
+    assert report.credentials == 4
+
+    for name in ("executive", "programs"):
+        after = delivery(top(executive.get(f"/dashboards/{name}.json?{WINDOW}").json()))
+        assert "(0 of 133)" in after, name
+    assert len(finds) == calls + 1  # found again once, then kept for the other page
+    fresh = executive.get(f"/dashboards/insights.json?{WINDOW}").json()  # never cached
+    assert delivery(top(fresh)) == after
+
+
+def test_new_events_reach_the_cached_findings(app_client: TestClient, world: World) -> None:
+    executive = staff(app_client, world, Role.EXECUTIVE)
+    before = delivery(top(executive.get(f"/dashboards/executive.json?{WINDOW}").json()))
+    assert "(0 of 137)" in before
+    issued = [
+        {"id": f"late-{n}", "type": "credential.issued", "occurred_at": "2026-02-12T09:00:00Z",
+         "credential_id": f"late-c{n}", "program": {"id": "alpha-zq-p1"}, "recipient": {"email": f"late{n}@x.example"}}
+        for n in range(3)
+    ]  # fmt: skip
+    sent = app_client.post(
+        "/api/v1/events", json=issued, headers={"Authorization": f"Bearer {world.a.keys.ingest}"}
+    )
+    assert sent.status_code == 200, sent.text
+    app_client.app.state.writer.wait_idle()  # type: ignore[attr-defined]
+    after = delivery(top(executive.get(f"/dashboards/executive.json?{WINDOW}").json()))
+    assert "(0 of 140)" in after
+
+
+def test_a_program_managers_findings_are_their_own(app_client: TestClient, world: World) -> None:
+    executive = staff(app_client, world, Role.EXECUTIVE)
+    everyone = top(executive.get(f"/dashboards/programs.json?{WINDOW}").json())  # all programs, kept
+    manager = staff(app_client, world, Role.PROGRAM_MANAGER)
+    scope = f"{WINDOW}&program=alpha-zq-p1"
+    mine = top(manager.get(f"/dashboards/programs.json?{scope}").json())
+    assert mine != everyone
+    assert mine == top(manager.get(f"/dashboards/insights.json?{scope}").json())[: len(mine)]
+
+
+def test_only_the_newest_version_is_kept() -> None:
+    kept = Findings(size=2)
+    kept.put(5, "a", [{"id": "x"}])
+    assert kept.get(5, "a") == [{"id": "x"}]
+    assert kept.get(6, "a") is None  # the data changed since
+    kept.put(6, "b", [])
+    assert kept.get(5, "a") is None  # dropped with its version
+    kept.put(5, "a", [{"id": "stale"}])  # read before the newest change: not kept
+    assert kept.get(5, "a") is None
+    assert kept.get(6, "b") == []
+    kept.put(6, "c", [])
+    kept.put(6, "d", [])
+    assert kept.get(6, "b") is None  # the least recently used, past the size
