@@ -1,10 +1,9 @@
-"""The top findings of Executive and Programs are kept per store data version (web/findings.py):
+"""The top findings of Executive and Programs are kept per store data version (web/versioned.py):
 a later render reuses them, with the same numbers as a fresh one, and any change of the data
 (an erasure, new events folded) is seen by the very next render."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from fastapi.testclient import TestClient
 from credlens.domain.accounts import Role
 from credlens.insights import engine
 from credlens.store.warehouse import Warehouse
-from credlens.web.findings import Findings
+from credlens.web.versioned import Versioned
 from tests.web.test_export_audit import staff
 from tests.web.world import World
 
@@ -22,7 +21,7 @@ ERASED = "learner0@alpha-zq.example"  # holds 4 of the 137 credentials of issuer
 
 
 @pytest.fixture
-def finds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+def finds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the insight engine's runs of ``find`` (a cached render makes none)."""
     calls: list[int] = []
     real = engine.find
@@ -32,7 +31,7 @@ def finds(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
         return real(result)
 
     monkeypatch.setattr(engine, "find", counted)
-    yield calls
+    return calls
 
 
 def top(body: dict[str, Any]) -> list[str]:
@@ -44,6 +43,12 @@ def top(body: dict[str, Any]) -> list[str]:
 
 def timeless(body: dict[str, Any]) -> dict[str, Any]:
     return {**body, "query": {k: v for k, v in body["query"].items() if k != "generated_at"}}
+
+
+def all_time_issued(body: dict[str, Any]) -> int:
+    """The "All time" row of Executive's fixed windows."""
+    table = next(t for section in body["sections"] for t in section["tables"] if t["id"] == "issued_windows")
+    return int(next(r["value"]["value"] for r in table["rows"] if r["key"]["value"] == "All time"))
 
 
 def delivery(findings: list[str]) -> str:
@@ -67,7 +72,9 @@ def test_an_erased_recipient_leaves_the_cached_findings_at_once(
     app_client: TestClient, world: World, finds: list[int]
 ) -> None:
     executive = staff(app_client, world, Role.EXECUTIVE)
-    before = delivery(top(executive.get(f"/dashboards/executive.json?{WINDOW}").json()))
+    body = executive.get(f"/dashboards/executive.json?{WINDOW}").json()
+    assert all_time_issued(body) == 137
+    before = delivery(top(body))
     assert "(0 of 137)" in before  # learner0's 4 credentials among them
     assert delivery(top(executive.get(f"/dashboards/programs.json?{WINDOW}").json())) == before
     calls = len(finds)
@@ -76,9 +83,11 @@ def test_an_erased_recipient_leaves_the_cached_findings_at_once(
     report = warehouse.erase_person(world.a.issuer.issuer_id, email=ERASED, actor="user:admin@alpha-zq.example")
     assert report.credentials == 4
 
-    for name in ("executive", "programs"):
-        after = delivery(top(executive.get(f"/dashboards/{name}.json?{WINDOW}").json()))
+    pages = {name: executive.get(f"/dashboards/{name}.json?{WINDOW}").json() for name in ("executive", "programs")}
+    for name, body in pages.items():
+        after = delivery(top(body))
         assert "(0 of 133)" in after, name
+    assert all_time_issued(pages["executive"]) == 133  # Executive's fixed windows, kept too, counted again
     assert len(finds) == calls + 1  # found again once, then kept for the other page
     fresh = executive.get(f"/dashboards/insights.json?{WINDOW}").json()  # never cached
     assert delivery(top(fresh)) == after
@@ -93,9 +102,7 @@ def test_new_events_reach_the_cached_findings(app_client: TestClient, world: Wor
          "credential_id": f"late-c{n}", "program": {"id": "alpha-zq-p1"}, "recipient": {"email": f"late{n}@x.example"}}
         for n in range(3)
     ]  # fmt: skip
-    sent = app_client.post(
-        "/api/v1/events", json=issued, headers={"Authorization": f"Bearer {world.a.keys.ingest}"}
-    )
+    sent = app_client.post("/api/v1/events", json=issued, headers={"Authorization": f"Bearer {world.a.keys.ingest}"})
     assert sent.status_code == 200, sent.text
     app_client.app.state.writer.wait_idle()  # type: ignore[attr-defined]
     after = delivery(top(executive.get(f"/dashboards/executive.json?{WINDOW}").json()))
@@ -113,9 +120,12 @@ def test_a_program_managers_findings_are_their_own(app_client: TestClient, world
 
 
 def test_only_the_newest_version_is_kept() -> None:
-    kept = Findings(size=2)
+    kept: Versioned[list[dict[str, str]]] = Versioned(size=2)
     kept.put(5, "a", [{"id": "x"}])
-    assert kept.get(5, "a") == [{"id": "x"}]
+    got = kept.get(5, "a")
+    assert got == [{"id": "x"}]
+    got[0]["id"] = "changed by a page"
+    assert kept.get(5, "a") == [{"id": "x"}]  # copies: a render cannot change another's
     assert kept.get(6, "a") is None  # the data changed since
     kept.put(6, "b", [])
     assert kept.get(5, "a") is None  # dropped with its version

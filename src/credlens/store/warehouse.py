@@ -143,7 +143,7 @@ class Warehouse:
     @property
     def data_version(self) -> int:
         """A number that changes after every committed change of what metrics read (appends, folds,
-        erasures, retention runs, a new suppression k): a cache keyed on it (web/findings.py) never
+        erasures, retention runs, a new suppression k): a cache keyed on it (web/versioned.py) never
         serves rows a later change removed. Read it before reading the data it stands for."""
         return self._data_version
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from credlens.access.scope import ScopeRefused, stats_programs
 from credlens.domain.accounts import Role
@@ -19,8 +19,8 @@ from credlens.reports.view import Dashboard
 from credlens.store.scope import IssuerTables
 from credlens.web.auth import Staff
 from credlens.web.errors import ApiError
-from credlens.web.findings import FINDINGS, state_key
 from credlens.web.state import State
+from credlens.web.versioned import FINDINGS, FIXED_WINDOWS, Versioned, state_key
 
 RUNS = ThreadPoolExecutor(16, thread_name_prefix="credlens-run")  # a page's runs (see metrics.plan.ASIDE)
 
@@ -130,31 +130,39 @@ def _executive(ctx: Context) -> Dashboard:
     # NOTE: one run for the page and its top findings: the programs metric they share is most of the
     # cost (at 10M events, 12mo with its comparison: ~1.3 s of the ~2.7 s insights run).
     # The comparison window computes what the page and the insights read of it, not the insights' other
-    # metrics (portfolios, renewals, designs): see engine.COMPARED. Findings kept for this state and
-    # data version (web/findings.py) leave the page's own metrics alone to run.
-    key, cached = _cached_findings(ctx)
+    # metrics (portfolios, renewals, designs): see engine.COMPARED. The findings and the fixed windows
+    # kept for this state and data version (web/versioned.py) are not computed again.
+    findings_key = _key(ctx, ctx.state.run_params())
+    windows_key = _key(ctx, {"kind": ctx.state.kind, "department": ctx.state.department})
+    found, windows = _kept(FINDINGS, findings_key), _kept(FIXED_WINDOWS, windows_key)
     wanted, compared = (executive.METRICS | PROBE, executive.METRICS | PROBE)
-    if cached is None:
+    if found is None:
         wanted, compared = (wanted | engine.METRICS, compared | engine.COMPARED)
     jobs: dict[str, dict[str, Any]] = {"main": {"only": wanted, "compared": compared}}
-    for period, _ in executive.FIXED_WINDOWS:  # the same filters over fixed windows, each against the one before
+    for period, _ in executive.FIXED_WINDOWS if windows is None else ():
+        # the same filters over fixed windows, each against the one before
         compare_with = None if period == "all" else "previous"
         # no trend among the tiles: the window's own interval, never the page's (`all` by day is refused)
         jobs[period] = {"period": period, "date_from": None, "date_to": None, "compare": compare_with, "interval": None}
         jobs[period]["only"] = executive.FIXED_METRICS  # NOTE: the tiles need two cohort numbers, not the full set
     results = ctx.run_many(jobs)
     page = results.pop("main")
-    found = _findings(page, key, cached)
-    return _probed(_with_top_findings(executive.build(page, results, ctx.k), found, ctx), page)
+    if windows is None:
+        windows = _keep(FIXED_WINDOWS, windows_key, results)
+    if found is None:
+        found = _keep(FINDINGS, findings_key, engine.find(page))
+    return _probed(_with_top_findings(executive.build(page, windows, ctx.k), found, ctx), page)
 
 
 def _programs(ctx: Context) -> Dashboard:
-    key, cached = _cached_findings(ctx)
+    key = _key(ctx, ctx.state.run_params())
+    found = _kept(FINDINGS, key)
     wanted, compared = (programs.METRICS | PROBE, programs.METRICS | PROBE)
-    if cached is None:
+    if found is None:
         wanted, compared = (wanted | engine.METRICS, compared | engine.COMPARED)
     result = ctx.run(only=wanted, compared=compared, funnel=",".join(programs.FUNNEL))
-    found = _findings(result, key, cached)
+    if found is None:
+        found = _keep(FINDINGS, key, engine.find(result))
     return _probed(_with_top_findings(programs.build(result, ctx.k), found, ctx), result)
 
 
@@ -169,28 +177,28 @@ def _with_top_findings(dashboard: Dashboard, findings: list[Json], ctx: Context)
     return replace(dashboard, sections=(top, *dashboard.sections))
 
 
-FindingsKey = tuple[int, Hashable]
+Key = tuple[int, Hashable]
+T = TypeVar("T")
 
 
-def _cached_findings(ctx: Context) -> tuple[FindingsKey | None, list[Json] | None]:
-    """The key of this state's findings at the data version read before the runs (None: not cached)
-    and the findings kept under it, or None: then the page's run computes the insights' metrics too,
-    and ``_findings`` keeps what they find under that key."""
+def _key(ctx: Context, params: dict[str, Any]) -> Key | None:
+    """The data version read before the request's runs and the state a kept value depends on (the
+    scope checked first); None when the context has no version (the value is not kept)."""
     if ctx.data_version is None:
-        return None, None
+        return None
     issuer = ctx.staff.issuer
     programs = ctx.scoped_programs(ctx.state.programs)
-    key = ctx.data_version, state_key(issuer.issuer_id, ctx.k, issuer.timezone, programs, ctx.state.run_params())
-    return key, FINDINGS.get(*key)
+    return ctx.data_version, state_key(issuer.issuer_id, ctx.k, issuer.timezone, programs, params)
 
 
-def _findings(result: Json, key: FindingsKey | None, cached: list[Json] | None) -> list[Json]:
-    if cached is not None:
-        return cached
-    found = engine.find(result)
+def _kept(cache: Versioned[T], key: Key | None) -> T | None:
+    return None if key is None else cache.get(*key)
+
+
+def _keep(cache: Versioned[T], key: Key | None, value: T) -> T:
     if key is not None:
-        FINDINGS.put(*key, found)
-    return found
+        cache.put(*key, value)
+    return value
 
 
 def _market(ctx: Context) -> Dashboard:
