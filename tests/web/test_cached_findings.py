@@ -1,6 +1,7 @@
-"""The top findings of Executive and Programs are kept per store data version (web/versioned.py):
-a later render reuses them, with the same numbers as a fresh one, and any change of the data
-(an erasure, new events folded) is seen by the very next render."""
+"""What Executive and Programs keep per store data version (web/versioned.py), their top findings
+and Executive's fixed windows: a later render reuses them, with the same numbers as a fresh one, and
+any change of the data (an erasure, new events folded) is seen by the very next render. And their
+Benchmarks panel reads the page's own run."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 
 from credlens.domain.accounts import Role
 from credlens.insights import engine
+from credlens.reports.benchmarks import Privacy, benchmarks, window_of
 from credlens.store.warehouse import Warehouse
 from credlens.web.versioned import Versioned
 from tests.web.test_export_audit import staff
@@ -135,3 +137,20 @@ def test_only_the_newest_version_is_kept() -> None:
     kept.put(6, "c", [])
     kept.put(6, "d", [])
     assert kept.get(6, "b") is None  # the least recently used, past the size
+
+
+def test_the_benchmarks_panel_reads_the_pages_run(app_client: TestClient, world: World) -> None:
+    """Its own values come from the page's run of the same query, equal to a run of their own."""
+    executive = staff(app_client, world, Role.EXECUTIVE)
+    warehouse: Warehouse = app_client.app.state.warehouse  # type: ignore[attr-defined]
+    for state in ("period=all", "period=90d&compare=previous", "period=all&program=alpha-zq-p1"):
+        params = dict(pair.split("=") for pair in state.split("&"))
+        query = window_of(
+            world.a.issuer, programs=[params["program"]] if "program" in params else None, period=params["period"]
+        )
+        alone = benchmarks(warehouse, world.a.issuer, query, Privacy(1.0, 10.0))["benchmarks"]  # its own run
+        for name in ("executive", "programs"):
+            body = executive.get(f"/dashboards/{name}.json?{state}").json()
+            panel = next(s for s in body["sections"] if s["id"] == "benchmarks")["tables"][0]["rows"]
+            yours = [row["yours"]["value"] for row in panel]
+            assert yours == [entry["issuer"]["value"] for entry in alone.values()], (name, state)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable
 from concurrent.futures import ThreadPoolExecutor, wait
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
 from credlens.access.scope import ScopeRefused, stats_programs
@@ -14,6 +14,7 @@ from credlens.insights import engine
 from credlens.metrics.runner import run_for
 from credlens.reports import compare, executive, market, portfolios, programs
 from credlens.reports import insights as insight_pages
+from credlens.reports.benchmarks import OWN_METRICS
 from credlens.reports.catalog import Catalog
 from credlens.reports.view import Dashboard
 from credlens.store.scope import IssuerTables
@@ -35,7 +36,8 @@ class Context:
     state: State
     catalog: Catalog
     tables: IssuerTables  # one reader for every run of the request
-    data_version: int | None = None  # the store's, read before any run (None: top findings are not cached)
+    data_version: int | None = None  # the store's, read before any run (None: nothing is kept, web/versioned.py)
+    runs: dict[str, Json] = field(default_factory=dict)  # the page's own run ("main"), for its Benchmarks panel
 
     @property
     def k(self) -> int:
@@ -135,7 +137,8 @@ def _executive(ctx: Context) -> Dashboard:
     findings_key = _key(ctx, ctx.state.run_params())
     windows_key = _key(ctx, {"kind": ctx.state.kind, "department": ctx.state.department})
     found, windows = _kept(FINDINGS, findings_key), _kept(FIXED_WINDOWS, windows_key)
-    wanted, compared = (executive.METRICS | PROBE, executive.METRICS | PROBE)
+    # with the Benchmarks panel's own values: one statement more of the run's, not a run of their own
+    wanted, compared = (executive.METRICS | PROBE | OWN_METRICS, executive.METRICS | PROBE)
     if found is None:
         wanted, compared = (wanted | engine.METRICS, compared | engine.COMPARED)
     jobs: dict[str, dict[str, Any]] = {"main": {"only": wanted, "compared": compared}}
@@ -146,7 +149,7 @@ def _executive(ctx: Context) -> Dashboard:
         jobs[period] = {"period": period, "date_from": None, "date_to": None, "compare": compare_with, "interval": None}
         jobs[period]["only"] = executive.FIXED_METRICS  # NOTE: the tiles need two cohort numbers, not the full set
     results = ctx.run_many(jobs)
-    page = results.pop("main")
+    page = ctx.runs["main"] = results.pop("main")
     if windows is None:
         windows = _keep(FIXED_WINDOWS, windows_key, results)
     if found is None:
@@ -157,10 +160,10 @@ def _executive(ctx: Context) -> Dashboard:
 def _programs(ctx: Context) -> Dashboard:
     key = _key(ctx, ctx.state.run_params())
     found = _kept(FINDINGS, key)
-    wanted, compared = (programs.METRICS | PROBE, programs.METRICS | PROBE)
+    wanted, compared = (programs.METRICS | PROBE | OWN_METRICS, programs.METRICS | PROBE)  # see _executive
     if found is None:
         wanted, compared = (wanted | engine.METRICS, compared | engine.COMPARED)
-    result = ctx.run(only=wanted, compared=compared, funnel=",".join(programs.FUNNEL))
+    result = ctx.runs["main"] = ctx.run(only=wanted, compared=compared, funnel=",".join(programs.FUNNEL))
     if found is None:
         found = _keep(FINDINGS, key, engine.find(result))
     return _probed(_with_top_findings(programs.build(result, ctx.k), found, ctx), result)
