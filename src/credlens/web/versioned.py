@@ -41,6 +41,11 @@ class Versioned(Generic[T]):
             found = self._entries[key]
         return copy.deepcopy(found)
 
+    def clear(self) -> None:
+        """Forget every entry (bench/dashboards.py times renders with nothing kept)."""
+        with self._lock:
+            self._entries.clear()
+
     def put(self, version: int, key: Hashable, value: T) -> None:
         """Keep ``value``, read at ``version`` (before its runs); one read at an older version than
         the newest seen is not kept."""
