@@ -38,6 +38,7 @@ METRICS: tuple[str, ...] = (
     "delivery_rate",
     "completion_rate",
 )
+OWN_METRICS = frozenset((*METRICS, "issued"))  # what the issuer's own values are read from
 N_MIN = 50  # credentials issued in the window (and denominator of the rate) for a peer to count
 K_MIN = 5  # peers for a release
 STATISTICS = 4  # mean, first quartile, median, third quartile: each is drawn with ε (basic composition)
@@ -68,11 +69,13 @@ def benchmarks(
     *,
     now: dt.datetime | None = None,
     rng: np.random.Generator | None = None,
+    own: Json | None = None,
 ) -> Json:
     """The benchmarks JSON of docs/api.md for ``issuer`` over ``query``'s window (its program filter
-    narrows the issuer's own values only; peers are whole issuers)."""
+    narrows the issuer's own values only; peers are whole issuers). ``own``: the metrics of a run of
+    the same query holding OWN_METRICS (a dashboard's), else they are run here."""
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    own = _rates(warehouse, issuer, query)
+    own = own if own is not None else _rates(warehouse, issuer, query)
     industry = known(issuer.industry)
     peers = _Peers(warehouse, issuer, industry, query)
     out: Json = {}
@@ -206,7 +209,7 @@ def _rates(warehouse: Warehouse, issuer: Issuer, query: Query) -> Json:
         "kind": query.filters.kind,
         "department": query.filters.department,
     }
-    only = frozenset((*METRICS, "issued"))
+    only = OWN_METRICS
     result = run_for(
         issuer, warehouse.tables(issuer.issuer_id), programs=list(query.filters.programs), only=only, **params
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import logging
 import secrets
 import threading
@@ -49,6 +50,8 @@ log = logging.getLogger("credlens.store")
 # holds throughout): its copy of them needs no catch-up (Connection.rewrite).
 FOLDED_TABLES = (*(t for t in SCOPED_TABLES if t != "events"), "event_tombstones")
 ERASE_TRIES = 5  # an erasure refused for a conflicting concurrent write is tried again (``_erase_aside``)
+# Data versions (Warehouse.data_version) are unique in the process: two stores never share one.
+_DATA_VERSIONS = itertools.count(1)
 _ISSUER_COLUMNS = "issuer_id, slug, name, industry, timezone, suppression_k, raw_event_retention_days"
 
 
@@ -81,6 +84,7 @@ class Warehouse:
         writer (connection.WAL_LIMIT)."""
         data_dir.mkdir(parents=True, exist_ok=True)
         self.path = data_dir / DB_FILE
+        self._data_version = next(_DATA_VERSIONS)
         try:
             self._db = Connection(
                 self.path, read_only=read_only, memory_limit=memory_limit, defer_checkpoints=defer_checkpoints
@@ -148,6 +152,17 @@ class Warehouse:
 
     def close(self) -> None:
         self._db.close()
+
+    @property
+    def data_version(self) -> int:
+        """A number that changes after every committed change of what metrics read (appends, folds,
+        erasures, retention runs, a new suppression k): a cache keyed on it (web/versioned.py) never
+        serves rows a later change removed. Read it before reading the data it stands for."""
+        return self._data_version
+
+    def _changed(self) -> None:
+        """Called once a change of what metrics read is committed (see ``data_version``)."""
+        self._data_version = next(_DATA_VERSIONS)
 
     def cursor(self, holder: Any = None) -> Any:
         """A connection for one reader (a request, a command); cheap, and safe in its own thread.
@@ -353,7 +368,10 @@ class Warehouse:
     def write(self, requests: list[WriteRequest]) -> list[WriteResult]:
         """Append a group of batches in one durable transaction (appends.py); not yet folded."""
         with self._write_lock:
-            return append_group(self._con, self._indexes, requests)
+            try:
+                return append_group(self._con, self._indexes, requests)
+            finally:
+                self._changed()  # appended events are read before they are folded (metrics/attributes.py)
 
     def load_key_indexes(self) -> None:
         """Load every issuer's key indexes now (the server's writer, as it starts), so that no
@@ -373,6 +391,7 @@ class Warehouse:
         total = 0
         while folded := fold_pending(con):
             total += folded
+            self._changed()
         return total
 
     def unfolded(self) -> int:
@@ -384,6 +403,7 @@ class Warehouse:
         with self._fold_lock, self._write_lock:
             self._fold(self._con)
             compact_daily(self._con)
+            self._changed()
             self._con.execute("CHECKPOINT")
 
     def wal_size(self) -> int:
@@ -444,6 +464,7 @@ class Warehouse:
             self._fold_aside()  # the bulk of the fold; the erasure's transaction folds the rest
             folded = time.perf_counter()
             report = self._erase_aside(issuer_id, recipient_key)
+            self._changed()
             erased = time.perf_counter()
             self.audit(issuer_id, actor, "erasure", report.describe())
             log.info(
@@ -478,6 +499,9 @@ class Warehouse:
             total = 0
             while (folded := fold_pending(con)) == FOLD_MAX_EVENTS:
                 total += folded
+                self._changed()
+            if folded:
+                self._changed()
             return total + folded
         finally:
             con.close()  # NOTE: a connection left open would keep the file a rewrite replaces
@@ -565,6 +589,7 @@ class Warehouse:
         with self._write_lock:
             self._con.execute("UPDATE issuers SET suppression_k = ? WHERE issuer_id = ?", [k, issuer_id])
             self._keys.forget()
+            self._changed()
             self._audit(issuer_id, actor, "suppression_k.set", str(k))
 
     def apply_retention(
@@ -577,6 +602,7 @@ class Warehouse:
             with self._write_lock:
                 self._fold(self._con)
                 reports = retire(self._con, now or _now(), issuer_id)
+                self._changed()
                 for report in reports:
                     if report.deleted:
                         detail = f"deleted={report.deleted} waiting={report.waiting} days={report.days}"

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from credlens.config import Settings
 from credlens.reports.benchmark_panel import section
-from credlens.reports.benchmarks import Privacy, benchmarks, window_of
+from credlens.reports.benchmarks import OWN_METRICS, Privacy, benchmarks, window_of
 from credlens.reports.view import Dashboard
 from credlens.store.warehouse import Warehouse
 from credlens.web.dashboards import Context
@@ -28,5 +28,7 @@ def with_benchmarks(dashboard: Dashboard, ctx: Context, warehouse: Warehouse, se
         department=params["department"],
     )
     privacy = Privacy(settings.benchmark_epsilon, settings.benchmark_budget)
-    result = benchmarks(warehouse, ctx.staff.issuer, query, privacy)
+    page = ctx.runs.get("main", {}).get("metrics", {})
+    own = page if page.keys() >= OWN_METRICS else None  # the page's run of the same query, when it has them
+    result = benchmarks(warehouse, ctx.staff.issuer, query, privacy, own=own)
     return replace(dashboard, sections=(*dashboard.sections, section(result)))

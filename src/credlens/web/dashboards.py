@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field, replace
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 from credlens.access.scope import ScopeRefused, stats_programs
 from credlens.domain.accounts import Role
@@ -14,6 +14,7 @@ from credlens.insights import engine
 from credlens.metrics.runner import run_for
 from credlens.reports import compare, executive, market, portfolios, programs
 from credlens.reports import insights as insight_pages
+from credlens.reports.benchmarks import OWN_METRICS
 from credlens.reports.catalog import Catalog
 from credlens.reports.view import Dashboard
 from credlens.store import reader
@@ -21,6 +22,7 @@ from credlens.store.scope import IssuerTables
 from credlens.web.auth import Staff
 from credlens.web.errors import ApiError
 from credlens.web.state import State
+from credlens.web.versioned import FINDINGS, FIXED_WINDOWS, Versioned, state_key
 
 Json = dict[str, Any]
 
@@ -33,6 +35,8 @@ class Context:
     state: State
     catalog: Catalog
     tables: IssuerTables  # one reader for every run of the request
+    data_version: int | None = None  # the store's, read before any run (None: nothing is kept, web/versioned.py)
+    runs: dict[str, Json] = field(default_factory=dict)  # the page's own run ("main"), for its Benchmarks panel
 
     @property
     def k(self) -> int:
@@ -128,26 +132,41 @@ def _executive(ctx: Context) -> Dashboard:
     # NOTE: one run for the page and its top findings: the programs metric they share is most of the
     # cost (at 10M events, 12mo with its comparison: ~1.3 s of the ~2.7 s insights run).
     # The comparison window computes what the page and the insights read of it, not the insights' other
-    # metrics (portfolios, renewals, designs): see engine.COMPARED.
-    main = {"only": executive.METRICS | engine.METRICS | PROBE, "compared": executive.METRICS | engine.COMPARED | PROBE}
-    jobs: dict[str, dict[str, Any]] = {"main": main}
-    for period, _ in executive.FIXED_WINDOWS:  # the same filters over fixed windows, each against the one before
+    # metrics (portfolios, renewals, designs): see engine.COMPARED. The findings and the fixed windows
+    # kept for this state and data version (web/versioned.py) are not computed again.
+    findings_key = _key(ctx, ctx.state.run_params())
+    windows_key = _key(ctx, {"kind": ctx.state.kind, "department": ctx.state.department})
+    found, windows = _kept(FINDINGS, findings_key), _kept(FIXED_WINDOWS, windows_key)
+    # with the Benchmarks panel's own values: one statement more of the run's, not a run of their own
+    wanted, compared = (executive.METRICS | PROBE | OWN_METRICS, executive.METRICS | PROBE)
+    if found is None:
+        wanted, compared = (wanted | engine.METRICS, compared | engine.COMPARED)
+    jobs: dict[str, dict[str, Any]] = {"main": {"only": wanted, "compared": compared}}
+    for period, _ in executive.FIXED_WINDOWS if windows is None else ():
+        # the same filters over fixed windows, each against the one before
         compare_with = None if period == "all" else "previous"
         # no trend among the tiles: the window's own interval, never the page's (`all` by day is refused)
         jobs[period] = {"period": period, "date_from": None, "date_to": None, "compare": compare_with, "interval": None}
         jobs[period]["only"] = executive.FIXED_METRICS  # NOTE: the tiles need two cohort numbers, not the full set
     results = ctx.run_many(jobs)
-    page = results.pop("main")
-    return _probed(_with_top_findings(executive.build(page, results, ctx.k), page, ctx), page)
+    page = ctx.runs["main"] = results.pop("main")
+    if windows is None:
+        windows = _keep(FIXED_WINDOWS, windows_key, results)
+    if found is None:
+        found = _keep(FINDINGS, findings_key, engine.find(page))
+    return _probed(_with_top_findings(executive.build(page, windows, ctx.k), found, ctx), page)
 
 
 def _programs(ctx: Context) -> Dashboard:
-    result = ctx.run(
-        only=programs.METRICS | engine.METRICS | PROBE,
-        compared=programs.METRICS | engine.COMPARED | PROBE,
-        funnel=",".join(programs.FUNNEL),
-    )
-    return _probed(_with_top_findings(programs.build(result, ctx.k), result, ctx), result)
+    key = _key(ctx, ctx.state.run_params())
+    found = _kept(FINDINGS, key)
+    wanted, compared = (programs.METRICS | PROBE | OWN_METRICS, programs.METRICS | PROBE)  # see _executive
+    if found is None:
+        wanted, compared = (wanted | engine.METRICS, compared | engine.COMPARED)
+    result = ctx.runs["main"] = ctx.run(only=wanted, compared=compared, funnel=",".join(programs.FUNNEL))
+    if found is None:
+        found = _keep(FINDINGS, key, engine.find(result))
+    return _probed(_with_top_findings(programs.build(result, ctx.k), found, ctx), result)
 
 
 def _insights(ctx: Context) -> Dashboard:
@@ -155,10 +174,34 @@ def _insights(ctx: Context) -> Dashboard:
     return _probed(insight_pages.build(result, engine.find(result), ctx.state.items()), result)
 
 
-def _with_top_findings(dashboard: Dashboard, result: Json, ctx: Context) -> Dashboard:
+def _with_top_findings(dashboard: Dashboard, findings: list[Json], ctx: Context) -> Dashboard:
     """The page with its top insights first (the Insights page lists them all)."""
-    top = insight_pages.section(engine.find(result), ctx.state.items())
+    top = insight_pages.section(findings, ctx.state.items())
     return replace(dashboard, sections=(top, *dashboard.sections))
+
+
+Key = tuple[int, Hashable]
+T = TypeVar("T")
+
+
+def _key(ctx: Context, params: dict[str, Any]) -> Key | None:
+    """The data version read before the request's runs and the state a kept value depends on (the
+    scope checked first); None when the context has no version (the value is not kept)."""
+    if ctx.data_version is None:
+        return None
+    issuer = ctx.staff.issuer
+    programs = ctx.scoped_programs(ctx.state.programs)
+    return ctx.data_version, state_key(issuer.issuer_id, ctx.k, issuer.timezone, programs, params)
+
+
+def _kept(cache: Versioned[T], key: Key | None) -> T | None:
+    return None if key is None else cache.get(*key)
+
+
+def _keep(cache: Versioned[T], key: Key | None, value: T) -> T:
+    if key is not None:
+        cache.put(*key, value)
+    return value
 
 
 def _market(ctx: Context) -> Dashboard:

@@ -65,8 +65,9 @@ def _empty(page: Page, ctx: Context) -> Dashboard:
 
 
 def _context(staff: Staff, warehouse: Any, state: State) -> Context:
+    version = warehouse.data_version  # before any read: a change meanwhile gives a newer one
     tables = warehouse.tables(staff.issuer.issuer_id)
-    return Context(staff, state, catalog(tables), tables)
+    return Context(staff, state, catalog(tables), tables, version)
 
 
 def _build(page: Page, ctx: Context, warehouse: Any, settings: Settings) -> Dashboard:
