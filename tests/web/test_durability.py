@@ -84,7 +84,9 @@ def test_acknowledged_events_survive_sigkill(server_dir: tuple[Path, str]) -> No
     server = start_server(data_dir, port)
     acknowledged = 0
     try:
-        with httpx2.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {key}"}) as http:
+        headers = {"Authorization": f"Bearer {key}"}
+        # the first request can take several seconds on a loaded machine (httpx2 gives up after 5 s)
+        with httpx2.Client(base_url=f"http://127.0.0.1:{port}", headers=headers, timeout=120) as http:
             for start in range(0, 3000, 1000):
                 response = http.post("/api/v1/events", json=batch(start, 1000))
                 assert response.status_code == 200
