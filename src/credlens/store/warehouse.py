@@ -371,7 +371,7 @@ class Warehouse:
             try:
                 return append_group(self._con, self._indexes, requests)
             finally:
-                self._changed()  # appended events are read before they are folded (metrics/attributes.py)
+                self._changed()  # no metric reads unfolded events now; an append still ends every cached entry
 
     def load_key_indexes(self) -> None:
         """Load every issuer's key indexes now (the server's writer, as it starts), so that no

@@ -40,7 +40,7 @@ GATHER_REQUESTS = 4  # requests in a group beyond which it does not wait
 # fold thread checkpoints once the writer has appended nothing for CHECKPOINT_IDLE_FOR and the WAL
 # holds more than CHECKPOINT_IDLE_FROM, or whatever the load after a fold that left it past
 # WAL_BOUND, which bounds the WAL (its replay at the next start, DuckDB's memory for what it holds).
-CHECKPOINT_IDLE_FOR = 2.0  # seconds: a client's pause between batches is not idle (0.2 s was, under load)
+CHECKPOINT_IDLE_FOR = 2.0  # seconds without appends: longer than a loaded client's pause between batches
 CHECKPOINT_IDLE_FROM = 16 << 20  # bytes: DuckDB's own threshold
 WAL_BOUND = 256 << 20  # bytes
 
