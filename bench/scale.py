@@ -7,7 +7,7 @@ the same queries run on Spark. Prints import time, store size, memory peak, and 
 the full metric set and the raw-event funnel query. Figures, never assertions.
 
 The large run takes hours on two cores, so its phases can run apart on the same ``--work`` folder
-(``--phases generate,import`` today, ``--phases duckdb,export,spark`` later): each phase reads what the
+(``--phases generate,import`` today, ``--phases duckdb,export,rebuild,spark`` later): each phase reads what the
 earlier ones left there.
 """
 
@@ -55,7 +55,7 @@ SELECT count(*) AS issued, count(*) FILTER (WHERE opened) AS opened,
 FROM steps
 """
 PERIODS = ("last_quarter", "all")
-PHASES = ("generate", "import", "duckdb", "export", "spark")
+PHASES = ("generate", "import", "duckdb", "export", "rebuild", "spark")
 
 
 def count(text: str) -> int:
@@ -130,6 +130,9 @@ def main() -> None:
     parser.add_argument("--file-events", type=count, default=500_000, help="events per imported file (e.g. 5M)")
     parser.add_argument("--memory-limit", default=None, help="DuckDB's memory limit for the store (e.g. 4GB)")
     parser.add_argument("--spark-memory", default=None, help="spark.driver.memory (local mode: the whole heap)")
+    parser.add_argument(
+        "--spark-conf", action="append", default=[], metavar="KEY=VALUE", help="any other Spark setting (repeatable)"
+    )
     args = parser.parse_args()
     phases = set(args.phases.split(","))
     if unknown := phases - set(PHASES):
@@ -148,8 +151,8 @@ def main() -> None:
         )
     if phases & {"import", "duckdb", "export"}:
         rows += on_duckdb(work, phases, args)
-    if "spark" in phases:
-        rows += on_spark(work, args)
+    if phases & {"rebuild", "spark"}:
+        rows += on_spark(work, phases, args)
     if rows:
         print(f"\n| engine | window | full metric set | raw-event funnel | ratio | |  ({work}, 2 cores)")
         print("|---|---|---|---|---|---|")
@@ -207,21 +210,28 @@ def on_duckdb(work: Path, phases: set[str], args: argparse.Namespace) -> list[tu
     return rows
 
 
-def on_spark(work: Path, args: argparse.Namespace) -> list[tuple[str, str, float, float, str]]:
-    """The derived tables rebuilt from the lake, then the same runs, each checked against DuckDB's."""
+def on_spark(work: Path, phases: set[str], args: argparse.Namespace) -> list[tuple[str, str, float, float, str]]:
+    """The derived tables rebuilt from the lake (``rebuild``), then the same runs, each checked against
+    DuckDB's (``spark``: on the tables an earlier ``rebuild`` phase wrote, when it ran apart)."""
     rows: list[tuple[str, str, float, float, str]] = []
     saved = work / "duckdb-results.json"
     duck = json.loads(saved.read_text()) if saved.exists() else {}
     started = time.perf_counter()
-    conf = {"spark.driver.memory": args.spark_memory} if args.spark_memory else {}
+    conf = dict(setting.split("=", 1) for setting in args.spark_conf)
+    if args.spark_memory:
+        conf["spark.driver.memory"] = args.spark_memory
     spark = spark_lake.session(args.master, **conf)
     session_s = time.perf_counter() - started
-    started = time.perf_counter()
-    spark_lake.rebuild(work / "lake", "bench", spark)
-    rebuilt = time.perf_counter() - started
+    print(f"Spark {args.master}: session {session_s:.0f} s", flush=True)
+    if "rebuild" in phases:
+        started = time.perf_counter()
+        spark_lake.rebuild(work / "lake", "bench", spark)
+        print(f"derived tables rebuilt from the lake in {time.perf_counter() - started:.0f} s", flush=True)
+    if "spark" not in phases:
+        spark.stop()
+        return rows
     found = spark_lake.open_lake(work / "lake", "bench", spark)
     on_spark = spark_lake.tables(found)
-    print(f"Spark {args.master}: session {session_s:.0f} s; derived tables rebuilt from the lake in {rebuilt:.0f} s")
     for period in PERIODS:
         result = run_for(found.issuer, on_spark, period=period)
         note = (
@@ -236,7 +246,7 @@ def on_spark(work: Path, args: argparse.Namespace) -> list[tuple[str, str, float
         )
         funnel = median_s(partial(_collect, spark, sql), args.repeats)
         rows.append(("spark", period, full, funnel, note))
-        print(f"spark {period}: full metric set {full:.2f} s, raw-event funnel {funnel:.2f} s ({note})")
+        print(f"spark {period}: full metric set {full:.2f} s, raw-event funnel {funnel:.2f} s ({note})", flush=True)
     spark.stop()
     return rows
 
