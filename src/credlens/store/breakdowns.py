@@ -106,8 +106,8 @@ _OF_PAIRS = """SELECT a.* FROM (SELECT * FROM attribute_days
 
 def fold(con: Any, start: int) -> None:
     """Add the registered batch ``b`` (events after seq ``start``) to both tables, in the fold's
-    transaction; ``d`` (the batch per credential) and ``merged`` (the stored credentials it changed)
-    are registered, and `credentials` holds the batch's issuances already (folds.py).
+    transaction; ``d`` (the batch per credential) and ``merged`` (the stored credentials it changed,
+    as the fold left them) are there (folds.py).
 
     Events that waited for their credential's issuance (folded earlier, never counted) are counted
     now, with it, read back from `events` as `daily` reads them (retention keeps them meanwhile).
@@ -123,11 +123,14 @@ def fold(con: Any, start: int) -> None:
             ON e.issuer_id = l.issuer_id AND e.cred_hash = l.cred_hash AND e.credential_id = l.credential_id
             WHERE e.seq <= {int(start)} AND e.type IN ({_TYPES})"""
     con.execute(f"CREATE OR REPLACE TEMP TABLE attribute_events AS {events}")
-    credentials = """(SELECT issuer_id, credential_id, program_id, kind, recipient_hash, issued_at FROM credentials
-        WHERE cred_hash IN (SELECT cred_hash FROM attribute_events))"""  # the join in days_sql matches the id
+    # The batch's credentials as the fold left them, without reading `credentials`: every event here
+    # is of a credential of ``d``, stored before (``merged``) or new.
+    names = "issuer_id, credential_id, program_id, kind, recipient_hash, issued_at"
+    credentials = f"""(SELECT {names} FROM merged UNION ALL SELECT {names} FROM d WHERE NOT EXISTS
+        (SELECT 1 FROM merged m WHERE m.issuer_id = d.issuer_id AND m.credential_id = d.credential_id))"""
     try:
         if not con.execute("SELECT count(*) FROM attribute_events").fetchall()[0][0]:
-            return  # no event of a breakdown: nothing reads `credentials`
+            return  # no event of a breakdown
         con.execute(f"CREATE OR REPLACE TEMP TABLE attribute_batch AS {days_sql('attribute_events', credentials)}")
         con.execute(
             "CREATE OR REPLACE TEMP TABLE attribute_pairs AS "

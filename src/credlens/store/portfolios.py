@@ -31,8 +31,11 @@ from credlens.store.counters import Counters
 ROLLUP_TABLES = ("holdings", "portfolios", "co_holdings", "enrolled")  # defined in schema.py
 
 DEMOGRAPHICS = "country, gender, age_band, education_level, employment_status"  # of `recipients`, in order
+# The hash alone first: DuckDB filters a table's scan by a one-column join's small side before it
+# reads the other columns; the issuer is checked after (rollups.stored_sql).
 _OF = (
-    "EXISTS (SELECT 1 FROM {touched} t WHERE t.issuer_id = {row}.issuer_id AND t.recipient_hash = {row}.recipient_hash)"
+    "{row}.recipient_hash IN (SELECT recipient_hash FROM {touched}) AND EXISTS (SELECT 1 FROM {touched} t"
+    " WHERE t.issuer_id = {row}.issuer_id AND t.recipient_hash = {row}.recipient_hash)"
 )
 
 

@@ -256,29 +256,79 @@ def changed_columns(rollup: Rollup, delta: pa.Table) -> frozenset[str]:
     return frozenset(changed)
 
 
-def merge_sql(rollup: Rollup, delta: str, returning: str, changed: frozenset[str] | None = None) -> str:
-    """Fold the per-key ``delta`` into stored rows that exist; RETURNING tells which keys did.
-
-    ``changed`` (``changed_columns``; None: all) limits the SET to what the delta can change: DuckDB
-    reads and rewrites every column an UPDATE sets, and the checkpoint after it too. Measured at 10M
-    events, 20,000 rows of `credentials` (docs/performance.md): 0.6 s to set 10 columns, 1.8-1.9 s and
-    a checkpoint of 0.5-1.5 s to set all 42.
-    """
-    sets = [f"{col.name} = {_merge(col)}" for col in rollup.columns if changed is None or col.name in changed]
+def assignments(rollup: Rollup, changed: frozenset[str] | None = None) -> dict[str, str]:
+    """The stored row ``t`` merged with its per-key delta ``d``: an expression per column that
+    ``changed`` (``changed_columns``; None: all) says may change; the others stay as they are."""
+    sets = {col.name: _merge(col) for col in rollup.columns if changed is None or col.name in changed}
     for group in rollup.latest:
         if changed is not None and group.group not in changed:
             continue
         at, src = f"{group.group}_at", f"{group.group}_src"
         newer = f"d.{at} IS NOT NULL AND (t.{at} IS NULL OR (d.{at}, d.{src}) > (t.{at}, t.{src}))"
         for name in [v for v, _ in group.values] + [at, src]:
-            sets.append(f"{name} = CASE WHEN {newer} THEN d.{name} ELSE t.{name} END")
+            sets[name] = f"CASE WHEN {newer} THEN d.{name} ELSE t.{name} END"
+    return sets
+
+
+def merge_sql(
+    rollup: Rollup,
+    delta: str,
+    returning: str | None = None,
+    changed: frozenset[str] | None = None,
+    stored: str | None = None,
+) -> str:
+    """Fold the per-key ``delta`` into stored rows that exist; RETURNING (if asked) tells which keys did.
+
+    ``changed`` (``changed_columns``; None: all) limits the SET to what the delta can change: DuckDB
+    reads and rewrites every column an UPDATE sets, and the checkpoint after it too. Measured at 10M
+    events, 20,000 rows of `credentials` (docs/performance.md): 0.6 s to set 10 columns, 1.8-1.9 s and
+    a checkpoint of 0.5-1.5 s to set all 42. A RETURNING clause makes DuckDB read every column of
+    every row of the table, whatever it returns: the fold reads the rows it changes by `stored_sql`.
+
+    ``stored`` (a `stored_sql` result with ``row_id``): the rows are matched by row id alone, a join
+    DuckDB turns into a filter of the table's scan, which then reads the batch's rows only.
+    """
+    sets = [f"{name} = {expr}" for name, expr in assignments(rollup, changed).items()]
     if not sets:  # nothing to change; the UPDATE still tells which keys are stored
         sets = [f"{rollup.key} = t.{rollup.key}"]
     body = ",\n  ".join(sets)
+    keys = f"t.issuer_id = d.issuer_id AND t.{rollup.hash} = d.{rollup.hash} AND t.{rollup.key} = d.{rollup.key}"
+    if stored is not None:
+        delta = f"(SELECT d.*, t.row_id FROM {delta} d JOIN {stored} t ON {keys})"
+        keys = "t.rowid = d.row_id"
+    return f"UPDATE {rollup.table} t SET\n  {body}\nFROM {delta} d\nWHERE {keys}" + (
+        "" if returning is None else f"\nRETURNING {returning}"
+    )
+
+
+def stored_sql(rollup: Rollup, delta: str, into: str, columns: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Statements that put the stored rows of the keys of ``delta`` into the temporary table ``into``:
+    their ``row_id``, key, and ``columns``.
+
+    The rows are found by their hash alone, then read by row id: DuckDB turns a join on row ids into
+    a filter of the table's scan, which then reads no other column of the other rows, where a join
+    on the key (or an UPDATE's RETURNING) reads every column it returns of every row of the table.
+    In separate statements, so that the optimizer cannot join on the key first.
+    """
+    names = ", ".join(f"t.{name}" for name in ("issuer_id", rollup.hash, rollup.key, *columns))
+    keys = f"s.issuer_id = d.issuer_id AND s.{rollup.hash} = d.{rollup.hash} AND s.{rollup.key} = d.{rollup.key}"
     return (
-        f"UPDATE {rollup.table} t SET\n  {body}\nFROM {delta} d\n"
-        f"WHERE t.issuer_id = d.issuer_id AND t.{rollup.hash} = d.{rollup.hash} AND t.{rollup.key} = d.{rollup.key}\n"
-        f"RETURNING {returning}"
+        f"CREATE OR REPLACE TEMP TABLE {into} AS SELECT rowid AS row_id FROM {rollup.table} "
+        f"WHERE {rollup.hash} IN (SELECT {rollup.hash} FROM {delta})",
+        f"CREATE OR REPLACE TEMP TABLE {into} AS SELECT t.rowid AS row_id, {names} FROM {rollup.table} t "
+        f"SEMI JOIN {into} c ON t.rowid = c.row_id",
+        f"DELETE FROM {into} s WHERE NOT EXISTS (SELECT 1 FROM {delta} d WHERE {keys})",  # another key's hash
+    )
+
+
+def merged_sql(rollup: Rollup, stored: str, delta: str, columns: tuple[str, ...], changed: frozenset[str]) -> str:
+    """What ``merge_sql`` leaves in ``columns`` (and the key's) of the rows of ``stored`` (a
+    `stored_sql` result holding those columns), computed from them and ``delta`` without reading the table."""
+    sets = assignments(rollup, changed)
+    names = ", ".join(f"{sets.get(name, 't.' + name)} AS {name}" for name in columns)
+    return (
+        f"SELECT t.issuer_id, t.{rollup.hash}, t.{rollup.key}, {names} FROM {stored} t JOIN {delta} d "
+        f"ON t.issuer_id = d.issuer_id AND t.{rollup.hash} = d.{rollup.hash} AND t.{rollup.key} = d.{rollup.key}"
     )
 
 
