@@ -13,7 +13,9 @@ rewrite that makes deleted rows physically gone.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
+import itertools
 import logging
 import os
 import secrets
@@ -30,11 +32,16 @@ import duckdb
 log = logging.getLogger("credlens.store")
 REWRITE_SUFFIX = ".rewrite"
 REWRITE_ALIAS = "credlens_rewrite"
+SUPERSEDED_SUFFIX = ".wal.superseded"  # the replaced file's WAL, between the swap's two renames
 # How long a rewrite waits for a moment with no reader holding a cursor before giving up (it is then
 # retried by the server's purge job, maintenance.py).
 DRAIN_TIMEOUT = 30.0
 GAP_WAIT = 1.0  # seconds of waiting for a moment with no reader before holding new ones at the gate
-CHECKPOINT_TRIES = 20  # a checkpoint after the copy, beside the writers' transactions (``_copy``)
+CHECKPOINT_TRIES = 20  # a checkpoint beside other transactions is refused: tried again a moment later
+# Before the write lock: passes of copying what was appended since the last (``_append_since``),
+# until one takes less than AHEAD_ENOUGH seconds, so that the catch-up under the lock is short.
+AHEAD_PASSES = 3
+AHEAD_ENOUGH = 0.3
 WRITER_WAIT = 2.0  # seconds a rewrite waits for the write lock, readers held, before letting them in again
 # DuckDB checkpoints inside the COMMIT that finds its WAL past `checkpoint_threshold` (16 MiB by
 # default), or that writes more rows than `auto_checkpoint_skip_wal_threshold` (then straight to the
@@ -80,6 +87,7 @@ class Connection:
             copier.interrupt()
 
     def _open(self) -> Any:
+        recover_swap(self.path)
         try:
             con = duckdb.connect(str(self.path), read_only=self.read_only)
         except duckdb.IOException as exc:
@@ -190,7 +198,11 @@ class Connection:
         started = time.perf_counter()
         self._copy(fresh)
         copied = time.perf_counter()
-        self._append_since(fresh, appended or {})
+        for _ in range(AHEAD_PASSES):  # each pass copies what arrived during the one before: fewer rows
+            ahead = time.perf_counter()
+            self._append_since(fresh, appended or {})
+            if time.perf_counter() - ahead < AHEAD_ENOUGH:
+                break
         log.info("file rewrite: rows appended during the copy copied in %.2f s", time.perf_counter() - copied)
         copied = time.perf_counter()
         if not self._hold(write_lock, DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
@@ -203,19 +215,21 @@ class Connection:
             except BaseException:
                 remove_leftovers(self.path)
                 raise
-            caught_up = time.perf_counter()
-            self.con.close()
-            log.info(
-                "file rewrite: catch-up %.2f s, closing the old file %.2f s",
-                caught_up - held,
-                time.perf_counter() - caught_up,
-            )
-            _remove(self.path.with_name(self.path.name + ".wal"))  # closed cleanly: already checkpointed
+            steps = [time.perf_counter()]
+            self._close_superseded()
+            steps.append(time.perf_counter())
             try:
-                os.replace(fresh, self.path)
-                _sync_directory(self.path.parent)
+                self._swap_in(fresh)
             finally:
+                steps.append(time.perf_counter())
                 self.con = self._open()  # the fresh file, or the old one if the swap failed
+            steps.append(time.perf_counter())
+            log.info(
+                "file rewrite, under the write lock: catch-up %.2f s, closing the old file %.2f s, "
+                "renaming %.2f s, opening the fresh file %.2f s",
+                steps[0] - held,
+                *(after - before for before, after in itertools.pairwise(steps)),
+            )
             self._check_swapped(token)
         finally:
             self._open_gate()
@@ -228,6 +242,32 @@ class Connection:
             time.perf_counter() - held,
         )
         return True
+
+    def _close_superseded(self) -> None:
+        """Close the file being replaced without checkpointing it: the fresh copy holds everything
+        its WAL holds, and a checkpoint at close stalled every acknowledgement (3.7 s at 10M events,
+        docs/performance.md). Its WAL stays until ``_swap_in`` sets it aside."""
+        self.con.execute("PRAGMA disable_checkpoint_on_shutdown")
+        self.con.close()
+
+    def _swap_in(self, fresh: Path) -> None:
+        """Put the fresh copy in place of the (closed) file, and its WAL out of the way.
+
+        TRICKY: the old WAL must never sit beside the fresh file (DuckDB refuses to open it: the WAL
+        does not match) nor be lost while the old file is still in place (its acknowledged appends).
+        So it is renamed aside first, the fresh file renamed in, and only then deleted;
+        ``recover_swap`` (run by ``_open``) completes or undoes this after a failure or a crash, by
+        whether the fresh copy is still beside. Under an exclusive lock on the directory, which a
+        second process's recovery takes too.
+        """
+        wal, aside = _wal(self.path), _superseded(self.path)
+        with _directory_lock(self.path.parent):
+            if wal.exists():
+                os.replace(wal, aside)
+                _sync_directory(self.path.parent)
+            os.replace(fresh, self.path)
+            _sync_directory(self.path.parent)
+            _remove(aside)
 
     def _hold(self, write_lock: threading.Lock | None, timeout: float) -> bool:
         """Hold readers at the gate (``_hold_readers``), then take the write lock; False if either
@@ -265,17 +305,6 @@ class Connection:
                 copier.execute(f"COPY FROM DATABASE {name} TO {REWRITE_ALIAS}")
             finally:
                 copier.execute(f"DETACH {REWRITE_ALIAS}")  # checkpoints the copy: no WAL is left beside it
-            # NOTE: checkpoint what was appended during the copy now, outside the write lock, so that
-            # the swap's own checkpoint is small; DuckDB refuses while another transaction runs, so a
-            # few tries, then the swap does it (docs/performance.md).
-            started = time.perf_counter()
-            for _ in range(CHECKPOINT_TRIES):
-                try:
-                    copier.execute("CHECKPOINT")
-                    break
-                except duckdb.Error:
-                    time.sleep(0.05)
-            log.info("file rewrite: the checkpoint after the copy took %.2f s", time.perf_counter() - started)
         finally:
             self._copier = None
             copier.close()  # NOTE: a connection left open would keep the file that is replaced
@@ -382,11 +411,44 @@ class Connection:
         return True
 
 
+def recover_swap(path: Path) -> None:
+    """Finish a swap a crash interrupted (``Connection._swap_in``), before DuckDB opens the file: the
+    old file's WAL set aside goes back beside it if the fresh copy was not yet renamed in, else away."""
+    aside = _superseded(path)
+    with _directory_lock(path.parent):
+        if not aside.exists():
+            return
+        if path.with_name(path.name + REWRITE_SUFFIX).exists():
+            os.replace(aside, _wal(path))
+        else:
+            _remove(aside)
+        _sync_directory(path.parent)
+
+
 def remove_leftovers(path: Path) -> None:
     """The fresh copy of an interrupted rewrite (the original file was never touched)."""
     fresh = path.with_name(path.name + REWRITE_SUFFIX)
     for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
         _remove(leftover)
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _superseded(path: Path) -> Path:
+    return path.with_name(path.name + SUPERSEDED_SUFFIX)
+
+
+@contextlib.contextmanager
+def _directory_lock(directory: Path) -> Iterator[None]:
+    """An exclusive lock on the data directory (flock: between processes and within one)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _count(con: Any, table: str) -> int:
