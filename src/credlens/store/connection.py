@@ -199,12 +199,16 @@ class Connection:
         started = time.perf_counter()
         self._copy(fresh)
         copied = time.perf_counter()
+        passes = []
         for _ in range(AHEAD_PASSES):  # each pass copies what arrived during the one before: fewer rows
             ahead = time.perf_counter()
             self._append_since(fresh, appended or {})
-            if time.perf_counter() - ahead < AHEAD_ENOUGH:
+            passes.append(time.perf_counter() - ahead)
+            if passes[-1] < AHEAD_ENOUGH:
                 break
-        log.info("file rewrite: rows appended during the copy copied in %.2f s", time.perf_counter() - copied)
+        log.info(
+            "file rewrite: rows appended during the copy copied in %s s", " + ".join(f"{p:.2f}" for p in passes)
+        )
         copied = time.perf_counter()
         if not self._hold(write_lock, DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
             remove_leftovers(self.path)
