@@ -206,9 +206,7 @@ class Connection:
             passes.append(time.perf_counter() - ahead)
             if passes[-1] < AHEAD_ENOUGH:
                 break
-        log.info(
-            "file rewrite: rows appended during the copy copied in %s s", " + ".join(f"{p:.2f}" for p in passes)
-        )
+        log.info("file rewrite: rows appended during the copy copied in %s s", " + ".join(f"{p:.2f}" for p in passes))
         copied = time.perf_counter()
         if not self._hold(write_lock, DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
             remove_leftovers(self.path)
