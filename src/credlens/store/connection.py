@@ -254,8 +254,8 @@ class Connection:
 
     def _close_superseded(self) -> None:
         """Close the file being replaced without checkpointing it: the fresh copy holds everything
-        its WAL holds, and a checkpoint at close stalled every acknowledgement (3.7 s at 10M events,
-        docs/performance.md). Its WAL stays until ``_swap_in`` sets it aside."""
+        its WAL holds, and every commit waits for a checkpoint, here under the write lock
+        (docs/performance.md). Its WAL stays until ``_swap_in`` sets it aside."""
         self.con.execute("PRAGMA disable_checkpoint_on_shutdown")
         self.con.close()
 
@@ -442,9 +442,9 @@ def remove_leftovers(path: Path) -> None:
 
 
 def _keep_open(path: Path) -> list[int]:
-    """Descriptors on the file and WAL about to be replaced, so that the renames do not free their
-    blocks: freeing the 1.2 GB of a 10M-event file took 0.4-0.7 s (in the rename, and the directory's
-    sync after it, with online discard), and the write lock is held there. ``_free`` frees them after."""
+    """Descriptors on the file and WAL about to be replaced, so that the renames, under the write
+    lock, do not free their blocks (a rename over the last name of a file frees them in the rename,
+    for as long as the file is large: docs/performance.md). ``_free`` frees them after the lock."""
     kept = []
     for name in (path, _wal(path)):
         with contextlib.suppress(FileNotFoundError):
@@ -457,7 +457,8 @@ def _free(kept: list[int]) -> None:
     sync waits for all of them at once; a file still in place (the swap failed) is only closed."""
     for fd in kept:
         try:
-            size = os.fstat(fd).st_size if os.fstat(fd).st_nlink == 0 else 0
+            stat = os.fstat(fd)
+            size = stat.st_size if stat.st_nlink == 0 else 0
             while size > 0:
                 size = max(0, size - FREE_STEP)
                 os.ftruncate(fd, size)
