@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -361,4 +364,45 @@ def test_the_replaced_file_is_freed_after_the_write_lock_is_released(
     assert appended_meanwhile
     assert all(appended_meanwhile)
     assert db.con.execute("SELECT count(*) FROM t").fetchall() == [(1000 + len(appended_meanwhile),)]
+    db.close()
+
+
+# A process that rewrites its store and is killed (SIGKILL) in the middle of the swap: just before
+# the fresh file is renamed in, or just after.
+_KILLED_IN_THE_SWAP = """
+import os, signal, sys
+from pathlib import Path
+from credlens.store import connection
+from credlens.store.connection import Connection
+
+path, stage = Path(sys.argv[1]), sys.argv[2]
+db = Connection(path, defer_checkpoints=True)
+db.con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL)")
+db.con.execute("CREATE TABLE t AS SELECT range AS i FROM range(1000)")
+db.con.execute("CHECKPOINT")
+db.con.execute("INSERT INTO t SELECT range FROM range(1000, 1200)")  # acknowledged: in the WAL only
+replace = os.replace
+
+def replace_then_die(source, target):
+    fresh = str(source).endswith(connection.REWRITE_SUFFIX)
+    if fresh and stage == "before":
+        os.kill(os.getpid(), signal.SIGKILL)
+    replace(source, target)
+    if fresh and stage == "after":
+        os.kill(os.getpid(), signal.SIGKILL)
+
+os.replace = replace_then_die
+db.rewrite(appended={"t": "i"})
+"""
+
+
+@pytest.mark.parametrize("stage", ["before", "after"])
+def test_a_process_killed_in_the_swap_loses_nothing_acknowledged(tmp_path: Path, stage: str) -> None:
+    path = tmp_path / "credlens.duckdb"
+    killed = subprocess.run([sys.executable, "-c", _KILLED_IN_THE_SWAP, str(path), stage], check=False, timeout=120)
+    assert killed.returncode == -signal.SIGKILL
+    assert path.with_name("credlens.duckdb" + connection.SUPERSEDED_SUFFIX).exists()  # the WAL was set aside
+    db = Connection(path)
+    assert db.con.execute("SELECT count(*), max(i) FROM t").fetchall() == [(1200, 1199)]
+    assert not path.with_name("credlens.duckdb" + connection.SUPERSEDED_SUFFIX).exists()
     db.close()
