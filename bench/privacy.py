@@ -154,6 +154,13 @@ def bench_server_erasure(data_dir: Path) -> None:
         f"  acknowledgements before it: {len(before)}, p99 {_p(before, 0.99):.2f} s, longest {_p(before, 1):.2f} s; "
         f"during erasure + purge: {len(during)}, p99 {_p(during, 0.99):.2f} s, longest {_p(during, 1):.2f} s"
     )
+    # Which phase held them: compare with the server's timed log lines above.
+    slowest = sorted(((s, at) for at, s in acks if at + s >= started and at <= started + gone), reverse=True)[:5]
+    print("  longest acknowledgements, sent at: " + ", ".join(f"{s:.2f} s at {_clock(at)}" for s, at in slowest))
+
+
+def _clock(at: float) -> str:
+    return dt.datetime.fromtimestamp(at).strftime("%H:%M:%S.%f")[:-3]
 
 
 def _serve_and_erase(data_dir: Path, port: int, slug: str, key: str, go: Event, results: Any) -> None:
@@ -161,7 +168,7 @@ def _serve_and_erase(data_dir: Path, port: int, slug: str, key: str, go: Event, 
     from credlens.web.app import create_app  # noqa: PLC0415 - in the spawned process only
 
     app = create_app(settings(data_dir, host="127.0.0.1", port=port))
-    logging.basicConfig(format="  server: %(message)s")
+    logging.basicConfig(format="  server %(asctime)s.%(msecs)03d: %(message)s", datefmt="%H:%M:%S")
     logging.getLogger("credlens.store").setLevel(logging.INFO)  # the erasure's and the rewrite's own timings
 
     def erase() -> None:
@@ -170,8 +177,10 @@ def _serve_and_erase(data_dir: Path, port: int, slug: str, key: str, go: Event, 
         issuer = warehouse.issuer(slug)
         assert issuer is not None
         started, clock = time.time(), time.perf_counter()
+        logging.getLogger("credlens.store").info("erasure started")
         report = warehouse.erase_recipient(issuer.issuer_id, key, actor="bench", purge=False)
         hidden = time.perf_counter() - clock
+        logging.getLogger("credlens.store").info("erased (hidden); the purge starts")
         purged = warehouse.purge()
         gone = time.perf_counter() - clock
         results.put((started, hidden, gone, purged, f"{report.credentials} credentials, {report.events} events"))

@@ -13,7 +13,9 @@ rewrite that makes deleted rows physically gone.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import gc
+import itertools
 import logging
 import os
 import secrets
@@ -30,11 +32,17 @@ import duckdb
 log = logging.getLogger("credlens.store")
 REWRITE_SUFFIX = ".rewrite"
 REWRITE_ALIAS = "credlens_rewrite"
+SUPERSEDED_SUFFIX = ".wal.superseded"  # the replaced file's WAL, between the swap's two renames
+FREE_STEP = 64 << 20  # bytes of a replaced file given back at a time (``_free``)
 # How long a rewrite waits for a moment with no reader holding a cursor before giving up (it is then
 # retried by the server's purge job, maintenance.py).
 DRAIN_TIMEOUT = 30.0
 GAP_WAIT = 1.0  # seconds of waiting for a moment with no reader before holding new ones at the gate
-CHECKPOINT_TRIES = 20  # a checkpoint after the copy, beside the writers' transactions (``_copy``)
+CHECKPOINT_TRIES = 20  # a checkpoint beside other transactions is refused: tried again a moment later
+# Before the write lock: passes of copying what was appended since the last (``_append_since``),
+# until one takes less than AHEAD_ENOUGH seconds, so that the catch-up under the lock is short.
+AHEAD_PASSES = 3
+AHEAD_ENOUGH = 0.3
 WRITER_WAIT = 2.0  # seconds a rewrite waits for the write lock, readers held, before letting them in again
 # DuckDB checkpoints inside the COMMIT that finds its WAL past `checkpoint_threshold` (16 MiB by
 # default), or that writes more rows than `auto_checkpoint_skip_wal_threshold` (then straight to the
@@ -80,6 +88,7 @@ class Connection:
             copier.interrupt()
 
     def _open(self) -> Any:
+        recover_swap(self.path)
         try:
             con = duckdb.connect(str(self.path), read_only=self.read_only)
         except duckdb.IOException as exc:
@@ -190,44 +199,84 @@ class Connection:
         started = time.perf_counter()
         self._copy(fresh)
         copied = time.perf_counter()
-        self._append_since(fresh, appended or {})
-        log.info("file rewrite: rows appended during the copy copied in %.2f s", time.perf_counter() - copied)
+        passes = []
+        for _ in range(AHEAD_PASSES):  # each pass copies what arrived during the one before: fewer rows
+            ahead = time.perf_counter()
+            self._append_since(fresh, appended or {})
+            passes.append(time.perf_counter() - ahead)
+            if passes[-1] < AHEAD_ENOUGH:
+                break
+        log.info("file rewrite: rows appended during the copy copied in %s s", " + ".join(f"{p:.2f}" for p in passes))
         copied = time.perf_counter()
         if not self._hold(write_lock, DRAIN_TIMEOUT if drain_timeout is None else drain_timeout):
             remove_leftovers(self.path)
             return False
         held = time.perf_counter()
+        superseded: list[int] = []
         try:
             try:
                 token = self._catch_up(appended or {}, stable, meta or {})
             except BaseException:
                 remove_leftovers(self.path)
                 raise
-            caught_up = time.perf_counter()
-            self.con.close()
-            log.info(
-                "file rewrite: catch-up %.2f s, closing the old file %.2f s",
-                caught_up - held,
-                time.perf_counter() - caught_up,
-            )
-            _remove(self.path.with_name(self.path.name + ".wal"))  # closed cleanly: already checkpointed
+            steps = [time.perf_counter()]
+            self._close_superseded()
+            superseded = _keep_open(self.path)
+            steps.append(time.perf_counter())
             try:
-                os.replace(fresh, self.path)
-                _sync_directory(self.path.parent)
+                self._swap_in(fresh)
             finally:
+                steps.append(time.perf_counter())
                 self.con = self._open()  # the fresh file, or the old one if the swap failed
+            steps.append(time.perf_counter())
+            log.info(
+                "file rewrite, under the write lock: catch-up %.2f s, closing the old file %.2f s, "
+                "renaming %.2f s, opening the fresh file %.2f s",
+                steps[0] - held,
+                *(after - before for before, after in itertools.pairwise(steps)),
+            )
             self._check_swapped(token)
         finally:
             self._open_gate()
             if write_lock is not None:
                 write_lock.release()
+            swapped = time.perf_counter()
+            _free(superseded)
         log.info(
-            "file rewritten: %.1f s copying, %.2f s waiting for readers and writers, %.2f s catching up and swapping",
+            "file rewritten: %.1f s copying, %.2f s waiting for readers and writers, %.2f s catching up and "
+            "swapping; the replaced file freed in %.2f s after",
             copied - started,
             held - copied,
-            time.perf_counter() - held,
+            swapped - held,
+            time.perf_counter() - swapped,
         )
         return True
+
+    def _close_superseded(self) -> None:
+        """Close the file being replaced without checkpointing it: the fresh copy holds everything
+        its WAL holds, and every commit waits for a checkpoint, here under the write lock
+        (docs/performance.md). Its WAL stays until ``_swap_in`` sets it aside."""
+        self.con.execute("PRAGMA disable_checkpoint_on_shutdown")
+        self.con.close()
+
+    def _swap_in(self, fresh: Path) -> None:
+        """Put the fresh copy in place of the (closed) file, and its WAL out of the way.
+
+        TRICKY: the old WAL must never sit beside the fresh file (DuckDB refuses to open it: the WAL
+        does not match) nor be lost while the old file is still in place (its acknowledged appends).
+        So it is renamed aside first, the fresh file renamed in, and only then deleted;
+        ``recover_swap`` (run by ``_open``) completes or undoes this after a failure or a crash, by
+        whether the fresh copy is still beside. Under an exclusive lock on the directory, which a
+        second process's recovery takes too.
+        """
+        wal, aside = _wal(self.path), _superseded(self.path)
+        with _directory_lock(self.path.parent):
+            if wal.exists():
+                os.replace(wal, aside)
+                _sync_directory(self.path.parent)
+            os.replace(fresh, self.path)
+            _sync_directory(self.path.parent)
+            _remove(aside)
 
     def _hold(self, write_lock: threading.Lock | None, timeout: float) -> bool:
         """Hold readers at the gate (``_hold_readers``), then take the write lock; False if either
@@ -265,17 +314,6 @@ class Connection:
                 copier.execute(f"COPY FROM DATABASE {name} TO {REWRITE_ALIAS}")
             finally:
                 copier.execute(f"DETACH {REWRITE_ALIAS}")  # checkpoints the copy: no WAL is left beside it
-            # NOTE: checkpoint what was appended during the copy now, outside the write lock, so that
-            # the swap's own checkpoint is small; DuckDB refuses while another transaction runs, so a
-            # few tries, then the swap does it (docs/performance.md).
-            started = time.perf_counter()
-            for _ in range(CHECKPOINT_TRIES):
-                try:
-                    copier.execute("CHECKPOINT")
-                    break
-                except duckdb.Error:
-                    time.sleep(0.05)
-            log.info("file rewrite: the checkpoint after the copy took %.2f s", time.perf_counter() - started)
         finally:
             self._copier = None
             copier.close()  # NOTE: a connection left open would keep the file that is replaced
@@ -382,11 +420,72 @@ class Connection:
         return True
 
 
+def recover_swap(path: Path) -> None:
+    """Finish a swap a crash interrupted (``Connection._swap_in``), before DuckDB opens the file: the
+    old file's WAL set aside goes back beside it if the fresh copy was not yet renamed in, else away."""
+    aside = _superseded(path)
+    with _directory_lock(path.parent):
+        if not aside.exists():
+            return
+        if path.with_name(path.name + REWRITE_SUFFIX).exists():
+            os.replace(aside, _wal(path))
+        else:
+            _remove(aside)
+        _sync_directory(path.parent)
+
+
 def remove_leftovers(path: Path) -> None:
     """The fresh copy of an interrupted rewrite (the original file was never touched)."""
     fresh = path.with_name(path.name + REWRITE_SUFFIX)
     for leftover in (fresh, fresh.with_name(fresh.name + ".wal")):
         _remove(leftover)
+
+
+def _keep_open(path: Path) -> list[int]:
+    """Descriptors on the file and WAL about to be replaced, so that the renames, under the write
+    lock, do not free their blocks (a rename over the last name of a file frees them in the rename,
+    for as long as the file is large: docs/performance.md). ``_free`` frees them after the lock."""
+    kept = []
+    for name in (path, _wal(path)):
+        with contextlib.suppress(FileNotFoundError):
+            kept.append(os.open(name, os.O_RDWR))
+    return kept
+
+
+def _free(kept: list[int]) -> None:
+    """Give back the blocks of the replaced files a step at a time, each synced, so that no append's
+    sync waits for all of them at once; a file still in place (the swap failed) is only closed."""
+    for fd in kept:
+        try:
+            stat = os.fstat(fd)
+            size = stat.st_size if stat.st_nlink == 0 else 0
+            while size > 0:
+                size = max(0, size - FREE_STEP)
+                os.ftruncate(fd, size)
+                os.fsync(fd)
+        except OSError:
+            log.exception("freeing the replaced database file a step at a time failed; closing it frees the rest")
+        finally:
+            os.close(fd)
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def _superseded(path: Path) -> Path:
+    return path.with_name(path.name + SUPERSEDED_SUFFIX)
+
+
+@contextlib.contextmanager
+def _directory_lock(directory: Path) -> Iterator[None]:
+    """An exclusive lock on the data directory (flock: between processes and within one)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
 
 
 def _count(con: Any, table: str) -> int:
