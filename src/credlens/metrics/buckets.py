@@ -40,9 +40,9 @@ def keyed(table: ir.Table, column: str) -> ir.Table:
     """Each row of ``table`` with the ``key`` of the bucket holding its ``column`` timestamp (rows in
     no bucket dropped): the distinct slots are joined to the buckets, then the rows to their slot.
 
-    NOTE: a row's slot is joined by equality to the few distinct slots' keys, not by range to the
-    buckets: the range join sorts its side, and grouping rows per slot first does not shrink them
-    when they are grouped by other columns too (docs/performance.md, segment trends).
+    A row's slot is joined by equality to the distinct slots' keys, not by range to the buckets: the
+    range join sorts its side, and grouping rows per slot first does not shrink them when they are
+    grouped by other columns too (docs/performance.md, the 100M run).
     """
     rows = table.mutate(slot=slot(table[column]))
     keys = in_buckets(rows.select("slot").distinct()).select("slot", "key")

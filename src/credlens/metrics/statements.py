@@ -202,10 +202,8 @@ def compile_template(expr: ir.Expr, dialect: str = "duckdb") -> str:
 def duckdb_sql(expr: ir.Expr) -> str:
     """The expression's DuckDB SQL by Ibis's compiler, with its `argmax` (``FIRST(v ORDER BY k DESC)``)
     as DuckDB's ``ARG_MAX_NULL(v, k)``: the same value of a row with the greatest ``k``, without sorting
-    keys. They differ only when every ``k`` is NULL, which no key of ours is (designs.per_design).
-
-    NOTE: measured at 100M events (`all`), the per-design statement took ~0.36 s of CPU ordered, ~0.28 s
-    with ARG_MAX_NULL (docs/performance.md).
+    keys (docs/performance.md, the 100M run). They differ only when every ``k`` is NULL, which no key
+    of ours is (designs.per_design).
     """
     from ibis.backends.sql.compilers.duckdb import compiler  # noqa: PLC0415 - as ibis.to_sql loads it
 
