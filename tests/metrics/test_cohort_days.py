@@ -1,6 +1,7 @@
 """The metrics added up from the fold's counters per issue day (store/cohorts.py) equal the same counted
-from `credentials`: the cohort reductions, the programs' counts, the issued trend and the active
-credentials behind `verifications_per_1k_active`, for any window, filter, funnel and time zone."""
+from `credentials`: the cohort reductions, the programs' counts, the issued trend, the active
+credentials behind `verifications_per_1k_active` and `active_credentials` itself, for any window,
+filter, funnel and time zone."""
 
 from __future__ import annotations
 
@@ -73,7 +74,8 @@ def counted(query: Query, tables: IssuerTables, funnel: tuple[str, ...]) -> dict
         )
         row = tables.rows(str(ibis.to_sql(counts, dialect="duckdb")))[0]
         trends.append((int(row["issued"] or 0), int(row["active"] or 0)))
-    return {"shaped": shaped, "programs": programs, "trends": trends}
+    active = tables.rows(str(ibis.to_sql(c.aggregate(n=active_at(c, end).ifelse(1, 0).sum()), dialect="duckdb")))
+    return {"shaped": shaped, "programs": programs, "trends": trends, "active": int(active[0]["n"] or 0)}
 
 
 def engine(query: Query, tables: IssuerTables, funnel: tuple[str, ...], names: set[str]) -> dict[str, Any]:
@@ -82,7 +84,8 @@ def engine(query: Query, tables: IssuerTables, funnel: tuple[str, ...], names: s
     programs = {r["key"]: {k: r[k] for k in CHECKED_ROW} for r in found["programs"]["rows"] if r["issued"]}
     issued, active = found["issued_trend"]["rows"], found["verifications_per_1k_active"]["rows"]
     trends = [(i["value"], a["denominator"]) for i, a in zip(issued, active, strict=True)]
-    return {"shaped": {name: found[name] for name in names}, "programs": programs, "trends": trends}
+    shaped = {name: found[name] for name in names}
+    return {"shaped": shaped, "programs": programs, "trends": trends, "active": found["active_credentials"]["value"]}
 
 
 # Shrinking a failure of this slow test takes many minutes: the seed of a failure says enough.

@@ -36,6 +36,19 @@ def in_buckets(counts: ir.Table) -> ir.Table:
     return inside.join(edges, (inside.slot >= edges.lo_slot) & (inside.slot < edges.hi_slot))
 
 
+def keyed(table: ir.Table, column: str) -> ir.Table:
+    """Each row of ``table`` with the ``key`` of the bucket holding its ``column`` timestamp (rows in
+    no bucket dropped): the distinct slots are joined to the buckets, then the rows to their slot.
+
+    A row's slot is joined by equality to the distinct slots' keys, not by range to the buckets: the
+    range join sorts its side, and grouping rows per slot first does not shrink them when they are
+    grouped by other columns too (docs/performance.md, the 100M run).
+    """
+    rows = table.mutate(slot=slot(table[column]))
+    keys = in_buckets(rows.select("slot").distinct()).select("slot", "key")
+    return rows.join(keys, "slot")
+
+
 def per_bucket(table: ir.Table, column: str) -> ir.Table:
     """Rows of ``table`` per bucket of their ``column`` timestamp (buckets without rows are absent)."""
     counts = table.group_by(slot=slot(table[column])).aggregate(n=table.count())

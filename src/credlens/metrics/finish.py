@@ -12,7 +12,7 @@ from typing import Any
 
 from credlens.metrics import attributes, designs, market, programs, recipients, verification
 from credlens.metrics.buckets import bucket_rows
-from credlens.metrics.issuance import enrollment_rows, enrollment_totals, renewal_rows
+from credlens.metrics.issuance import active_total, enrollment_rows, enrollment_totals, renewal_rows
 from credlens.metrics.plan import Plan
 from credlens.metrics.registry import REGISTRY, Finish, Metric, Shape
 
@@ -44,6 +44,8 @@ class Read:
                 "unique_recipients", sum(int(r["value"]) for r in self.demographics if r["attribute"] == "country")
             )
         row.update(enrollment_totals(self.enrollments) if "enrollments" in self.rows else {})
+        if "active_changes" in self.rows:
+            row["active_credentials"] = active_total(self.rows["active_changes"])
         return row
 
     @cached_property

@@ -11,7 +11,7 @@ from typing import Any
 import ibis
 import ibis.expr.types as ir
 
-from credlens.metrics.buckets import in_buckets, slot
+from credlens.metrics.buckets import keyed
 from credlens.metrics.verification import UNKNOWN
 
 Rows = list[dict[str, Any]]
@@ -19,16 +19,13 @@ SEGMENTS = ("industry", "country")
 
 
 def segment_trends(verified: ir.Table) -> ir.Table:
-    """Verifications per bucket by industry and by country: ONE query (per slot first, buckets.py)."""
-    v = verified
-    counts = v.group_by(*(v[a].fill_null(UNKNOWN).name(a) for a in SEGMENTS), slot=slot(v.verified_at))
-    joined = in_buckets(counts.aggregate(n=v.count()))
-    return ibis.union(
-        *(
-            joined.group_by("key", segment=joined[a]).aggregate(value=joined.n.sum()).mutate(attribute=ibis.literal(a))
-            for a in SEGMENTS
-        )
-    )
+    """Verifications per bucket by industry and by country: ONE query (each row keyed by its slot, buckets.py)."""
+    v = keyed(verified.select("verified_at", *SEGMENTS), "verified_at")
+    parts = [
+        v.group_by("key", segment=v[a].fill_null(UNKNOWN)).aggregate(value=v.count()).mutate(attribute=ibis.literal(a))
+        for a in SEGMENTS
+    ]
+    return ibis.union(*parts)
 
 
 def segment_trend(keys: list[str], rows: Rows, attribute: str) -> Rows:

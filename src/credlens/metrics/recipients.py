@@ -51,7 +51,10 @@ def people(holdings: ir.Table) -> ir.Table:
 def portfolio(holdings: ir.Table, people: ir.Table) -> ir.Table:
     """Per recipient, how many credentials they hold (capped at 5) — and the recipients per program
     (rows with `program_id`), which the lift of co-held programs needs: ONE query."""
-    sizes = people.group_by(bucket=ibis.least(people.credentials, 5).cast("int64")).aggregate(value=people.count())
+    # Grouped by the credentials held first, then capped: a group-by of a column's own values over
+    # every recipient takes a faster path than one of a computed value (docs/performance.md).
+    counts = people.group_by("credentials").aggregate(n=people.count())
+    sizes = counts.group_by(bucket=ibis.least(counts.credentials, 5).cast("int64")).aggregate(value=counts.n.sum())
     holders = holdings.group_by("program_id").aggregate(value=holdings.count())
     return ibis.union(
         sizes.mutate(program_id=ibis.null("string")).select("program_id", "bucket", "value"),

@@ -44,14 +44,14 @@ class Input(Enum):
     statements)."""
 
     COHORT = "cohort"  # the cohort's counts: the fold's per-day counters, per-credential state, rollups
-    STATE = "state"  # per-credential state at the window's end (active, expiring, revoked)
+    STATE = "state"  # per-credential state: expiring at the window's end, revoked in it
     NEW_RECIPIENTS = "new_recipients"  # per-credential state, or the recipient rollups (unfiltered)
     ENROLLMENTS = "enrollments"  # the fold's `enrolled` per (recipient, program)
     RENEWALS = "renewals"
     VERIFIED = "verified"  # the window's verifications of credentials in scope: a temporary table
     VERIFICATION_TOTALS = "verification_totals"
     BUCKETS = "buckets"  # the window's trend buckets: a view of the reader
-    ACTIVE_CHANGES = "active_changes"  # credentials started and ended per day
+    ACTIVE_CHANGES = "active_changes"  # credentials started and ended per day (and so active at the end)
     VERIFICATION_TREND = "verification_trend"
     VERIFICATION_BREAKDOWNS = "verification_breakdowns"
     SEGMENT_TRENDS = "segment_trends"
@@ -175,7 +175,7 @@ def _lifecycle() -> list[Metric]:
             Shape.COUNT,
             "Credentials in scope issued on or before the window's end, not revoked on or before it, and not "
             "expired on or before it (a renewal after an explicit expiry makes a credential active again).",
-            inputs=(Input.STATE,),
+            inputs=(Input.ACTIVE_CHANGES,),
         ),
         Metric(
             "revoked",

@@ -24,6 +24,7 @@ from typing import Any, Generic, TypeVar
 import ibis
 import ibis.expr.types as ir
 import pyarrow as pa
+import sqlglot.expressions as exp
 
 from credlens.domain.periods import buckets
 from credlens.domain.query import Query
@@ -189,13 +190,33 @@ def _slot(edge: dt.datetime) -> int:
 def compile_template(expr: ir.Expr, dialect: str = "duckdb") -> str:
     """The expression's SQL with sentinel bounds; refuses a bound computed in Python from a sentinel
     (e.g. ``end + 90 days`` in Python), which a run could not substitute."""
-    sql = metric_sql(expr) if dialect == "pyspark" else str(ibis.to_sql(expr, dialect=dialect))
+    sql = metric_sql(expr) if dialect == "pyspark" else duckdb_sql(expr)
     rest = sql
     for sentinel in _rendered(SENTINELS, dialect):
         rest = rest.replace(sentinel, "")
     if any(text in rest for text in ("MAKE_TIMESTAMP(1901", "MAKE_DATE(1901", "'1901-")):
         raise AssertionError(f"a bound was derived from a sentinel in Python, not in the expression: {sql}")
     return sql
+
+
+def duckdb_sql(expr: ir.Expr) -> str:
+    """The expression's DuckDB SQL by Ibis's compiler, with its `argmax` (``FIRST(v ORDER BY k DESC)``)
+    as DuckDB's ``ARG_MAX_NULL(v, k)``: the same value of a row with the greatest ``k``, without sorting
+    keys (docs/performance.md, the 100M run). They differ only when every ``k`` is NULL, which no key
+    of ours is (designs.per_design).
+    """
+    from ibis.backends.sql.compilers.duckdb import compiler  # noqa: PLC0415 - as ibis.to_sql loads it
+
+    tree = compiler.to_sqlglot(expr.unbind()).transform(_arg_max)
+    return str(tree.sql(dialect=compiler.dialect, pretty=True))
+
+
+def _arg_max(node: exp.Expression) -> exp.Expression:
+    if isinstance(node, exp.First) and isinstance(order := node.this, exp.Order) and len(order.expressions) == 1:
+        (key,) = order.expressions
+        if isinstance(key, exp.Ordered) and key.args.get("desc"):
+            return exp.Anonymous(this="ARG_MAX_NULL", expressions=[order.this, key.this])
+    return node
 
 
 def _rendered(bounds: Bounds, dialect: str = "duckdb") -> tuple[str, str, str, str]:
