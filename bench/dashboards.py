@@ -12,6 +12,7 @@ data. Figures, never assertions; the target is 150 ms median on the reference ma
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import statistics
 import time
@@ -89,7 +90,8 @@ def main() -> None:
             follow_redirects=False,
         )
         assert signed.status_code == 303, signed.text
-        print(f"dashboards of {slug} ({args.data_dir}), {args.runs} renders each after one warm-up; ms")
+        load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+        print(f"dashboards of {slug} ({args.data_dir}), {args.runs} renders each after one warm-up; ms; load {load}")
         print(f"{'page':<12} {'median':>8} {'min':>8} {'max':>8}   html size")
         for name, query in PAGES.items():
             url = f"/dashboards/{name}?" + query.format(p0=programs[0], p1=programs[1])
@@ -131,6 +133,7 @@ def main() -> None:
             lambda: run_for(issuer, store.tables(issuer.issuer_id), period="90d", compare="previous"), args.runs
         )
         print(f"{'run_for alone (90d, compare previous)':<40} median {statistics.median(metrics):.0f} ms")
+        print("load average at the end: " + " ".join(f"{v:.2f}" for v in os.getloadavg()))
     finally:
         store.close()
 

@@ -15,6 +15,7 @@ from credlens.insights import engine
 from credlens.reports.benchmarks import Privacy, benchmarks, window_of
 from credlens.store.warehouse import Warehouse
 from credlens.web.versioned import Versioned
+from tests.store.test_writer import request
 from tests.web.test_export_audit import staff
 from tests.web.world import World
 
@@ -109,6 +110,38 @@ def test_new_events_reach_the_cached_findings(app_client: TestClient, world: Wor
     app_client.app.state.writer.wait_idle()  # type: ignore[attr-defined]
     after = delivery(top(executive.get(f"/dashboards/executive.json?{WINDOW}").json()))
     assert "(0 of 140)" in after
+
+
+def test_an_append_alone_keeps_the_cached_pages_and_its_fold_ends_them(
+    app_client: TestClient, world: World, finds: list[int]
+) -> None:
+    """No metric reads the raw events: appended events change no number until they are folded, so
+    the kept values stay valid; the fold changes the data version and the next render counts them."""
+    executive = staff(app_client, world, Role.EXECUTIVE)
+    body = executive.get(f"/dashboards/executive.json?{WINDOW}").json()
+    assert all_time_issued(body) == 137
+    calls = len(finds)
+
+    warehouse: Warehouse = app_client.app.state.warehouse  # type: ignore[attr-defined]
+    version = warehouse.data_version
+    late = [
+        {"id": f"late-{n}", "type": "credential.issued", "occurred_at": "2026-02-12T09:00:00Z",
+         "credential_id": f"late-c{n}", "program": {"id": "alpha-zq-p1"}, "recipient": {"email": f"late{n}@x.example"}}
+        for n in range(3)
+    ]  # fmt: skip
+    # appended beside the server's writer, which therefore does not fold them
+    assert warehouse.write([request(warehouse, world.a.issuer, late)])[0].accepted == 3
+    assert (warehouse.data_version, warehouse.unfolded()) == (version, 3)
+    again = executive.get(f"/dashboards/executive.json?{WINDOW}").json()
+    assert len(finds) == calls  # kept: nothing a metric reads has changed
+    assert timeless(again) == timeless(body)
+
+    assert warehouse.fold() == 3
+    assert warehouse.data_version != version
+    folded = executive.get(f"/dashboards/executive.json?{WINDOW}").json()
+    assert len(finds) == calls + 1  # found again
+    assert all_time_issued(folded) == 140  # the fixed windows too
+    assert "(0 of 140)" in delivery(top(folded))
 
 
 def test_a_program_managers_findings_are_their_own(app_client: TestClient, world: World) -> None:

@@ -86,7 +86,7 @@ def build_report(
         for period, _ in executive.FIXED_WINDOWS:
             compare = None if period == ALL else "previous"
             out[period] = run_for(
-                issuer, reader, programs=scope, only=executive.FIXED_METRICS, period=period, compare=compare
+                issuer, reader, programs=scope, only=executive.WINDOW_METRICS[period], period=period, compare=compare
             )
         return out
 

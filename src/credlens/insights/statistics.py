@@ -2,7 +2,10 @@
 
 Two proportions: Fisher's exact test when an expected cell of the 2×2 table is below 5 (where the
 chi-square approximation is poor), else Pearson's chi-square without continuity correction, which
-is accurate there and costs the same at a million credentials as at a hundred.
+is accurate there and costs the same at a million credentials as at a hundred. Its statistic is
+summed here as `chi2_contingency` sums it and its p-value is the same SciPy function's
+(`special.chdtrc`): equal to the last bit (tests/insights/test_statistics.py), without the
+per-call array checks that made it most of a dashboard's `find` (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy.stats import binomtest, chi2_contingency, false_discovery_control, fisher_exact
+from scipy.special import chdtrc
+from scipy.stats import binomtest, false_discovery_control, fisher_exact
 
 SMALL_EXPECTED = 5
 
@@ -25,7 +29,22 @@ def two_proportions(x1: int, n1: int, x2: int, n2: int) -> float | None:
     expected = min(n * share for n in (n1, n2) for share in (hits / total, 1 - hits / total))
     if expected < SMALL_EXPECTED:
         return float(fisher_exact(table).pvalue)
-    return float(chi2_contingency(table, correction=False).pvalue)
+    return pearson(table)
+
+
+def pearson(table: list[list[int]]) -> float:
+    """``chi2_contingency(table, correction=False).pvalue`` of a 2×2 table with no empty row or
+    column: the sum of (observed − expected)² / expected over its cells, in its order, and the
+    chi-square survival function at 1 degree of freedom."""
+    rows = [sum(row) for row in table]
+    columns = [table[0][j] + table[1][j] for j in (0, 1)]
+    total = float(sum(rows))
+    statistic = 0.0
+    for row, count in zip(table, rows, strict=True):
+        for observed, column in zip(row, columns, strict=True):
+            expected = count * column / total
+            statistic += (observed - expected) * (observed - expected) / expected
+    return float(chdtrc(1, statistic))
 
 
 def two_counts(now: int, before: int, days_now: int, days_before: int) -> float:
@@ -48,8 +67,10 @@ def above_chance(x: int, n: int, rate: float) -> float:
 
 
 def wilson(x: int, n: int) -> list[float]:
-    """The 95 % Wilson score interval of x / n, rounded like every rate (6 places)."""
-    interval = binomtest(x, n).proportion_ci(confidence_level=0.95, method="wilson")
+    """The 95 % Wilson score interval of x / n, rounded like every rate (6 places). It depends on
+    x and n alone; the test is asked at p = x / n, whose p-value (1) costs one probability instead
+    of a search."""
+    interval = binomtest(x, n, x / n if n > 0 else 0.5).proportion_ci(confidence_level=0.95, method="wilson")
     return [round(float(interval.low), 6), round(float(interval.high), 6)]
 
 

@@ -78,6 +78,7 @@ def benchmarks(
     own = own if own is not None else _rates(warehouse, issuer, query)
     industry = known(issuer.industry)
     peers = _Peers(warehouse, issuer, industry, query)
+    kept = _stored_releases(warehouse, issuer, industry, query)
     out: Json = {}
     for metric in METRICS:
         mine = own.get(metric) or {"value": None, "numerator": 0, "denominator": 0}
@@ -92,7 +93,7 @@ def benchmarks(
             entry["why_not"] = NO_INDUSTRY
         else:
             key = ReleaseKey(industry, metric, query.window.start, query.window.end, issuer.issuer_id)
-            release, why_not = _release(warehouse, key, peers.values, privacy, now, rng)
+            release, why_not = _release(warehouse, key, kept.get(metric), peers.values, privacy, now, rng)
             entry["why_not"] = why_not
             if release is not None:
                 entry["peers"] = _shown(release)
@@ -107,13 +108,7 @@ def released(warehouse: Warehouse, issuer: Issuer, query: Query) -> dict[str, Js
     industry = known(issuer.industry)
     if industry is None:
         return {}
-    out = {}
-    for metric in METRICS:
-        key = ReleaseKey(industry, metric, query.window.start, query.window.end, issuer.issuer_id)
-        release = warehouse.benchmark_release(key)
-        if release is not None:
-            out[metric] = _shown(release)
-    return out
+    return {metric: _shown(release) for metric, release in _stored_releases(warehouse, issuer, industry, query).items()}
 
 
 def band(value: float | None, release: Release) -> str | None:
@@ -128,15 +123,23 @@ def budget_period(now: dt.datetime) -> str:
     return f"{now.year:04d}-{now.month:02d}"
 
 
+def _stored_releases(warehouse: Warehouse, issuer: Issuer, industry: str | None, query: Query) -> dict[str, Release]:
+    """The releases already stored for the issuer's window, by metric: one read for every metric."""
+    if industry is None:
+        return {}
+    keys = [ReleaseKey(industry, m, query.window.start, query.window.end, issuer.issuer_id) for m in METRICS]
+    return {key.metric: release for key, release in warehouse.benchmark_releases(keys).items()}
+
+
 def _release(
     warehouse: Warehouse,
     key: ReleaseKey,
+    stored: Release | None,
     values: Callable[[str], list[float]],
     privacy: Privacy,
     now: dt.datetime,
     rng: np.random.Generator | None,
 ) -> tuple[Release | None, str | None]:
-    stored = warehouse.benchmark_release(key)
     if stored is not None:
         return stored, None
     rates = values(key.metric)
@@ -249,6 +252,7 @@ def stored(warehouse: Warehouse, issuer: Issuer, query: Query, own: Json) -> Jso
     """The benchmarks JSON from the releases already stored for the window and the issuer's own
     ``own`` metrics: what a report shows (it never draws a release, so never spends ε)."""
     industry = known(issuer.industry)
+    kept = _stored_releases(warehouse, issuer, industry, query)
     out: Json = {}
     for metric in METRICS:
         mine = own.get(metric) or {"value": None, "numerator": 0, "denominator": 0}
@@ -260,8 +264,7 @@ def stored(warehouse: Warehouse, issuer: Issuer, query: Query, own: Json) -> Jso
             "why_not": NO_INDUSTRY if industry is None else None,
         }
         if industry is not None:
-            key = ReleaseKey(industry, metric, query.window.start, query.window.end, issuer.issuer_id)
-            release = warehouse.benchmark_release(key)
+            release = kept.get(metric)
             if release is None:
                 entry["why_not"] = NOT_RELEASED
             else:

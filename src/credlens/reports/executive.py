@@ -35,6 +35,9 @@ METRICS = frozenset(
 Json = dict[str, Any]
 FIXED_WINDOWS = (("30d", "Last 30 days"), ("last_quarter", "Last quarter"), ("all", "All time"))
 FIXED_METRICS = frozenset({"issued", "unique_recipients"})  # what the tiles of the fixed windows show
+# what each fixed window shows: `issued` in every one, unique recipients in `all` alone (a cohort
+# statement per window and comparison window the others would compute for nothing)
+WINDOW_METRICS = {period: frozenset({"issued"}) for period, _ in FIXED_WINDOWS} | {"all": FIXED_METRICS}
 TOP = 5
 
 

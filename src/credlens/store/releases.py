@@ -4,7 +4,8 @@ per industry and budget period as the privacy ledger (docs/privacy.md, Benchmark
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields
+from collections.abc import Sequence
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 
@@ -51,6 +52,21 @@ def _key_values(key: ReleaseKey) -> list[Any]:
 def find(con: Any, key: ReleaseKey) -> Release | None:
     rows = con.execute(f"SELECT {_COLUMNS} FROM benchmark_releases WHERE {_KEY}", _key_values(key)).fetchall()
     return Release(*rows[0]) if rows else None
+
+
+def find_many(con: Any, keys: Sequence[ReleaseKey]) -> dict[ReleaseKey, Release]:
+    """The stored releases answering ``keys``, which differ in their metric alone: one statement
+    for a page's panel instead of one per metric."""
+    if not keys:
+        return {}
+    first = keys[0]
+    if any(replace(key, metric=first.metric) != first for key in keys):
+        raise ValueError("the keys must differ in their metric alone")
+    where = "industry = ? AND date_from = ? AND date_to = ? AND issuer_id = ?"
+    values = [first.industry, first.date_from, first.date_to, first.issuer_id]
+    rows = con.execute(f"SELECT {_COLUMNS} FROM benchmark_releases WHERE {where}", values).fetchall()
+    found = {release.metric: release for release in (Release(*row) for row in rows)}
+    return {key: found[key.metric] for key in keys if key.metric in found}
 
 
 def spent(con: Any, industry: str, budget_period: str) -> float:

@@ -36,6 +36,10 @@ SCOPED_TABLES = (
 
 PARAMETER = "cl-parameter-5c1e"  # a literal the compiled SQL binds as $1 (IssuerTables.query)
 _COMPILED: dict[tuple[str, int], str] = {}  # by (name, issuer): a handful of entries per issuer
+# `IssuerTables.utc_midnights` answers by (time zone, days): DuckDB's time-zone data is the same for
+# the whole process, and every window's run asks it (a statement each) for the same few windows.
+_MIDNIGHTS: dict[tuple[str, tuple[dt.date, ...]], list[dt.datetime]] = {}
+MIDNIGHTS_KEPT = 1024  # answers kept; all are dropped at once past it
 
 
 @dataclass(frozen=True)
@@ -102,9 +106,15 @@ class IssuerTables:
         """
         if not days:
             return []
-        sql = "SELECT list_transform($1::DATE[], lambda d: timezone('UTC', timezone($2, d::TIMESTAMP)))"
-        found: list[dt.datetime] = self._con.execute(sql, [days, timezone]).fetchall()[0][0]
-        return found
+        key = (timezone, tuple(days))
+        found = _MIDNIGHTS.get(key)
+        if found is None:
+            sql = "SELECT list_transform($1::DATE[], lambda d: timezone('UTC', timezone($2, d::TIMESTAMP)))"
+            found = self._con.execute(sql, [days, timezone]).fetchall()[0][0]
+            if len(_MIDNIGHTS) >= MIDNIGHTS_KEPT:
+                _MIDNIGHTS.clear()
+            _MIDNIGHTS[key] = found
+        return list(found)
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[dict[str, Any]]:
         """The statement's rows as dicts.

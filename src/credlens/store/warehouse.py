@@ -15,6 +15,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -155,9 +156,10 @@ class Warehouse:
 
     @property
     def data_version(self) -> int:
-        """A number that changes after every committed change of what metrics read (appends, folds,
-        erasures, retention runs, a new suppression k): a cache keyed on it (web/versioned.py) never
-        serves rows a later change removed. Read it before reading the data it stands for."""
+        """A number that changes after every committed change of what metrics read (folds, erasures,
+        retention runs, a new suppression k): a cache keyed on it (web/versioned.py) never serves
+        rows a later change removed. An append alone keeps it: metrics read the fold's tables, never
+        the raw events. Read it before reading the data it stands for."""
         return self._data_version
 
     def _changed(self) -> None:
@@ -366,12 +368,10 @@ class Warehouse:
     # -- events -----------------------------------------------------------------------------
 
     def write(self, requests: list[WriteRequest]) -> list[WriteResult]:
-        """Append a group of batches in one durable transaction (appends.py); not yet folded."""
+        """Append a group of batches in one durable transaction (appends.py); not yet folded, so the
+        data version stays: no metric reads the raw events (the fold that follows changes it)."""
         with self._write_lock:
-            try:
-                return append_group(self._con, self._indexes, requests)
-            finally:
-                self._changed()  # no metric reads unfolded events now; an append still ends every cached entry
+            return append_group(self._con, self._indexes, requests)
 
     def load_key_indexes(self) -> None:
         """Load every issuer's key indexes now (the server's writer, as it starts), so that no
@@ -555,9 +555,9 @@ class Warehouse:
             self._audit(issuer_id, actor, "industry.set", name)
         return name
 
-    def benchmark_release(self, key: ReleaseKey) -> Release | None:
-        """The stored peer release answering ``key``, if one was made."""
-        return releases.find(self.cursor(), key)
+    def benchmark_releases(self, keys: Sequence[ReleaseKey]) -> dict[ReleaseKey, Release]:
+        """The stored releases answering ``keys`` (of one industry, window and issuer), in one read."""
+        return releases.find_many(self.cursor(), keys)
 
     def benchmark_spent(self, industry: str, budget_period: str) -> float:
         return releases.spent(self.cursor(), industry, budget_period)

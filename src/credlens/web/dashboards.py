@@ -147,7 +147,7 @@ def _executive(ctx: Context) -> Dashboard:
         compare_with = None if period == "all" else "previous"
         # no trend among the tiles: the window's own interval, never the page's (`all` by day is refused)
         jobs[period] = {"period": period, "date_from": None, "date_to": None, "compare": compare_with, "interval": None}
-        jobs[period]["only"] = executive.FIXED_METRICS  # NOTE: the tiles need two cohort numbers, not the full set
+        jobs[period]["only"] = executive.WINDOW_METRICS[period]  # the tiles need a number or two, not the full set
     results = ctx.run_many(jobs)
     page = ctx.runs["main"] = results.pop("main")
     if windows is None:

@@ -2,11 +2,12 @@
 
 Their top findings cost the insights' metrics beside the page's own, and the tests of every
 candidate; Executive's fixed windows (30 days, last quarter, all time) cost three more runs, the
-same whatever window the page shows. Both change only when the store's data does
-(``Warehouse.data_version``: appends, folds, erasures, retention runs, a new k) or the day does
-(presets end today). So a page computes them once per state and data version, through the same
-runs and privacy layer as ever, and later renders reuse them (docs/performance.md, Dashboards):
-an erasure or a fold changes the version, and the next render computes them again.
+same whatever window the page shows. Both change only when what the metrics read does
+(``Warehouse.data_version``: folds, erasures, retention runs, a new k; not an append alone, which
+the next fold brings in) or the day does (presets end today). So a page computes them once per
+state and data version, through the same runs and privacy layer as ever, and later renders reuse
+them (docs/performance.md, Dashboards): an erasure or a fold changes the version, and the next
+render computes them again.
 """
 
 from __future__ import annotations
