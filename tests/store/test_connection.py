@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -176,19 +177,10 @@ def test_a_writer_waiting_at_the_gate_with_the_write_lock_does_not_deadlock_the_
     db.close()
 
 
-def test_rows_appended_during_the_copy_are_copied_before_the_write_lock_is_taken(
-    db: Connection, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Issue 14, item 13: the catch-up under the write lock copied every row appended during the
-    whole copy (acknowledgements waited 1.3-6.0 s at 10M events); it now finds only those appended
-    since a catch-up made beside the writers."""
-    copy = Connection._copy
+def _counting(waiting: list[int]) -> Any:
+    """`Connection._catch_up` that first notes how many of the 500 rows appended at 1000 and over the
+    fresh file still lacks: what the catch-up under the lock has to copy."""
     catch_up = Connection._catch_up
-    waiting: list[int] = []
-
-    def copy_then_append(self: Connection, fresh: Path) -> None:
-        copy(self, fresh)
-        self.con.execute("INSERT INTO t SELECT range FROM range(1000, 1500)")  # a writer, during the copy
 
     def count_then_catch_up(
         self: Connection, appended: dict[str, str], stable: tuple[str, ...], values: dict[str, str]
@@ -197,11 +189,27 @@ def test_rows_appended_during_the_copy_are_copied_before_the_write_lock_is_taken
         self.con.execute(f"ATTACH '{fresh}' AS waiting")
         (rows,) = self.con.execute("SELECT count(*) FROM waiting.t WHERE i >= 1000").fetchall()[0]
         self.con.execute("DETACH waiting")
-        waiting.append(500 - rows)  # what the catch-up under the lock still has to copy
+        waiting.append(500 - rows)
         return catch_up(self, appended, stable, values)
 
+    return count_then_catch_up
+
+
+def test_rows_appended_during_the_copy_are_copied_before_the_write_lock_is_taken(
+    db: Connection, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14, item 13: the catch-up under the write lock copied every row appended during the
+    whole copy (acknowledgements waited 1.3-6.0 s at 10M events); it now finds only those appended
+    since a catch-up made beside the writers."""
+    copy = Connection._copy
+    waiting: list[int] = []
+
+    def copy_then_append(self: Connection, fresh: Path) -> None:
+        copy(self, fresh)
+        self.con.execute("INSERT INTO t SELECT range FROM range(1000, 1500)")  # a writer, during the copy
+
     monkeypatch.setattr(Connection, "_copy", copy_then_append)
-    monkeypatch.setattr(Connection, "_catch_up", count_then_catch_up)
+    monkeypatch.setattr(Connection, "_catch_up", _counting(waiting))
     assert db.rewrite(appended={"t": "i"})
     assert waiting == [0]
     assert db.con.execute("SELECT count(*), max(i) FROM t").fetchall() == [(1500, 1499)]
@@ -312,7 +320,6 @@ def test_rows_appended_during_the_first_catch_up_beside_the_writers_are_copied_b
     seconds of appends wait for the catch-up under the write lock; passes repeat while they take long."""
     monkeypatch.setattr(connection, "AHEAD_ENOUGH", 0.0)  # every pass counts as long
     append_since = Connection._append_since
-    catch_up = Connection._catch_up
     passes: list[int] = []
     waiting: list[int] = []
 
@@ -322,18 +329,8 @@ def test_rows_appended_during_the_first_catch_up_beside_the_writers_are_copied_b
             self.con.execute("INSERT INTO t SELECT range FROM range(1000, 1500)")  # during the first pass
         passes.append(1)
 
-    def count_then_catch_up(
-        self: Connection, appended: dict[str, str], stable: tuple[str, ...], values: dict[str, str]
-    ) -> str:
-        fresh = self.path.with_name(self.path.name + connection.REWRITE_SUFFIX)
-        self.con.execute(f"ATTACH '{fresh}' AS waiting")
-        (rows,) = self.con.execute("SELECT count(*) FROM waiting.t WHERE i >= 1000").fetchall()[0]
-        self.con.execute("DETACH waiting")
-        waiting.append(500 - rows)
-        return catch_up(self, appended, stable, values)
-
     monkeypatch.setattr(Connection, "_append_since", append_since_then_write)
-    monkeypatch.setattr(Connection, "_catch_up", count_then_catch_up)
+    monkeypatch.setattr(Connection, "_catch_up", _counting(waiting))
     assert db.rewrite(appended={"t": "i"})
     assert len(passes) == connection.AHEAD_PASSES
     assert waiting == [0]
