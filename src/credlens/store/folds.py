@@ -125,7 +125,7 @@ def _fold(con: Con, start: int) -> None:
                 f"CREATE OR REPLACE TEMP TABLE merged AS {merged_sql(rollup, 'fold_stored', 'd', MERGED, changed)}"
             )
         if con.execute("SELECT count(*) FROM fold_stored").fetchall()[0][0]:  # none: new keys only
-            con.execute(merge_sql(rollup, "d", None, changed, "fold_stored"))
+            con.execute(merge_sql(rollup, "d", changed, "fold_stored"))
         if rollup is CREDENTIALS:
             _daily(con, start)
         con.execute(insert_sql(rollup, "d", "fold_stored"))

@@ -270,35 +270,21 @@ def assignments(rollup: Rollup, changed: frozenset[str] | None = None) -> dict[s
     return sets
 
 
-def merge_sql(
-    rollup: Rollup,
-    delta: str,
-    returning: str | None = None,
-    changed: frozenset[str] | None = None,
-    stored: str | None = None,
-) -> str:
-    """Fold the per-key ``delta`` into stored rows that exist; RETURNING (if asked) tells which keys did.
+def merge_sql(rollup: Rollup, delta: str, changed: frozenset[str] | None, stored: str) -> str:
+    """Fold the per-key ``delta`` into the stored rows of ``stored`` (a `stored_sql` result).
 
     ``changed`` (``changed_columns``; None: all) limits the SET to what the delta can change: DuckDB
-    reads and rewrites every column an UPDATE sets, and the checkpoint after it too. Measured at 10M
-    events, 20,000 rows of `credentials` (docs/performance.md): 0.6 s to set 10 columns, 1.8-1.9 s and
-    a checkpoint of 0.5-1.5 s to set all 42. A RETURNING clause makes DuckDB read every column of
-    every row of the table, whatever it returns: the fold reads the rows it changes by `stored_sql`.
-
-    ``stored`` (a `stored_sql` result with ``row_id``): the rows are matched by row id alone, a join
-    DuckDB turns into a filter of the table's scan, which then reads the batch's rows only.
+    reads and rewrites every column an UPDATE sets, and the checkpoint after it too. The rows are
+    matched by row id alone, a join DuckDB turns into a filter of the table's scan, which then reads
+    the batch's rows only (no RETURNING: it reads every column of every row, whatever it returns).
     """
     sets = [f"{name} = {expr}" for name, expr in assignments(rollup, changed).items()]
-    if not sets:  # nothing to change; the UPDATE still tells which keys are stored
+    if not sets:  # nothing the delta can change: an UPDATE still needs one assignment
         sets = [f"{rollup.key} = t.{rollup.key}"]
     body = ",\n  ".join(sets)
     keys = f"t.issuer_id = d.issuer_id AND t.{rollup.hash} = d.{rollup.hash} AND t.{rollup.key} = d.{rollup.key}"
-    if stored is not None:
-        delta = f"(SELECT d.*, t.row_id FROM {delta} d JOIN {stored} t ON {keys})"
-        keys = "t.rowid = d.row_id"
-    return f"UPDATE {rollup.table} t SET\n  {body}\nFROM {delta} d\nWHERE {keys}" + (
-        "" if returning is None else f"\nRETURNING {returning}"
-    )
+    matched = f"(SELECT d.*, t.row_id FROM {delta} d JOIN {stored} t ON {keys})"
+    return f"UPDATE {rollup.table} t SET\n  {body}\nFROM {matched} d\nWHERE t.rowid = d.row_id"
 
 
 def stored_sql(rollup: Rollup, delta: str, into: str, columns: tuple[str, ...] = ()) -> tuple[str, ...]:
